@@ -1,0 +1,50 @@
+// quantize: post-training quantization of ONNX models. main() wires the subcommands, sets up
+// logging and turns every quant::Error into one message on stderr and an exit code.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+int main(int argc, char** argv) {
+  // Logs go to stderr so that stdout carries only results (tables, JSON).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("quantize"));
+  spdlog::set_pattern("%^[%l]%$ %v");
+
+  CLI::App app{"quantize: post-training quantization of ONNX models"};
+  app.require_subcommand(1);
+  int verbose = 0;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "More log output (-vv for trace)");
+  app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
+  app.set_version_flag("--version", "quantize 0.1.0");
+  app.parse_complete_callback([&] {
+    spdlog::set_level(quiet ? spdlog::level::err
+                            : verbose >= 2 ? spdlog::level::trace
+                            : verbose == 1 ? spdlog::level::debug
+                                           : spdlog::level::info);
+  });
+  quant::app::register_infer(app);
+  quant::app::register_parse_model(app);
+  quant::app::register_ops(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : quant::app::exit_code_for(quant::ErrorKind::Usage);
+  } catch (const quant::Error& e) {
+    std::cerr << "quantize: error: " << e.what() << "\n";
+    return quant::app::exit_code_for(e.kind());
+  } catch (const std::bad_alloc&) {
+    std::cerr << "quantize: error: out of memory\n";
+    return quant::app::exit_code_for(quant::ErrorKind::Internal);
+  } catch (const std::exception& e) {
+    std::cerr << "quantize: internal error: " << e.what() << "\n";
+    return quant::app::exit_code_for(quant::ErrorKind::Internal);
+  }
+  return quant::app::kExitOk;
+}

@@ -1,0 +1,56 @@
+#include "tensor_files.h"
+
+#include <filesystem>
+
+#include "interp/interpreter.h"
+#include "onnx/tensor_proto.h"
+#include "tensorio/npy.h"
+
+namespace quant::app {
+
+Tensor read_tensor_file(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".npy") return tensorio::read_npy(path);
+  if (ext == ".pb") return onnx_io::read_tensor_pb(path);
+  throw Error(ErrorKind::Usage, "unknown tensor file type '" + ext + "' (expected .npy or .pb)", {.file = path});
+}
+
+std::pair<std::string, Shape> parse_input_shape(const std::string& spec) {
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
+    throw Error(ErrorKind::Usage, "--input-shape '" + spec + "': expected NAME:D0,D1,... (e.g. input:1,3,224,224)");
+  Shape shape;
+  size_t pos = colon + 1;
+  while (pos <= spec.size()) {
+    const size_t comma = std::min(spec.find(',', pos), spec.size());
+    const std::string item = spec.substr(pos, comma - pos);
+    size_t used = 0;
+    long long d = -1;
+    try {
+      d = std::stoll(item, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != item.size() || item.empty() || d <= 0)
+      throw Error(ErrorKind::Usage, "--input-shape '" + spec + "': '" + item + "' is not a positive dimension");
+    shape.push_back(d);
+    pos = comma + 1;
+  }
+  return {spec.substr(0, colon), shape};
+}
+
+void apply_input_shapes(ir::Graph& graph, const std::vector<std::string>& specs) {
+  for (const std::string& spec : specs) {
+    auto [name, shape] = parse_input_shape(spec);
+    interp::set_input_shape(graph, name, shape);
+  }
+}
+
+std::string file_name_for(const std::string& tensor_name) {
+  std::string out = tensor_name;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  if (out.empty() || out[0] == '.') out = "_" + out;
+  return out;
+}
+
+}  // namespace quant::app

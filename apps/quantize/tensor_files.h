@@ -1,0 +1,20 @@
+// Reading tensors named on the command line (.npy or ONNX TensorProto .pb) and parsing
+// `--input-shape name:1,3,224,224`.
+#pragma once
+#include <string>
+#include <utility>
+
+#include "core/tensor.h"
+#include "ir/graph.h"
+
+namespace quant::app {
+
+Tensor read_tensor_file(const std::string& path);
+// "name:1,3,224,224" -> (name, shape). Throws Usage.
+std::pair<std::string, Shape> parse_input_shape(const std::string& spec);
+// Applies every --input-shape to the graph.
+void apply_input_shapes(ir::Graph& graph, const std::vector<std::string>& specs);
+// A file name for a tensor name: characters other than [A-Za-z0-9._-] become '_'.
+std::string file_name_for(const std::string& tensor_name);
+
+}  // namespace quant::app

@@ -1,0 +1,117 @@
+#include "interp/interpreter.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace quant::interp {
+
+Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : graph_(graph), config_(config) {
+  std::unordered_map<std::string, size_t> last_reader;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const ir::Node& node = graph.nodes[i];
+    const ops::OpEntry* op = ops::find_op(node.domain, node.op_type);
+    if (!op) {
+      const std::string op_name = node.domain.empty() ? node.op_type : node.domain + "." + node.op_type;
+      throw Error(ErrorKind::Unsupported, "operator '" + op_name + "' is not supported (see 'quantize ops' for the supported list)",
+                  {.node = node.name, .op_type = node.op_type});
+    }
+    steps_.push_back({&node, op, {}});
+    for (const std::string& in : node.inputs)
+      if (!in.empty()) last_reader[in] = i;
+  }
+  std::unordered_set<std::string> keep;
+  for (const ir::ValueInfo& out : graph.outputs) keep.insert(out.name);
+  for (const auto& [name, reader] : last_reader)
+    if (!keep.count(name) && !graph.initializers.count(name)) steps_[reader].release_after.push_back(name);
+}
+
+void Interpreter::check_inputs(const TensorMap& inputs) const {
+  for (const auto& [name, tensor] : inputs)
+    if (!graph_.find_input(name)) {
+      std::string names;
+      for (const ir::ValueInfo& v : graph_.inputs) names += (names.empty() ? "" : ", ") + v.name;
+      throw Error(ErrorKind::Data, "the model has no input named '" + name + "' (inputs: " + names + ")");
+    }
+  std::unordered_map<std::string, int64_t> symbols;
+  for (const ir::ValueInfo& decl : graph_.inputs) {
+    auto it = inputs.find(decl.name);
+    if (it == inputs.end()) throw Error(ErrorKind::Data, "no data given for model input '" + decl.name + "'");
+    const Tensor& t = it->second;
+    if (decl.dtype != DType::Undefined && t.dtype() != decl.dtype)
+      throw Error(ErrorKind::Data, "input '" + decl.name + "' must be " + dtype_name(decl.dtype) + ", got " + t.describe());
+    if (!decl.has_shape) continue;
+    bool ok = static_cast<int64_t>(decl.dims.size()) == t.rank();
+    for (size_t d = 0; ok && d < decl.dims.size(); ++d) {
+      const ir::Dim& dim = decl.dims[d];
+      const int64_t actual = t.shape()[d];
+      if (dim.fixed()) ok = dim.size == actual;
+      else if (!dim.symbol.empty()) ok = symbols.emplace(dim.symbol, actual).first->second == actual;
+    }
+    if (!ok)
+      throw Error(ErrorKind::Data, "input '" + decl.name + "' must have shape " + decl.shape_string() + ", got " + t.describe());
+  }
+}
+
+TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) const {
+  check_inputs(inputs);
+  std::unordered_map<std::string, Tensor> values(inputs.begin(), inputs.end());
+  ops::Inputs args;
+  for (const Step& step : steps_) {
+    const ir::Node& node = *step.node;
+    args.clear();
+    for (const std::string& in : node.inputs) {
+      if (in.empty()) { args.push_back(nullptr); continue; }
+      auto it = values.find(in);
+      if (it != values.end()) { args.push_back(&it->second); continue; }
+      auto init = graph_.initializers.find(in);
+      if (init == graph_.initializers.end())
+        throw Error(ErrorKind::Internal, "value '" + in + "' is not available", {.node = node.name, .op_type = node.op_type});
+      args.push_back(&init->second);
+    }
+    ops::Outputs outs;
+    try {
+      outs = step.op->kernel(node, args, config_);
+    } catch (const Error& e) {
+      throw e.with_node(node.name, node.op_type);
+    } catch (const std::exception& e) {
+      throw Error(ErrorKind::Internal, e.what(), {.node = node.name, .op_type = node.op_type});
+    }
+    if (outs.size() < node.outputs.size())
+      throw Error(ErrorKind::Internal, "kernel produced " + std::to_string(outs.size()) + " outputs for " +
+                                           std::to_string(node.outputs.size()), {.node = node.name, .op_type = node.op_type});
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i].empty()) continue;
+      if (observer) observer(node, node.outputs[i], outs[i]);
+      values[node.outputs[i]] = std::move(outs[i]);
+    }
+    for (const std::string& name : step.release_after) values.erase(name);
+  }
+  TensorMap result;
+  for (const ir::ValueInfo& out : graph_.outputs) {
+    auto it = values.find(out.name);
+    if (it != values.end()) result[out.name] = it->second;
+    else if (auto init = graph_.initializers.find(out.name); init != graph_.initializers.end()) result[out.name] = init->second;
+    else throw Error(ErrorKind::Internal, "graph output '" + out.name + "' was not computed");
+  }
+  return result;
+}
+
+void set_input_shape(ir::Graph& graph, const std::string& name, const Shape& shape) {
+  for (ir::ValueInfo& v : graph.inputs) {
+    if (v.name != name) continue;
+    if (v.has_shape && v.dims.size() != shape.size())
+      throw Error(ErrorKind::Usage, "--input-shape " + name + ": the model declares rank " + std::to_string(v.dims.size()) + " " +
+                                        v.shape_string() + ", got " + shape_to_string(shape));
+    for (size_t d = 0; v.has_shape && d < shape.size(); ++d)
+      if (v.dims[d].fixed() && v.dims[d].size != shape[d])
+        throw Error(ErrorKind::Usage, "--input-shape " + name + ": dim " + std::to_string(d) + " is fixed to " +
+                                          std::to_string(v.dims[d].size) + " in the model " + v.shape_string());
+    v.has_shape = true;
+    v.dims.clear();
+    for (int64_t d : shape) v.dims.push_back({d, ""});
+    return;
+  }
+  throw Error(ErrorKind::Usage, "--input-shape: the model has no input named '" + name + "'");
+}
+
+}  // namespace quant::interp

@@ -1,0 +1,50 @@
+// Runs an ir::Graph on float (or any supported) inputs, node by node in topological order, with a
+// hook that sees every tensor a node produces (calibration observes through it). Tensors are freed
+// after their last reader, so memory follows the widest point of the graph, not its length.
+// run() does not modify the interpreter: one Interpreter may serve several threads.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ops/kernel.h"
+#include "ops/op_table.h"
+
+namespace quant::interp {
+
+using TensorMap = std::map<std::string, Tensor>;
+// Called after each node with the node and each output name and tensor.
+using Observer = std::function<void(const ir::Node& node, const std::string& name, const Tensor& value)>;
+
+class Interpreter {
+ public:
+  // Validates that quant has a kernel for every node (throws Unsupported naming the first node
+  // without one). The graph must outlive the interpreter.
+  explicit Interpreter(const ir::Graph& graph, ops::KernelConfig config = {});
+
+  // Checks the inputs against the graph's declared inputs (names, types, fixed dims, and symbolic
+  // dims bound consistently), runs the graph and returns its outputs.
+  TensorMap run(const TensorMap& inputs, const Observer& observer = nullptr) const;
+
+  const ir::Graph& graph() const { return graph_; }
+
+ private:
+  struct Step {
+    const ir::Node* node;
+    const ops::OpEntry* op;
+    std::vector<std::string> release_after;  // values whose last reader is this node
+  };
+  void check_inputs(const TensorMap& inputs) const;
+
+  const ir::Graph& graph_;
+  ops::KernelConfig config_;
+  std::vector<Step> steps_;
+};
+
+// Fixes the declared shape of a graph input (from `--input-shape name:1,3,224,224`), checking the
+// rank and any fixed dims. Throws Usage naming the input.
+void set_input_shape(ir::Graph& graph, const std::string& name, const Shape& shape);
+
+}  // namespace quant::interp

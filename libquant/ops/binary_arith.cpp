@@ -1,0 +1,52 @@
+// Add, Sub, Mul, Div: out = a (op) b with numpy broadcasting; both inputs of one numeric type.
+// Integer Div truncates toward zero (C++ and ONNX Runtime agree).
+#include <algorithm>
+#include "ops/broadcast.h"
+#include "ops/kernels.h"
+
+namespace quant::ops {
+namespace {
+
+enum class Arith { Add, Sub, Mul, Div };
+
+// Before opset 7, broadcasting was opt-in (broadcast = 1) and B's dims matched A's starting at
+// `axis` (default: A's trailing dims). Seen through B padded with trailing 1s, that is numpy's rule.
+Tensor legacy_broadcast(const ir::Node& node, const Tensor& a, const Tensor& b) {
+  if (node.opset >= 7 || node.attr_int("broadcast", 0) == 0 || !node.has_attr("axis")) return b;
+  const int64_t axis = normalize_axis(node.attr_int("axis"), a.rank());
+  Shape shape = b.shape();
+  if (axis + b.rank() > a.rank()) throw Error(ErrorKind::Data, "B " + b.describe() + " does not fit A " + a.describe() + " at axis " + std::to_string(axis));
+  shape.resize(static_cast<size_t>(a.rank() - axis), 1);
+  return b.reshaped(shape);
+}
+
+template <Arith op>
+Outputs arith_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
+  const Tensor& a = required_input(inputs, 0, "A");
+  const Tensor& b = legacy_broadcast(node, a, required_input(inputs, 1, "B"));
+  if (a.dtype() != b.dtype())
+    throw Error(ErrorKind::Model, std::string("inputs have different types: ") + a.describe() + " and " + b.describe());
+  return {visit_numeric(a.dtype(), node.op_type.c_str(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) {
+      throw Error(ErrorKind::Unsupported, "arithmetic on bool tensors");
+      return Tensor();
+    } else {
+      return broadcast_binary<T, T>(a, b, [](T x, T y) -> T {
+        if constexpr (op == Arith::Add) return static_cast<T>(x + y);
+        if constexpr (op == Arith::Sub) return static_cast<T>(x - y);
+        if constexpr (op == Arith::Mul) return static_cast<T>(x * y);
+        if constexpr (op == Arith::Div) return static_cast<T>(x / y);
+      });
+    }
+  })};
+}
+
+}  // namespace
+
+Outputs add_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Add>(n, in, c); }
+Outputs sub_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Sub>(n, in, c); }
+Outputs mul_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Mul>(n, in, c); }
+Outputs div_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Div>(n, in, c); }
+
+}  // namespace quant::ops

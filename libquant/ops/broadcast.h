@@ -1,0 +1,55 @@
+// Numpy-style broadcasting of binary element-wise ops: out[i] = fn(a[ia], b[ib]).
+#pragma once
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace quant::ops {
+
+// Strides of `shape` seen from a broadcast output of rank `rank` (0 on broadcast axes).
+std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out_shape);
+
+// Calls fn(out_offset, a_offset, b_offset, count, a_step, b_step) over runs of the innermost axis,
+// so that the hot loop is a plain strided loop.
+template <typename Fn>
+void for_each_broadcast_run(const Shape& a_shape, const Shape& b_shape, const Shape& out_shape, Fn&& fn) {
+  const int64_t total = shape_numel(out_shape);
+  if (total == 0) return;
+  if (out_shape.empty()) { fn(0, 0, 0, 1, 0, 0); return; }
+  const std::vector<int64_t> sa = broadcast_strides(a_shape, out_shape);
+  const std::vector<int64_t> sb = broadcast_strides(b_shape, out_shape);
+  const size_t rank = out_shape.size();
+  const int64_t inner = out_shape[rank - 1];
+  std::vector<int64_t> index(rank, 0);
+  int64_t ia = 0, ib = 0;
+  for (int64_t o = 0; o < total; o += inner) {
+    fn(o, ia, ib, inner, sa[rank - 1], sb[rank - 1]);
+    // Advance the multi-index over the outer axes, keeping the input offsets in step.
+    for (size_t d = rank - 1; d-- > 0;) {
+      ++index[d];
+      ia += sa[d];
+      ib += sb[d];
+      if (index[d] < out_shape[d]) break;
+      ia -= sa[d] * out_shape[d];
+      ib -= sb[d] * out_shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+// out = fn(a, b) with broadcasting, all of element type T, result of type R.
+template <typename T, typename R, typename Fn>
+Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
+  const Shape out_shape = broadcast_shapes(a.shape(), b.shape());
+  Tensor out(DTypeOf<R>::value, out_shape);
+  const T* pa = reinterpret_cast<const T*>(a.raw());
+  const T* pb = reinterpret_cast<const T*>(b.raw());
+  R* po = out.data<R>();
+  for_each_broadcast_run(a.shape(), b.shape(), out_shape,
+                         [&](int64_t o, int64_t ia, int64_t ib, int64_t n, int64_t step_a, int64_t step_b) {
+                           for (int64_t k = 0; k < n; ++k) po[o + k] = fn(pa[ia + k * step_a], pb[ib + k * step_b]);
+                         });
+  return out;
+}
+
+}  // namespace quant::ops

@@ -1,0 +1,46 @@
+// Gemm: Y = alpha * op(A) * op(B) + beta * C, op = transpose when transA / transB, C broadcast to [M, N].
+#include <algorithm>
+#include "ops/broadcast.h"
+#include "ops/gemm.h"
+#include "ops/kernels.h"
+
+namespace quant::ops {
+
+Outputs gemm_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
+  const Tensor& a = required_input(inputs, 0, "A");
+  const Tensor& b = required_input(inputs, 1, "B");
+  const Tensor* c = optional_input(inputs, 2);
+  require_float(a, "A");
+  require_float(b, "B");
+  require_rank(a, 2, "A");
+  require_rank(b, 2, "B");
+  const bool ta = node.attr_int("transA", 0) != 0, tb = node.attr_int("transB", 0) != 0;
+  const int64_t m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
+  const int64_t kb = tb ? b.dim(1) : b.dim(0), n = tb ? b.dim(0) : b.dim(1);
+  if (k != kb) throw Error(ErrorKind::Data, "A " + a.describe() + " and B " + b.describe() + " do not multiply (inner sizes " +
+                                                std::to_string(k) + " and " + std::to_string(kb) + ")");
+  Tensor y(DType::Float32, {m, n});
+  const float beta = node.attr_float("beta", 1.0f);
+  if (c && beta != 0.0f) {
+    require_float(*c, "C");
+    if (broadcast_shapes(c->shape(), y.shape()) != y.shape())
+      throw Error(ErrorKind::Data, "C " + c->describe() + " does not broadcast to [" + std::to_string(m) + ", " + std::to_string(n) + "]");
+    const float* pc = c->data<float>();
+    float* py = y.data<float>();
+    for_each_broadcast_run(c->shape(), y.shape(), y.shape(), [&](int64_t o, int64_t ic, int64_t, int64_t cnt, int64_t step, int64_t) {
+      for (int64_t i = 0; i < cnt; ++i) py[o + i] = pc[ic + i * step];
+    });
+  }
+  GemmArgs g;
+  g.trans_a = ta; g.trans_b = tb;
+  g.m = m; g.n = n; g.k = k;
+  g.alpha = node.attr_float("alpha", 1.0f);
+  g.beta = (c && beta != 0.0f) ? beta : 0.0f;
+  g.a = a.data<float>(); g.lda = a.dim(1);
+  g.b = b.data<float>(); g.ldb = b.dim(1);
+  g.c = y.data<float>(); g.ldc = n;
+  sgemm(g, config.reference);
+  return {y};
+}
+
+}  // namespace quant::ops

@@ -1,0 +1,45 @@
+// Every kernel function, one per op (or per family sharing one formula table). The op table
+// (op_table.cpp) maps ONNX op names to these.
+#pragma once
+#include "ops/kernel.h"
+
+namespace quant::ops {
+
+#define QUANT_KERNEL(name) Outputs name(const ir::Node& node, const Inputs& inputs, const KernelConfig& config)
+QUANT_KERNEL(add_kernel);
+QUANT_KERNEL(sub_kernel);
+QUANT_KERNEL(mul_kernel);
+QUANT_KERNEL(div_kernel);
+QUANT_KERNEL(pow_kernel);
+QUANT_KERNEL(unary_kernel);
+QUANT_KERNEL(clip_kernel);
+QUANT_KERNEL(conv_kernel);
+QUANT_KERNEL(conv_transpose_kernel);
+QUANT_KERNEL(gemm_kernel);
+QUANT_KERNEL(matmul_kernel);
+QUANT_KERNEL(max_pool_kernel);
+QUANT_KERNEL(average_pool_kernel);
+QUANT_KERNEL(global_average_pool_kernel);
+QUANT_KERNEL(batch_norm_kernel);
+QUANT_KERNEL(softmax_kernel);
+QUANT_KERNEL(concat_kernel);
+QUANT_KERNEL(reshape_kernel);
+QUANT_KERNEL(flatten_kernel);
+QUANT_KERNEL(transpose_kernel);
+QUANT_KERNEL(squeeze_kernel);
+QUANT_KERNEL(unsqueeze_kernel);
+QUANT_KERNEL(slice_kernel);
+QUANT_KERNEL(gather_kernel);
+QUANT_KERNEL(shape_kernel);
+QUANT_KERNEL(cast_kernel);
+QUANT_KERNEL(constant_kernel);
+QUANT_KERNEL(resize_kernel);
+QUANT_KERNEL(pad_kernel);
+QUANT_KERNEL(reduce_kernel);
+QUANT_KERNEL(identity_kernel);
+QUANT_KERNEL(split_kernel);
+QUANT_KERNEL(quantize_linear_kernel);
+QUANT_KERNEL(dequantize_linear_kernel);
+#undef QUANT_KERNEL
+
+}  // namespace quant::ops

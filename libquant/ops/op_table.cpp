@@ -1,0 +1,88 @@
+#include <algorithm>
+#include "ops/op_table.h"
+
+#include <array>
+
+#include "ops/kernels.h"
+
+namespace quant::ops {
+namespace {
+
+constexpr OpFacts kElementwise{OpKind::Elementwise};
+constexpr OpFacts kActivation{OpKind::Activation};
+constexpr OpFacts kMovement{OpKind::DataMovement};
+constexpr OpFacts kShapeOnly{OpKind::ShapeOnly};
+constexpr OpFacts kQuantization{OpKind::Quantization};
+
+// Keep sorted by op name: a reader looks an op up here, and the table drives `quantize ops`.
+constexpr std::array kOps = {
+    OpEntry{"Add", add_kernel, kElementwise},
+    OpEntry{"AveragePool", average_pool_kernel, kElementwise},
+    OpEntry{"BatchNormalization", batch_norm_kernel, kElementwise},
+    OpEntry{"Cast", cast_kernel, kMovement},
+    OpEntry{"Clip", clip_kernel, kActivation},
+    OpEntry{"Concat", concat_kernel, kMovement},
+    OpEntry{"Constant", constant_kernel, kShapeOnly},
+    OpEntry{"Conv", conv_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis0}},
+    OpEntry{"ConvTranspose", conv_transpose_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis1}},
+    OpEntry{"DequantizeLinear", dequantize_linear_kernel, kQuantization},
+    OpEntry{"Div", div_kernel, kElementwise},
+    OpEntry{"Erf", unary_kernel, kActivation},
+    OpEntry{"Exp", unary_kernel, kActivation},
+    OpEntry{"Flatten", flatten_kernel, kMovement},
+    OpEntry{"Gather", gather_kernel, kMovement},
+    OpEntry{"Gemm", gemm_kernel, {OpKind::Compute, 1, 2, ChannelAxis::GemmB}},
+    OpEntry{"GlobalAveragePool", global_average_pool_kernel, kElementwise},
+    OpEntry{"HardSigmoid", unary_kernel, kActivation},
+    OpEntry{"HardSwish", unary_kernel, kActivation},
+    OpEntry{"Identity", identity_kernel, kMovement},
+    OpEntry{"LeakyRelu", unary_kernel, kActivation},
+    OpEntry{"MatMul", matmul_kernel, {OpKind::Compute, 1, -1, ChannelAxis::LastAxis}},
+    OpEntry{"MaxPool", max_pool_kernel, kMovement},
+    OpEntry{"Mul", mul_kernel, kElementwise},
+    OpEntry{"Pad", pad_kernel, kMovement},
+    OpEntry{"Pow", pow_kernel, kElementwise},
+    OpEntry{"QuantizeLinear", quantize_linear_kernel, kQuantization},
+    OpEntry{"ReduceMax", reduce_kernel, kElementwise},
+    OpEntry{"ReduceMean", reduce_kernel, kElementwise},
+    OpEntry{"ReduceSum", reduce_kernel, kElementwise},
+    OpEntry{"Relu", unary_kernel, kActivation},
+    OpEntry{"Reshape", reshape_kernel, kMovement},
+    OpEntry{"Resize", resize_kernel, kElementwise},
+    OpEntry{"Shape", shape_kernel, kShapeOnly},
+    OpEntry{"Sigmoid", unary_kernel, kActivation},
+    OpEntry{"Slice", slice_kernel, kMovement},
+    OpEntry{"Softmax", softmax_kernel, kElementwise},
+    OpEntry{"Split", split_kernel, kMovement},
+    OpEntry{"Sqrt", unary_kernel, kActivation},
+    OpEntry{"Squeeze", squeeze_kernel, kMovement},
+    OpEntry{"Sub", sub_kernel, kElementwise},
+    OpEntry{"Tanh", unary_kernel, kActivation},
+    OpEntry{"Transpose", transpose_kernel, kMovement},
+    OpEntry{"Unsqueeze", unsqueeze_kernel, kMovement},
+};
+static_assert(kOps.size() == 44, "update the op count in docs/ops.md with the table");
+
+}  // namespace
+
+std::span<const OpEntry> all_ops() { return kOps; }
+
+const OpEntry* find_op(std::string_view domain, std::string_view op_type) {
+  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  for (const OpEntry& e : kOps)
+    if (e.op_type == op_type) return &e;
+  return nullptr;
+}
+
+int weight_channel_axis(const OpEntry& entry, const ir::Node& node, int weight_rank) {
+  switch (entry.facts.channel_axis) {
+    case ChannelAxis::None: return -1;
+    case ChannelAxis::Axis0: return 0;
+    case ChannelAxis::Axis1: return 1;
+    case ChannelAxis::GemmB: return node.attr_int("transB", 0) != 0 ? 0 : 1;
+    case ChannelAxis::LastAxis: return weight_rank - 1;
+  }
+  return -1;
+}
+
+}  // namespace quant::ops

@@ -1,0 +1,50 @@
+// The one table of operators quant runs: each row names the ONNX op, its float kernel and the
+// facts later stages need about it (which input is a weight, along which axis its output
+// channels lie, which input is a bias, whether it only moves data). Nothing else in the code
+// branches on op names for these facts.
+#pragma once
+#include <span>
+#include <string_view>
+
+#include "ops/kernel.h"
+
+namespace quant::ops {
+
+// Where a weight's output channels lie (for per-channel quantization).
+enum class ChannelAxis {
+  None,        // the op has no weight
+  Axis0,       // Conv: W is [M, C/group, k...]
+  Axis1,       // ConvTranspose: W is [C, M/group, k...]
+  GemmB,       // Gemm: axis 0 if transB else 1
+  LastAxis,    // MatMul: B is [..., K, N]
+};
+
+enum class OpKind {
+  Compute,      // arithmetic with a weight (Conv, Gemm, MatMul...)
+  Elementwise,  // arithmetic on activations
+  Activation,   // a monotone function of one input (Relu, Clip, Sigmoid...)
+  DataMovement, // reshapes and copies values without changing them (Reshape, Transpose, MaxPool...)
+  ShapeOnly,    // computes shapes / constants, not activations (Shape, Constant)
+  Quantization, // QuantizeLinear / DequantizeLinear
+};
+
+struct OpFacts {
+  OpKind kind = OpKind::Elementwise;
+  int weight_input = -1;  // index of the input that is a weight when it is an initializer
+  int bias_input = -1;
+  ChannelAxis channel_axis = ChannelAxis::None;
+};
+
+struct OpEntry {
+  std::string_view op_type;  // in the default ONNX domain
+  KernelFn kernel;
+  OpFacts facts;
+};
+
+std::span<const OpEntry> all_ops();
+// nullptr when quant does not support the op.
+const OpEntry* find_op(std::string_view domain, std::string_view op_type);
+// The weight's output-channel axis for this node (or -1 when it has no weight).
+int weight_channel_axis(const OpEntry& entry, const ir::Node& node, int weight_rank);
+
+}  // namespace quant::ops

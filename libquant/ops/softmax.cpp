@@ -1,0 +1,40 @@
+// Softmax: Y = exp(X - max) / sum(exp(X - max)) over
+//   opset >= 13: the one axis `axis` (default -1);
+//   opset < 13:  all axes from `axis` (default 1) on, the input seen as 2-D [prod(:axis), prod(axis:)].
+#include <algorithm>
+#include <cmath>
+
+#include "ops/kernels.h"
+
+namespace quant::ops {
+
+Outputs softmax_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
+  const Tensor& x = required_input(inputs, 0, "input");
+  require_float(x, "input");
+  const bool per_axis = node.opset >= 13;
+  const int64_t rank = std::max<int64_t>(x.rank(), 1);
+  const int64_t axis = normalize_axis(node.attr_int("axis", per_axis ? -1 : 1), rank);
+  int64_t outer = 1, length = 1, inner = 1;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (d < axis) outer *= x.dim(d);
+    else if (d == axis || !per_axis) length *= x.dim(d);
+    else inner *= x.dim(d);
+  }
+  Tensor y(DType::Float32, x.shape());
+  const float* px = x.data<float>();
+  float* py = y.data<float>();
+#pragma omp parallel for if (outer * inner > 256)
+  for (int64_t t = 0; t < outer * inner; ++t) {
+    const int64_t o = t / inner, i = t % inner;
+    const float* xs = px + o * length * inner + i;
+    float* ys = py + o * length * inner + i;
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < length; ++j) mx = std::max(mx, xs[j * inner]);
+    double sum = 0;
+    for (int64_t j = 0; j < length; ++j) sum += std::exp(static_cast<double>(xs[j * inner]) - mx);
+    for (int64_t j = 0; j < length; ++j) ys[j * inner] = static_cast<float>(std::exp(static_cast<double>(xs[j * inner]) - mx) / sum);
+  }
+  return {y};
+}
+
+}  // namespace quant::ops

@@ -1,0 +1,42 @@
+// Sliding-window geometry shared by Conv, MaxPool and AveragePool: output sizes and padding from
+// the ONNX attributes kernel_shape, strides, dilations, pads, auto_pad and ceil_mode.
+//
+// For each spatial axis with input size I, kernel K, stride S, dilation D and pads (b, e):
+//   effective kernel E = (K - 1) * D + 1
+//   NOTSET: O = floor((I + b + e - E) / S) + 1    (ceil instead of floor with ceil_mode, but a last
+//           window that would start in the end padding is dropped, as PyTorch and ONNX Runtime do)
+//   VALID:  b = e = 0, then as NOTSET
+//   SAME_UPPER / SAME_LOWER: O = ceil(I / S), total pad P = max(0, (O - 1) * S + E - I),
+//           SAME_UPPER: b = floor(P / 2), SAME_LOWER: b = ceil(P / 2); e = P - b
+// Spatial ranks 1 to 3 are handled as 3-D with leading axes of size 1.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace quant::ops {
+
+struct Window3 {
+  std::array<int64_t, 3> in{1, 1, 1};
+  std::array<int64_t, 3> out{1, 1, 1};
+  std::array<int64_t, 3> kernel{1, 1, 1};
+  std::array<int64_t, 3> stride{1, 1, 1};
+  std::array<int64_t, 3> dilation{1, 1, 1};
+  std::array<int64_t, 3> pad_begin{0, 0, 0};
+  std::array<int64_t, 3> pad_end{0, 0, 0};
+  int64_t in_size() const { return in[0] * in[1] * in[2]; }
+  int64_t out_size() const { return out[0] * out[1] * out[2]; }
+  int64_t kernel_size() const { return kernel[0] * kernel[1] * kernel[2]; }
+};
+
+// spatial: the input's spatial dims; kernel: the kernel's spatial dims.
+Window3 compute_window(const ir::Node& node, const std::vector<int64_t>& spatial, const std::vector<int64_t>& kernel,
+                       bool allow_ceil_mode);
+
+// Pads a shorter spatial vector to 3-D with leading 1s (e.g. [H, W] -> [1, H, W]).
+std::array<int64_t, 3> to_3d(const std::vector<int64_t>& v, int64_t fill);
+// The first `rank` trailing entries of a 3-D array.
+std::vector<int64_t> from_3d(const std::array<int64_t, 3>& v, size_t rank);
+
+}  // namespace quant::ops

@@ -1,0 +1,98 @@
+#include "tensorio/npy.h"
+
+#include <cstring>
+#include <regex>
+
+#include "core/file_io.h"
+
+namespace quant::tensorio {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+
+Error npy_error(const std::string& source, const std::string& what) {
+  return Error(ErrorKind::Parse, "not a valid .npy file: " + what, {.file = source});
+}
+
+std::string descr_of(DType dtype) {
+  const DTypeInfo& info = dtype_info(dtype);
+  if (!info.npy_kind) throw Error(ErrorKind::Unsupported, std::string("cannot store ") + info.name + " in .npy");
+  return std::string(info.size == 1 ? "|" : "<") + info.npy_kind + std::to_string(info.size);
+}
+
+}  // namespace
+
+Tensor parse_npy(const std::string& bytes, const std::string& source) {
+  if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0) throw npy_error(source, "missing the \\x93NUMPY magic");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len, header_start;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) throw npy_error(source, "truncated header");
+    header_len = 0;
+    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + static_cast<size_t>(i)]);
+    header_start = 12;
+  } else {
+    throw npy_error(source, "unknown format version " + std::to_string(major));
+  }
+  if (bytes.size() < header_start + header_len) throw npy_error(source, "truncated header");
+  const std::string header = bytes.substr(header_start, header_len);
+
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)')")))
+    throw npy_error(source, "no 'descr' in the header");
+  const char order = m[1].str()[0];
+  const char kind = m[2].str()[0];
+  const int size = std::stoi(m[3].str());
+  if (order == '>' && size > 1) throw Error(ErrorKind::Unsupported, "big-endian .npy data is not supported", {.file = source});
+  DType dtype;
+  try {
+    dtype = dtype_from_npy(kind, size);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::Unsupported, e.message(), {.file = source});
+  }
+  if (std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*True)")))
+    throw Error(ErrorKind::Unsupported, "Fortran-ordered .npy data is not supported (save with C order)", {.file = source});
+  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+    throw npy_error(source, "no 'shape' in the header");
+  Shape shape;
+  const std::string dims = m[1].str();
+  const std::regex number(R"(\d+)");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
+    shape.push_back(std::stoll(it->str()));
+
+  Tensor t(dtype, shape);
+  const size_t data_start = header_start + header_len;
+  if (bytes.size() - data_start != t.nbytes())
+    throw npy_error(source, "data has " + std::to_string(bytes.size() - data_start) + " bytes, shape " +
+                                shape_to_string(shape) + " of " + dtype_name(dtype) + " needs " + std::to_string(t.nbytes()));
+  std::memcpy(t.raw(), bytes.data() + data_start, t.nbytes());
+  return t;
+}
+
+Tensor read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
+
+std::string serialize_npy(const Tensor& tensor) {
+  std::string shape = "(";
+  for (size_t i = 0; i < tensor.shape().size(); ++i) shape += std::to_string(tensor.shape()[i]) + ", ";
+  if (tensor.shape().size() > 1) shape.resize(shape.size() - 1), shape.back() = ')';
+  else shape = tensor.shape().empty() ? "()" : shape.substr(0, shape.size() - 1) + ")";
+  std::string header = "{'descr': '" + descr_of(tensor.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  const size_t unpadded = 10 + header.size() + 1;  // magic + version + length, header, newline
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string out(kMagic, 6);
+  out.push_back('\x01');
+  out.push_back('\x00');
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  out += header;
+  out.append(reinterpret_cast<const char*>(tensor.raw()), tensor.nbytes());
+  return out;
+}
+
+void write_npy(const std::string& path, const Tensor& tensor) { write_file_atomically(path, serialize_npy(tensor)); }
+
+}  // namespace quant::tensorio

@@ -1,0 +1,92 @@
+// Fast kernel paths (im2col + oneDNN sgemm, depthwise, pointwise, threaded) against the plain
+// nested-loop reference paths, on seeded random data (ncnn-style differential tests).
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "ops/kernels.h"
+
+using namespace quant;
+
+namespace {
+
+Tensor random_tensor(Shape shape, std::mt19937& rng) {
+  Tensor t(DType::Float32, std::move(shape));
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
+ir::Attribute ints(std::vector<int64_t> v) { ir::Attribute a; a.kind = ir::AttrKind::Ints; a.ints = v; return a; }
+ir::Attribute one(int64_t i) { ir::Attribute a; a.kind = ir::AttrKind::Int; a.i = i; return a; }
+
+void require_close(const Tensor& fast, const Tensor& ref) {
+  REQUIRE(fast.shape() == ref.shape());
+  for (int64_t i = 0; i < ref.numel(); ++i)
+    REQUIRE(fast.data<float>()[i] == Approx(ref.data<float>()[i]).margin(1e-4).epsilon(1e-4));
+}
+
+struct ConvCase {
+  const char* name;
+  Shape x, w;
+  int64_t group;
+  std::vector<int64_t> strides, pads, dilations;
+};
+
+}  // namespace
+
+TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
+  const ConvCase cases[] = {
+      {"3x3 pad 1", {2, 3, 9, 9}, {8, 3, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      {"strided, asymmetric pads", {1, 4, 10, 7}, {5, 4, 3, 2}, 1, {2, 3}, {1, 0, 2, 1}, {1, 1}},
+      {"dilated", {1, 2, 11, 11}, {3, 2, 3, 3}, 1, {1, 1}, {0, 0, 0, 0}, {2, 3}},
+      {"grouped", {2, 6, 8, 8}, {9, 2, 3, 3}, 3, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      {"depthwise", {2, 8, 7, 7}, {8, 1, 3, 3}, 8, {2, 2}, {1, 1, 1, 1}, {1, 1}},
+      {"depthwise multiplier 2", {1, 4, 6, 6}, {8, 1, 3, 3}, 4, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      {"pointwise", {3, 16, 5, 5}, {7, 16, 1, 1}, 1, {1, 1}, {0, 0, 0, 0}, {1, 1}},
+      {"1-D", {2, 3, 20}, {4, 3, 5}, 1, {2}, {2, 1}, {1}},
+      {"3-D", {1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {1, 1, 0, 1, 1, 1}, {1, 1, 1}},
+  };
+  std::mt19937 rng(42);
+  for (const ConvCase& c : cases) {
+    SECTION(c.name) {
+      ir::Node node;
+      node.name = c.name;
+      node.op_type = "Conv";
+      node.attributes = {{"group", one(c.group)}, {"strides", ints(c.strides)}, {"pads", ints(c.pads)}, {"dilations", ints(c.dilations)}};
+      const Tensor x = random_tensor(c.x, rng), w = random_tensor(c.w, rng), b = random_tensor({c.w[0]}, rng);
+      const ops::Inputs in{&x, &w, &b};
+      require_close(ops::conv_kernel(node, in, {.reference = false})[0], ops::conv_kernel(node, in, {.reference = true})[0]);
+    }
+  }
+}
+
+TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[kernels][gemm]") {
+  std::mt19937 rng(7);
+  SECTION("ConvTranspose strided, grouped") {
+    ir::Node node;
+    node.op_type = "ConvTranspose";
+    node.attributes = {{"group", one(2)}, {"strides", ints({2, 2})}, {"pads", ints({1, 0, 0, 1})}, {"output_padding", ints({1, 1})}};
+    const Tensor x = random_tensor({2, 4, 5, 5}, rng), w = random_tensor({4, 3, 3, 3}, rng), b = random_tensor({6}, rng);
+    const ops::Inputs in{&x, &w, &b};
+    const Tensor fast = ops::conv_transpose_kernel(node, in, {})[0];
+    CHECK(fast.shape() == Shape{2, 6, 11, 11});  // 2*(5-1) + 1 + 3 - 1 - 0 = 11; 2*4 + 1 + 3 - 0 - 1 = 11
+    require_close(fast, ops::conv_transpose_kernel(node, in, {.reference = true})[0]);
+  }
+  SECTION("Gemm transB with bias row") {
+    ir::Node node;
+    node.op_type = "Gemm";
+    node.attributes = {{"transB", one(1)}};
+    const Tensor a = random_tensor({17, 33}, rng), b = random_tensor({9, 33}, rng), c = random_tensor({9}, rng);
+    const ops::Inputs in{&a, &b, &c};
+    require_close(ops::gemm_kernel(node, in, {})[0], ops::gemm_kernel(node, in, {.reference = true})[0]);
+  }
+  SECTION("MatMul with broadcast batch") {
+    ir::Node node;
+    node.op_type = "MatMul";
+    const Tensor a = random_tensor({3, 1, 4, 6}, rng), b = random_tensor({2, 6, 5}, rng);
+    const ops::Inputs in{&a, &b};
+    const Tensor fast = ops::matmul_kernel(node, in, {})[0];
+    CHECK(fast.shape() == Shape{3, 2, 4, 5});
+    require_close(fast, ops::matmul_kernel(node, in, {.reference = true})[0]);
+  }
+}

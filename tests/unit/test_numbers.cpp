@@ -1,0 +1,69 @@
+// Pure number formats and rounding, against hand-computed values.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+
+#include "core/half.h"
+#include "qmath/rounding.h"
+
+using namespace quant;
+
+TEST_CASE("float16 conversion rounds to nearest even", "[half]") {
+  CHECK(float_to_half_bits(1.0f) == 0x3C00);
+  CHECK(float_to_half_bits(-2.0f) == 0xC000);
+  CHECK(float_to_half_bits(65504.0f) == 0x7BFF);               // largest half
+  CHECK(float_to_half_bits(65519.0f) == 0x7BFF);               // below the half-way point to 65536
+  CHECK(float_to_half_bits(65520.0f) == 0x7C00);               // rounds up to infinity
+  CHECK(float_to_half_bits(std::ldexp(1.0f, -24)) == 0x0001);  // smallest subnormal
+  CHECK(float_to_half_bits(std::ldexp(1.0f, -25)) == 0x0000);  // half of it: ties to even (0)
+  CHECK(float_to_half_bits(std::ldexp(3.0f, -25)) == 0x0002);  // 1.5 ulp: ties to even (2)
+  CHECK(float_to_half_bits(std::ldexp(1.0f, -14)) == 0x0400);  // smallest normal
+  // 1 + 2^-11 is half-way between 1 and 1 + 2^-10: ties to even (1.0); 1 + 3 * 2^-11 goes up.
+  CHECK(float_to_half_bits(1.0f + std::ldexp(1.0f, -11)) == 0x3C00);
+  CHECK(float_to_half_bits(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3C02);
+  CHECK(float_to_half_bits(0.1f) == 0x2E66);
+  CHECK(float_to_half_bits(std::numeric_limits<float>::infinity()) == 0x7C00);
+  CHECK((float_to_half_bits(std::nanf("")) & 0x7C00) == 0x7C00);
+  CHECK(half_bits_to_float(0x3C00) == 1.0f);
+  CHECK(half_bits_to_float(0x0001) == std::ldexp(1.0f, -24));
+  CHECK(half_bits_to_float(0x7BFF) == 65504.0f);
+  CHECK(std::isinf(half_bits_to_float(0xFC00)));
+  for (uint32_t bits = 0; bits < 0x7C00; ++bits)  // every finite half survives a round trip
+    REQUIRE(float_to_half_bits(half_bits_to_float(static_cast<uint16_t>(bits))) == bits);
+}
+
+TEST_CASE("bfloat16 conversion rounds to nearest even", "[half]") {
+  CHECK(float_to_bfloat16_bits(1.0f) == 0x3F80);
+  CHECK(float_to_bfloat16_bits(1.0f + std::ldexp(1.0f, -8)) == 0x3F80);      // tie -> even
+  CHECK(float_to_bfloat16_bits(1.0f + 3 * std::ldexp(1.0f, -8)) == 0x3F82);  // tie -> even (up)
+  CHECK(bfloat16_bits_to_float(0x3F80) == 1.0f);
+}
+
+TEST_CASE("round_half_even", "[qmath]") {
+  CHECK(qmath::round_half_even(0.5) == 0.0);
+  CHECK(qmath::round_half_even(1.5) == 2.0);
+  CHECK(qmath::round_half_even(2.5) == 2.0);
+  CHECK(qmath::round_half_even(-0.5) == 0.0);
+  CHECK(qmath::round_half_even(-1.5) == -2.0);
+  CHECK(qmath::round_half_even(-2.5) == -2.0);
+  CHECK(qmath::round_half_even(2.4999) == 2.0);
+  CHECK(qmath::round_half_even(2.5f) == 2.0f);
+}
+
+TEST_CASE("quantize_value and dequantize_value", "[qmath]") {
+  // uint8 with scale 0.1, zero point 128: 1.25 / 0.1 = 12.5 -> 12 (tie to even) -> 140.
+  CHECK(qmath::quantize_value(1.25f, 0.1f, 128, 0, 255) == 140);
+  CHECK(qmath::quantize_value(1.35f, 0.1f, 128, 0, 255) == 142);    // 13.5 -> 14 (tie to even)
+  CHECK(qmath::quantize_value(-12.8f, 0.1f, 128, 0, 255) == 0);     // exactly the lower limit
+  CHECK(qmath::quantize_value(-100.0f, 0.1f, 128, 0, 255) == 0);    // saturates
+  CHECK(qmath::quantize_value(1e30f, 0.1f, 128, 0, 255) == 255);    // saturates without overflow
+  CHECK(qmath::quantize_value(-INFINITY, 0.1f, 128, 0, 255) == 0);
+  CHECK(qmath::quantize_value(0.0f, 0.1f, 128, 0, 255) == 128);     // zero is exact
+  // int8 symmetric: scale 2/127.
+  CHECK(qmath::quantize_value(1.0f, 2.0f / 127, 0, -128, 127) == 64);  // 63.5 -> 64 (even)
+  CHECK(qmath::quantize_value(-3.0f, 2.0f / 127, 0, -128, 127) == -128);
+  // uint16, as a16 activations: zp 32767.
+  CHECK(qmath::quantize_value(1.1f, 2.2f / 65535, 32767, 0, 65535) == 65535);
+  CHECK(qmath::dequantize_value(140, 0.1f, 128) == Approx(1.2f));
+  CHECK(qmath::dequantize_value(0, 0.5f, 3) == -1.5f);
+}
