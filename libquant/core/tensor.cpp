@@ -1,16 +1,34 @@
 #include "core/tensor.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace quant {
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+namespace {
+constexpr size_t kAlignment = 64;
+
+std::shared_ptr<uint8_t> allocate(size_t bytes, Init init) {
+  const size_t rounded = std::max<size_t>(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded));
+  if (!p) throw std::bad_alloc();
+  if (init == Init::Zero) std::memset(p, 0, bytes);
+  return std::shared_ptr<uint8_t>(p, [](uint8_t* q) { std::free(q); });
+}
+}  // namespace
+
+Tensor::Tensor(DType dtype, Shape shape, Init init, Layout layout) : dtype_(dtype), layout_(layout), shape_(std::move(shape)) {
+  if (layout_ == Layout::ChannelsLast && shape_.size() < 3)
+    throw Error(ErrorKind::Internal, "a channels-last tensor needs rank >= 3, got " + shape_to_string(shape_));
   for (int64_t d : shape_)
     if (d < 0) throw Error(ErrorKind::Data, "negative dimension in shape " + shape_to_string(shape_));
   const size_t elem = dtype_size(dtype);
   if (elem == 0) throw Error(ErrorKind::Unsupported, std::string("tensors of type ") + dtype_name(dtype) + " are not supported");
-  bytes_ = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(shape_numel(shape_)) * elem);
+  nbytes_ = static_cast<size_t>(shape_numel(shape_)) * elem;
+  bytes_ = allocate(nbytes_, init);
 }
 
 void Tensor::check_type(DType expected) const {
@@ -19,7 +37,33 @@ void Tensor::check_type(DType expected) const {
                                          dtype_name(expected));
 }
 
+Tensor Tensor::to_layout(Layout layout) const {
+  if (layout == layout_ || shape_.size() < 3) return *this;
+  // Plain is [N, C, S] and channels-last [N, S, C], S = the product of the spatial dims: a
+  // transpose of the last two axes of each image.
+  const int64_t n = shape_[0], c = shape_[1], s = numel() / std::max<int64_t>(n * c, 1);
+  Tensor out(dtype_, shape_, Init::Uninitialized, layout);
+  const size_t elem = dtype_size(dtype_);
+  const bool to_last = layout == Layout::ChannelsLast;
+  const int64_t rows = to_last ? c : s, cols = to_last ? s : c;  // source is [rows, cols] per image
+#pragma omp parallel for collapse(2) if (numel() > (1 << 16))
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t r = 0; r < rows; ++r) {
+      const uint8_t* src = raw() + static_cast<size_t>((b * rows + r) * cols) * elem;
+      uint8_t* dst = out.raw() + static_cast<size_t>(b * rows * cols + r) * elem;
+      if (elem == 4) {
+        const auto* s4 = reinterpret_cast<const uint32_t*>(src);
+        auto* d4 = reinterpret_cast<uint32_t*>(dst);
+        for (int64_t k = 0; k < cols; ++k) d4[k * rows] = s4[k];
+      } else {
+        for (int64_t k = 0; k < cols; ++k) std::memcpy(dst + static_cast<size_t>(k * rows) * elem, src + static_cast<size_t>(k) * elem, elem);
+      }
+    }
+  return out;
+}
+
 Tensor Tensor::reshaped(Shape shape) const {
+  if (layout_ != Layout::Plain) throw Error(ErrorKind::Internal, "reshaped() on a channels-last tensor");
   if (shape_numel(shape) != numel())
     throw Error(ErrorKind::Data, "cannot reshape " + describe() + " to " + shape_to_string(shape));
   Tensor t = *this;
@@ -29,7 +73,10 @@ Tensor Tensor::reshaped(Shape shape) const {
 
 Tensor Tensor::clone() const {
   Tensor t = *this;
-  if (bytes_) t.bytes_ = std::make_shared<std::vector<uint8_t>>(*bytes_);
+  if (bytes_) {
+    t.bytes_ = allocate(nbytes_, Init::Uninitialized);
+    std::memcpy(t.bytes_.get(), bytes_.get(), nbytes_);
+  }
   return t;
 }
 
@@ -63,6 +110,8 @@ std::vector<float> Tensor::to_float_vector() const {
 
 std::string Tensor::describe() const { return std::string(dtype_name(dtype_)) + shape_to_string(shape_); }
 
+
+
 namespace {
 template <typename To, typename From>
 To convert_element(From v) {
@@ -80,7 +129,7 @@ To convert_element(From v) {
 
 Tensor cast_tensor(const Tensor& input, DType to) {
   if (input.dtype() == to) return input;
-  Tensor out(to, input.shape());
+  Tensor out(to, input.shape(), Init::Uninitialized, input.layout());
   visit_any_number(input.dtype(), "Cast", [&](auto from_tag) {
     using From = decltype(from_tag);
     visit_any_number(to, "Cast", [&](auto to_tag) {

@@ -12,11 +12,20 @@
 
 namespace quant {
 
+// How a tensor's elements lie in memory. The shape is always the logical ONNX shape
+// ([N, C, spatial...] for images); ChannelsLast stores them as [N, spatial..., C] (NHWC), the layout
+// oneDNN's convolutions run fastest on. Only kernels that declare it in the op table see it.
+enum class Layout { Plain, ChannelsLast };
+
+// Whether a new tensor's elements start as zeros, or are left for the caller to overwrite
+// (kernels that write every element skip the zero fill).
+enum class Init { Zero, Uninitialized };
+
 class Tensor {
  public:
   Tensor() = default;
-  // Zero-filled tensor of the given type and shape.
-  Tensor(DType dtype, Shape shape);
+  // A tensor of the given type and shape; its buffer is 64-byte aligned (one AVX-512 vector).
+  Tensor(DType dtype, Shape shape, Init init = Init::Zero, Layout layout = Layout::Plain);
 
   template <typename T>
   static Tensor from_vector(Shape shape, const std::vector<T>& values) {
@@ -30,18 +39,22 @@ class Tensor {
   static Tensor scalar(T value) { return from_vector<T>({}, {value}); }
 
   DType dtype() const { return dtype_; }
+  Layout layout() const { return layout_; }
+  // The same elements in the other layout (a copy, or this tensor when already in it).
+  Tensor to_layout(Layout layout) const;
+  Tensor to_plain() const { return to_layout(Layout::Plain); }
   const Shape& shape() const { return shape_; }
   int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
   int64_t dim(int64_t axis) const { return shape_[static_cast<size_t>(normalize_axis(axis, rank()))]; }
   int64_t numel() const { return shape_numel(shape_); }
-  size_t nbytes() const { return bytes_ ? bytes_->size() : 0; }
+  size_t nbytes() const { return nbytes_; }
   bool empty() const { return !bytes_; }
 
   template <typename T> T* data() { check_type(DTypeOf<T>::value); return reinterpret_cast<T*>(raw()); }
   template <typename T> const T* data() const { check_type(DTypeOf<T>::value); return reinterpret_cast<const T*>(raw()); }
   template <typename T> std::span<const T> values() const { return {data<T>(), static_cast<size_t>(numel())}; }
-  uint8_t* raw() { return bytes_ ? bytes_->data() : nullptr; }
-  const uint8_t* raw() const { return bytes_ ? bytes_->data() : nullptr; }
+  uint8_t* raw() { return bytes_.get(); }
+  const uint8_t* raw() const { return bytes_.get(); }
 
   // The same data seen with another shape of the same element count (shares the buffer).
   Tensor reshaped(Shape shape) const;
@@ -60,8 +73,10 @@ class Tensor {
  private:
   void check_type(DType expected) const;
   DType dtype_ = DType::Undefined;
+  Layout layout_ = Layout::Plain;
   Shape shape_;
-  std::shared_ptr<std::vector<uint8_t>> bytes_;
+  size_t nbytes_ = 0;
+  std::shared_ptr<uint8_t> bytes_;
 };
 
 // Element-wise conversion with the rules of ONNX Cast (float -> int truncates toward zero,

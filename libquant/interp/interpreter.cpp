@@ -3,9 +3,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/allocator.h"
+
 namespace quant::interp {
 
 Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : graph_(graph), config_(config) {
+  keep_large_blocks_for_reuse();
   std::unordered_map<std::string, size_t> last_reader;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const ir::Node& node = graph.nodes[i];
@@ -56,13 +59,24 @@ TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) co
   check_inputs(inputs);
   std::unordered_map<std::string, Tensor> values(inputs.begin(), inputs.end());
   ops::Inputs args;
+  std::vector<Tensor> converted;  // plain copies of channels-last inputs, for kernels that need them
   for (const Step& step : steps_) {
     const ir::Node& node = *step.node;
     args.clear();
+    converted.clear();
+    converted.reserve(node.inputs.size());
     for (const std::string& in : node.inputs) {
       if (in.empty()) { args.push_back(nullptr); continue; }
       auto it = values.find(in);
-      if (it != values.end()) { args.push_back(&it->second); continue; }
+      if (it != values.end()) {
+        if (it->second.layout() != Layout::Plain && !step.op->channels_last) {
+          converted.push_back(it->second.to_plain());
+          args.push_back(&converted.back());
+        } else {
+          args.push_back(&it->second);
+        }
+        continue;
+      }
       auto init = graph_.initializers.find(in);
       if (init == graph_.initializers.end())
         throw Error(ErrorKind::Internal, "value '" + in + "' is not available", {.node = node.name, .op_type = node.op_type});
@@ -89,7 +103,7 @@ TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) co
   TensorMap result;
   for (const ir::ValueInfo& out : graph_.outputs) {
     auto it = values.find(out.name);
-    if (it != values.end()) result[out.name] = it->second;
+    if (it != values.end()) result[out.name] = it->second.to_plain();
     else if (auto init = graph_.initializers.find(out.name); init != graph_.initializers.end()) result[out.name] = init->second;
     else throw Error(ErrorKind::Internal, "graph output '" + out.name + "' was not computed");
   }

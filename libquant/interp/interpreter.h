@@ -15,7 +15,8 @@
 namespace quant::interp {
 
 using TensorMap = std::map<std::string, Tensor>;
-// Called after each node with the node and each output name and tensor.
+// Called after each node with the node and each output name and tensor. The tensor may be
+// channels-last (Tensor::layout()); call to_plain() where element order matters.
 using Observer = std::function<void(const ir::Node& node, const std::string& name, const Tensor& value)>;
 
 class Interpreter {

@@ -26,7 +26,7 @@ Outputs batch_norm_kernel(const ir::Node& node, const Inputs& inputs, const Kern
   }
   const double eps = node.attr_float("epsilon", 1e-5f);
   const int64_t inner = x.numel() / std::max<int64_t>(x.dim(0) * channels, 1);
-  Tensor y(DType::Float32, x.shape());
+  Tensor y(DType::Float32, x.shape(), Init::Uninitialized);
   const float* px = x.data<float>();
   float* py = y.data<float>();
   const int64_t planes = x.dim(0) * channels;

@@ -41,7 +41,7 @@ void for_each_broadcast_run(const Shape& a_shape, const Shape& b_shape, const Sh
 template <typename T, typename R, typename Fn>
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
   const Shape out_shape = broadcast_shapes(a.shape(), b.shape());
-  Tensor out(DTypeOf<R>::value, out_shape);
+  Tensor out(DTypeOf<R>::value, out_shape, Init::Uninitialized);
   const T* pa = reinterpret_cast<const T*>(a.raw());
   const T* pb = reinterpret_cast<const T*>(b.raw());
   R* po = out.data<R>();

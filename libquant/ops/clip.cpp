@@ -19,7 +19,7 @@ Outputs clip_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
       if (const Tensor* t = optional_input(inputs, 1)) lo = t->data<T>()[0];
       if (const Tensor* t = optional_input(inputs, 2)) hi = t->data<T>()[0];
     }
-    Tensor y(x.dtype(), x.shape());
+    Tensor y(x.dtype(), x.shape(), Init::Uninitialized, x.layout());  // element-wise: any layout
     const T* px = x.data<T>();
     T* py = y.data<T>();
     const int64_t n = x.numel();

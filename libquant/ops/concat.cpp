@@ -20,7 +20,7 @@ Outputs concat_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
                                          first.describe() + " outside axis " + std::to_string(axis));
     out_shape[static_cast<size_t>(axis)] += t.dim(axis);
   }
-  Tensor y(first.dtype(), out_shape);
+  Tensor y(first.dtype(), out_shape, Init::Uninitialized);
   const size_t elem = dtype_size(first.dtype());
   const AxisView out_view = axis_view(out_shape, axis);
   int64_t offset = 0;  // along the axis

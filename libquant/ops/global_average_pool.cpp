@@ -1,5 +1,7 @@
 // GlobalAveragePool: Y[n, c, 1...] = mean over all spatial positions of X[n, c, ...].
 #include <algorithm>
+#include <vector>
+
 #include "ops/kernels.h"
 
 namespace quant::ops {
@@ -11,10 +13,21 @@ Outputs global_average_pool_kernel(const ir::Node& node, const Inputs& inputs, c
   Shape out_shape(x.shape().size(), 1);
   out_shape[0] = x.dim(0);
   out_shape[1] = x.dim(1);
-  Tensor y(DType::Float32, out_shape);
+  Tensor y(DType::Float32, out_shape, Init::Uninitialized);
   const int64_t planes = x.dim(0) * x.dim(1), size = x.numel() / std::max<int64_t>(planes, 1);
   const float* px = x.data<float>();
   float* py = y.data<float>();
+  if (x.layout() == Layout::ChannelsLast) {  // [N, S, C]: sum rows of C values
+    const int64_t batch = x.dim(0), channels = x.dim(1);
+#pragma omp parallel for if (batch > 1)
+    for (int64_t n = 0; n < batch; ++n) {
+      std::vector<double> acc(static_cast<size_t>(channels), 0.0);
+      for (int64_t i = 0; i < size; ++i)
+        for (int64_t c = 0; c < channels; ++c) acc[static_cast<size_t>(c)] += px[(n * size + i) * channels + c];
+      for (int64_t c = 0; c < channels; ++c) py[n * channels + c] = static_cast<float>(acc[static_cast<size_t>(c)] / static_cast<double>(size));
+    }
+    return {y};  // [N, C, 1...] is the same in both layouts: return it plain
+  }
 #pragma omp parallel for if (planes > 64)
   for (int64_t p = 0; p < planes; ++p) {
     double acc = 0;

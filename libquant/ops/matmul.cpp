@@ -23,7 +23,7 @@ Outputs matmul_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  Tensor y(DType::Float32, out_shape);
+  Tensor y(DType::Float32, out_shape, Init::Uninitialized);
   std::vector<std::array<int64_t, 3>> jobs;  // (a matrix, b matrix, y matrix) indices
   for_each_broadcast_run(a_batch, b_batch, batch, [&](int64_t o, int64_t ia, int64_t ib, int64_t cnt, int64_t sa, int64_t sb) {
     for (int64_t i = 0; i < cnt; ++i) jobs.push_back({ia + i * sa, ib + i * sb, o + i});

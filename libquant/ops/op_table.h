@@ -39,6 +39,9 @@ struct OpEntry {
   std::string_view op_type;  // in the default ONNX domain
   KernelFn kernel;
   OpFacts facts;
+  // The kernel takes channels-last inputs (Layout::ChannelsLast) as they are; for all other ops
+  // the interpreter converts such inputs to plain first.
+  bool channels_last = false;
 };
 
 std::span<const OpEntry> all_ops();

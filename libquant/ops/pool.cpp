@@ -3,7 +3,9 @@
 //   AveragePool: Y = sum over taps inside the input / count, where count is the number of taps
 //                inside the input (count_include_pad = 0) or inside the padded input (= 1).
 #include <algorithm>
+#include <array>
 #include <limits>
+#include <vector>
 
 #include "ops/kernels.h"
 #include "ops/window.h"
@@ -13,41 +15,97 @@ namespace {
 
 enum class PoolKind { Max, Average };
 
+// The taps of one window along one axis: first in-bounds index, how many, and how many lie inside
+// the padded input (for count_include_pad).
+struct TapRange {
+  int64_t first = 0, count = 0, padded = 0;
+};
+
+TapRange taps(const Window3& w, int a, int64_t o) {
+  const int64_t start = o * w.stride[a] - w.pad_begin[a], step = w.dilation[a];
+  const int64_t last = start + (w.kernel[a] - 1) * step;
+  TapRange r;
+  r.padded = (std::min(last, w.in[a] + w.pad_end[a] - 1) - start) / step + 1;
+  const int64_t skip = start < 0 ? (-start + step - 1) / step : 0;  // taps before index 0
+  r.first = start + skip * step;
+  const int64_t end = std::min(last, w.in[a] - 1);
+  r.count = r.first > end ? 0 : (end - r.first) / step + 1;
+  return r;
+}
+
+// The tap ranges of every output position, per axis (the same for every plane).
+using AxisTaps = std::array<std::vector<TapRange>, 3>;
+
+AxisTaps all_taps(const Window3& w) {
+  AxisTaps t;
+  for (int a = 0; a < 3; ++a)
+    for (int64_t o = 0; o < w.out[a]; ++o) t[static_cast<size_t>(a)].push_back(taps(w, a, o));
+  return t;
+}
+
 template <typename T, PoolKind kind>
-void pool_plane(const Window3& w, bool include_pad, const T* x, T* y) {
-  for (int64_t od = 0; od < w.out[0]; ++od)
-    for (int64_t oh = 0; oh < w.out[1]; ++oh)
+void pool_plane(const Window3& w, const AxisTaps& t, bool include_pad, const T* x, T* y) {
+  // Accumulate max in T (exact), sums in double.
+  using Acc = std::conditional_t<kind == PoolKind::Max, T, double>;
+  for (int64_t od = 0; od < w.out[0]; ++od) {
+    const TapRange& rd = t[0][static_cast<size_t>(od)];
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      const TapRange& rh = t[1][static_cast<size_t>(oh)];
       for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        const int64_t o[3] = {od, oh, ow};
-        int64_t lo[3], hi[3], padded = 1;
-        for (int a = 0; a < 3; ++a) {
-          const int64_t start = o[a] * w.stride[a] - w.pad_begin[a];
-          const int64_t last = start + (w.kernel[a] - 1) * w.dilation[a];
-          // Taps inside the padded input (for count_include_pad).
-          const int64_t pad_hi = std::min(last, w.in[a] + w.pad_end[a] - 1);
-          padded *= (pad_hi - start) / w.dilation[a] + 1;
-          lo[a] = start;
-          hi[a] = last;
-        }
-        double acc = kind == PoolKind::Max ? -std::numeric_limits<double>::infinity() : 0.0;
-        int64_t count = 0;
-        for (int64_t id = lo[0]; id <= hi[0]; id += w.dilation[0]) {
-          if (id < 0 || id >= w.in[0]) continue;
-          for (int64_t ih = lo[1]; ih <= hi[1]; ih += w.dilation[1]) {
-            if (ih < 0 || ih >= w.in[1]) continue;
-            for (int64_t iw = lo[2]; iw <= hi[2]; iw += w.dilation[2]) {
-              if (iw < 0 || iw >= w.in[2]) continue;
-              const double v = static_cast<double>(x[(id * w.in[1] + ih) * w.in[2] + iw]);
-              if constexpr (kind == PoolKind::Max) acc = std::max(acc, v);
-              else acc += v;
-              ++count;
+        const TapRange& rw = t[2][static_cast<size_t>(ow)];
+        Acc acc = kind == PoolKind::Max ? std::numeric_limits<Acc>::lowest() : Acc(0);
+        for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
+          for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1]) {
+            const T* row = x + (id * w.in[1] + ih) * w.in[2];
+            for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) {
+              if constexpr (kind == PoolKind::Max) acc = std::max<Acc>(acc, row[iw]);
+              else acc += row[iw];
             }
           }
-        }
         T& out = y[(od * w.out[1] + oh) * w.out[2] + ow];
-        if constexpr (kind == PoolKind::Max) out = static_cast<T>(acc);
-        else out = static_cast<T>(acc / static_cast<double>(include_pad ? padded : std::max<int64_t>(count, 1)));
+        if constexpr (kind == PoolKind::Max) {
+          out = acc;
+        } else {
+          const int64_t count = include_pad ? rd.padded * rh.padded * rw.padded : rd.count * rh.count * rw.count;
+          out = static_cast<T>(acc / static_cast<double>(std::max<int64_t>(count, 1)));
+        }
       }
+    }
+  }
+}
+
+// Channels-last: one image is [spatial..., C]; every tap reads C contiguous values, so the
+// innermost loop runs over channels (vectorized).
+template <typename T, PoolKind kind>
+void pool_image_channels_last(const Window3& w, const AxisTaps& t, bool include_pad, int64_t channels, const T* x, T* y) {
+  using Acc = std::conditional_t<kind == PoolKind::Max, T, double>;
+  std::vector<Acc> acc(static_cast<size_t>(channels));
+  for (int64_t od = 0; od < w.out[0]; ++od) {
+    const TapRange& rd = t[0][static_cast<size_t>(od)];
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      const TapRange& rh = t[1][static_cast<size_t>(oh)];
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+        const TapRange& rw = t[2][static_cast<size_t>(ow)];
+        std::fill(acc.begin(), acc.end(), kind == PoolKind::Max ? std::numeric_limits<Acc>::lowest() : Acc(0));
+        for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
+          for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1])
+            for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) {
+              const T* px = x + ((id * w.in[1] + ih) * w.in[2] + iw) * channels;
+              for (int64_t c = 0; c < channels; ++c) {
+                if constexpr (kind == PoolKind::Max) acc[static_cast<size_t>(c)] = std::max<Acc>(acc[static_cast<size_t>(c)], px[c]);
+                else acc[static_cast<size_t>(c)] += px[c];
+              }
+            }
+        T* py = y + ((od * w.out[1] + oh) * w.out[2] + ow) * channels;
+        const double count = static_cast<double>(std::max<int64_t>(
+            include_pad ? rd.padded * rh.padded * rw.padded : rd.count * rh.count * rw.count, 1));
+        for (int64_t c = 0; c < channels; ++c) {
+          if constexpr (kind == PoolKind::Max) py[c] = acc[static_cast<size_t>(c)];
+          else py[c] = static_cast<T>(acc[static_cast<size_t>(c)] / count);
+        }
+      }
+    }
+  }
 }
 
 template <PoolKind kind>
@@ -63,14 +121,22 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs) {
   const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
   Shape out_shape{x.dim(0), x.dim(1)};
   for (int64_t d : from_3d(w.out, spatial.size())) out_shape.push_back(d);
-  Tensor y(x.dtype(), out_shape);
+  Tensor y(x.dtype(), out_shape, Init::Uninitialized, x.layout());
   const int64_t planes = x.dim(0) * x.dim(1);
+  const AxisTaps t = all_taps(w);
   visit_numeric(x.dtype(), node.op_type.c_str(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* py = y.data<T>();
+    if (x.layout() == Layout::ChannelsLast) {
+      const int64_t batch = x.dim(0), channels = x.dim(1);
+#pragma omp parallel for if (batch > 1)
+      for (int64_t n = 0; n < batch; ++n)
+        pool_image_channels_last<T, kind>(w, t, include_pad, channels, px + n * channels * w.in_size(), py + n * channels * w.out_size());
+      return;
+    }
 #pragma omp parallel for if (planes > 1)
-    for (int64_t p = 0; p < planes; ++p) pool_plane<T, kind>(w, include_pad, px + p * w.in_size(), py + p * w.out_size());
+    for (int64_t p = 0; p < planes; ++p) pool_plane<T, kind>(w, t, include_pad, px + p * w.in_size(), py + p * w.out_size());
   });
   return {y};
 }

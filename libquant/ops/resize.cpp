@@ -53,7 +53,7 @@ int64_t nearest_index(const std::string& mode, double x, bool downsample) {
 Tensor resample_axis(const Tensor& x, int64_t axis, int64_t out_len, const AxisSamples& s, float extrapolation) {
   Shape shape = x.shape();
   shape[static_cast<size_t>(axis)] = out_len;
-  Tensor y(DType::Float32, shape);
+  Tensor y(DType::Float32, shape, Init::Uninitialized);
   const AxisView v = axis_view(x.shape(), axis);
   const float* px = x.data<float>();
   float* py = y.data<float>();

@@ -20,7 +20,7 @@ Outputs softmax_kernel(const ir::Node& node, const Inputs& inputs, const KernelC
     else if (d == axis || !per_axis) length *= x.dim(d);
     else inner *= x.dim(d);
   }
-  Tensor y(DType::Float32, x.shape());
+  Tensor y(DType::Float32, x.shape(), Init::Uninitialized);
   const float* px = x.data<float>();
   float* py = y.data<float>();
 #pragma omp parallel for if (outer * inner > 256)

@@ -23,7 +23,7 @@ Outputs transpose_kernel(const ir::Node& node, const Inputs& inputs, const Kerne
       throw Error(ErrorKind::Model, "perm " + shape_to_string(perm) + " is not a permutation of the axes of " + x.describe());
   Shape out_shape(static_cast<size_t>(rank));
   for (int64_t k = 0; k < rank; ++k) out_shape[static_cast<size_t>(k)] = x.dim(perm[static_cast<size_t>(k)]);
-  Tensor y(x.dtype(), out_shape);
+  Tensor y(x.dtype(), out_shape, Init::Uninitialized);
   const std::vector<int64_t> in_strides = shape_strides(x.shape());
   std::vector<int64_t> src_stride(static_cast<size_t>(rank));  // X stride of each Y axis
   for (int64_t k = 0; k < rank; ++k) src_stride[static_cast<size_t>(k)] = in_strides[static_cast<size_t>(perm[static_cast<size_t>(k)])];

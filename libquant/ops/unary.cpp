@@ -58,7 +58,7 @@ Outputs unary_kernel(const ir::Node& node, const Inputs& inputs, const KernelCon
   const UnaryParams params{node.attr_float("alpha", static_cast<float>(op.default_alpha)),
                            node.attr_float("beta", static_cast<float>(op.default_beta))};
   const Tensor& x = required_input(inputs, 0, "X");
-  Tensor y(x.dtype(), x.shape());
+  Tensor y(x.dtype(), x.shape(), Init::Uninitialized, x.layout());  // element-wise: any layout
   if (x.dtype() == DType::Float32) apply(op, params, x.data<float>(), y.data<float>(), x.numel());
   else if (x.dtype() == DType::Float64) apply(op, params, x.data<double>(), y.data<double>(), x.numel());
   else throw Error(ErrorKind::Unsupported, "input must be float32 or float64, got " + x.describe());

@@ -19,7 +19,9 @@ Tensor random_tensor(Shape shape, std::mt19937& rng) {
 ir::Attribute ints(std::vector<int64_t> v) { ir::Attribute a; a.kind = ir::AttrKind::Ints; a.ints = v; return a; }
 ir::Attribute one(int64_t i) { ir::Attribute a; a.kind = ir::AttrKind::Int; a.i = i; return a; }
 
-void require_close(const Tensor& fast, const Tensor& ref) {
+void require_close(const Tensor& fast_any_layout, const Tensor& ref) {
+  const Tensor fast = fast_any_layout.to_plain();
+  REQUIRE(ref.layout() == Layout::Plain);
   REQUIRE(fast.shape() == ref.shape());
   for (int64_t i = 0; i < ref.numel(); ++i)
     REQUIRE(fast.data<float>()[i] == Approx(ref.data<float>()[i]).margin(1e-4).epsilon(1e-4));
@@ -89,4 +91,36 @@ TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[ke
     CHECK(fast.shape() == Shape{3, 2, 4, 5});
     require_close(fast, ops::matmul_kernel(node, in, {.reference = true})[0]);
   }
+}
+
+TEST_CASE("layout conversion round trip", "[tensor]") {
+  std::mt19937 rng(3);
+  const Tensor x = random_tensor({2, 3, 4, 5}, rng);
+  const Tensor cl = x.to_layout(Layout::ChannelsLast);
+  CHECK(cl.layout() == Layout::ChannelsLast);
+  CHECK(cl.shape() == x.shape());
+  // Element (n=1, c=2, h=3, w=4) sits at ((1*4 + 3)*5 + 4)*3 + 2 in NHWC.
+  CHECK(cl.data<float>()[((1 * 4 + 3) * 5 + 4) * 3 + 2] == x.data<float>()[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+  const Tensor back = cl.to_plain();
+  for (int64_t i = 0; i < x.numel(); ++i) REQUIRE(back.data<float>()[i] == x.data<float>()[i]);
+}
+
+TEST_CASE("channels-last tensors flow through pooling and activations like plain ones", "[kernels][layout]") {
+  std::mt19937 rng(11);
+  const Tensor x = random_tensor({2, 5, 9, 8}, rng);
+  const Tensor cl = x.to_layout(Layout::ChannelsLast);
+  ir::Node pool;
+  pool.op_type = "MaxPool";
+  pool.attributes = {{"kernel_shape", ints({3, 2})}, {"strides", ints({2, 2})}, {"pads", ints({1, 0, 1, 1})}};
+  require_close(ops::max_pool_kernel(pool, {&cl}, {})[0], ops::max_pool_kernel(pool, {&x}, {})[0]);
+  ir::Node avg = pool;
+  avg.op_type = "AveragePool";
+  avg.attributes["count_include_pad"] = one(1);
+  require_close(ops::average_pool_kernel(avg, {&cl}, {})[0], ops::average_pool_kernel(avg, {&x}, {})[0]);
+  ir::Node gap;
+  gap.op_type = "GlobalAveragePool";
+  require_close(ops::global_average_pool_kernel(gap, {&cl}, {})[0], ops::global_average_pool_kernel(gap, {&x}, {})[0]);
+  ir::Node relu;
+  relu.op_type = "Relu";
+  require_close(ops::unary_kernel(relu, {&cl}, {})[0], ops::unary_kernel(relu, {&x}, {})[0]);
 }

@@ -1,0 +1,22 @@
+// Conv through oneDNN's convolution primitive (JIT kernels chosen from CPUID: AVX-512, AVX2...),
+// for any group count (dense, grouped, depthwise), dilation and 1 to 3 spatial axes. The data
+// comes in plain or channels-last; the result is channels-last when oneDNN computes it that way
+// (then the next channels-last-capable op reads it without a reorder), else plain.
+#pragma once
+#include <cstdint>
+
+#include "ops/window.h"
+
+namespace quant::ops {
+
+struct ConvGeometry {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
+  size_t spatial_rank = 2;
+  Window3 window;
+};
+
+#include "core/tensor.h"
+
+Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape);
+
+}  // namespace quant::ops
