@@ -14,6 +14,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev catch2
   libdnnl-dev                         # oneDNN: sgemm (CPUID-dispatched)
   libonnx-testdata                    # ONNX backend node tests (conformance suite)
+  dataset-fashion-mnist               # images for the bundled example, benchmarks and accuracy figures
 )
 # Node.js runs ONNX Runtime (npm onnxruntime-node), the reference runtime of the tests. Take
 # Debian's only where no node/npm is installed already (the machine image may ship its own).
