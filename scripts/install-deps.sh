@@ -12,6 +12,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler   # ONNX's protobuf runtime
   libonnx-dev                         # ONNX 1.12: generated onnx-ml.pb.h, onnx_proto, schemas, checker
   libcli11-dev nlohmann-json3-dev libspdlog-dev catch2
+  libstb-dev                          # stb_image: PNG/JPEG calibration images
   libdnnl-dev                         # oneDNN: sgemm (CPUID-dispatched)
   libonnx-testdata                    # ONNX backend node tests (conformance suite)
   dataset-fashion-mnist               # images for the bundled example, benchmarks and accuracy figures

@@ -8,5 +8,7 @@ namespace quant::app {
 void register_infer(CLI::App& app);
 void register_parse_model(CLI::App& app);
 void register_ops(CLI::App& app);
+void register_optimize(CLI::App& app);
+void register_calibrate(CLI::App& app);
 
 }  // namespace quant::app

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "commands.h"
@@ -27,12 +28,18 @@ int main(int argc, char** argv) {
                             : verbose == 1 ? spdlog::level::debug
                                            : spdlog::level::info);
   });
+  quant::app::register_optimize(app);
+  quant::app::register_calibrate(app);
   quant::app::register_infer(app);
   quant::app::register_parse_model(app);
   quant::app::register_ops(app);
 
+  // `quantize MODEL.onnx ...` is short for `quantize optimize MODEL.onnx ...`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0].size() > 5 && args[0].compare(args[0].size() - 5, 5, ".onnx") == 0) args.insert(args.begin(), "optimize");
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : quant::app::exit_code_for(quant::ErrorKind::Usage);

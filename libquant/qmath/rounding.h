@@ -23,6 +23,15 @@ inline int64_t quantize_value(float x, float scale, int64_t zero_point, int64_t 
   return q < qmin ? qmin : (q > qmax ? qmax : q);
 }
 
+// The same with the division in double, for int32 biases (ONNX Runtime: round(double(b) / double(scale))):
+// a float32 quotient could not hold 31 significant bits.
+inline int64_t quantize_value_double(float x, float scale, int64_t zero_point, int64_t qmin, int64_t qmax) {
+  const double scaled = round_half_even(static_cast<double>(x) / static_cast<double>(scale)) + static_cast<double>(zero_point);
+  if (!(scaled >= static_cast<double>(qmin))) return std::isnan(scaled) ? zero_point : qmin;
+  if (scaled > static_cast<double>(qmax)) return qmax;
+  return static_cast<int64_t>(scaled);
+}
+
 // real = (q - zero_point) * scale, in float32 as ONNX DequantizeLinear computes it.
 inline float dequantize_value(int64_t q, float scale, int64_t zero_point) {
   return static_cast<float>(q - zero_point) * scale;

@@ -1,6 +1,8 @@
 #include "tensorio/npy.h"
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "core/file_io.h"
@@ -22,7 +24,7 @@ std::string descr_of(DType dtype) {
 
 }  // namespace
 
-Tensor parse_npy(const std::string& bytes, const std::string& source) {
+NpyHeader parse_npy_header(const std::string& bytes, const std::string& source) {
   if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0) throw npy_error(source, "missing the \\x93NUMPY magic");
   const int major = static_cast<unsigned char>(bytes[6]);
   size_t header_len, header_start;
@@ -47,9 +49,9 @@ Tensor parse_npy(const std::string& bytes, const std::string& source) {
   const char kind = m[2].str()[0];
   const int size = std::stoi(m[3].str());
   if (order == '>' && size > 1) throw Error(ErrorKind::Unsupported, "big-endian .npy data is not supported", {.file = source});
-  DType dtype;
+  NpyHeader h;
   try {
-    dtype = dtype_from_npy(kind, size);
+    h.dtype = dtype_from_npy(kind, size);
   } catch (const Error& e) {
     throw Error(ErrorKind::Unsupported, e.message(), {.file = source});
   }
@@ -57,18 +59,36 @@ Tensor parse_npy(const std::string& bytes, const std::string& source) {
     throw Error(ErrorKind::Unsupported, "Fortran-ordered .npy data is not supported (save with C order)", {.file = source});
   if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
     throw npy_error(source, "no 'shape' in the header");
-  Shape shape;
   const std::string dims = m[1].str();
   const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    shape.push_back(std::stoll(it->str()));
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) h.shape.push_back(std::stoll(it->str()));
+  h.data_offset = header_start + header_len;
+  return h;
+}
 
-  Tensor t(dtype, shape);
-  const size_t data_start = header_start + header_len;
-  if (bytes.size() - data_start != t.nbytes())
-    throw npy_error(source, "data has " + std::to_string(bytes.size() - data_start) + " bytes, shape " +
-                                shape_to_string(shape) + " of " + dtype_name(dtype) + " needs " + std::to_string(t.nbytes()));
-  std::memcpy(t.raw(), bytes.data() + data_start, t.nbytes());
+NpyHeader read_npy_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::Io, std::filesystem::exists(path) ? "cannot open" : "no such file", {.file = path});
+  std::string head(65536, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  const NpyHeader h = parse_npy_header(head, path);
+  in.clear();
+  in.seekg(0, std::ios::end);
+  const size_t data = static_cast<size_t>(in.tellg()) - std::min(static_cast<size_t>(in.tellg()), h.data_offset);
+  if (data != h.data_bytes())
+    throw npy_error(path, "data has " + std::to_string(data) + " bytes, shape " + shape_to_string(h.shape) + " of " +
+                              dtype_name(h.dtype) + " needs " + std::to_string(h.data_bytes()));
+  return h;
+}
+
+Tensor parse_npy(const std::string& bytes, const std::string& source) {
+  const NpyHeader h = parse_npy_header(bytes, source);
+  Tensor t(h.dtype, h.shape);
+  if (bytes.size() - h.data_offset != t.nbytes())
+    throw npy_error(source, "data has " + std::to_string(bytes.size() - h.data_offset) + " bytes, shape " +
+                                shape_to_string(h.shape) + " of " + dtype_name(h.dtype) + " needs " + std::to_string(t.nbytes()));
+  std::memcpy(t.raw(), bytes.data() + h.data_offset, t.nbytes());
   return t;
 }
 

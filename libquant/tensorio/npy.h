@@ -7,6 +7,17 @@
 
 namespace quant::tensorio {
 
+struct NpyHeader {
+  DType dtype = DType::Undefined;
+  Shape shape;
+  size_t data_offset = 0;  // where the elements start
+  size_t data_bytes() const { return static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype); }
+};
+
+// Parses the header from the first bytes of a file (at least the header). Throws Parse/Unsupported naming source.
+NpyHeader parse_npy_header(const std::string& bytes, const std::string& source);
+// Reads only the header of a file and checks the file's size against it.
+NpyHeader read_npy_header(const std::string& path);
 Tensor parse_npy(const std::string& bytes, const std::string& source);  // throws Parse/Unsupported naming source
 Tensor read_npy(const std::string& path);
 std::string serialize_npy(const Tensor& tensor);  // version 1.0, header padded to 64 bytes

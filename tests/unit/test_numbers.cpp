@@ -67,3 +67,71 @@ TEST_CASE("quantize_value and dequantize_value", "[qmath]") {
   CHECK(qmath::dequantize_value(140, 0.1f, 128) == Approx(1.2f));
   CHECK(qmath::dequantize_value(0, 0.5f, 3) == -1.5f);
 }
+
+#include "qmath/fixed_point.h"
+#include "qmath/qparams.h"
+
+TEST_CASE("integer ranges per type", "[qmath]") {
+  CHECK(qmath::qrange(DType::UInt8).qmax == 255);
+  CHECK(qmath::qrange(DType::Int8, qmath::RangeKind::Narrow).qmin == -127);
+  CHECK(qmath::qrange(DType::Int8, qmath::RangeKind::Reduced).qmin == -64);
+  CHECK(qmath::qrange(DType::UInt16).qmax == 65535);
+  CHECK(qmath::qrange(DType::Int16, qmath::RangeKind::Narrow).qmin == -32767);
+  CHECK(qmath::qrange_by_name("int4").qmin == -8);
+  CHECK_THROWS_WITH(qmath::qrange(DType::Float32), Catch::Contains("'float32' is not a quantized type"));
+}
+
+TEST_CASE("scale and zero point follow ONNX Runtime's formula", "[qmath]") {
+  const qmath::QRange u8 = qmath::qrange(DType::UInt8);
+  // [-1.1, 1.1] in uint8: scale 2.2/255, zp = round(0 - (-1.1)/(2.2/255)) = round(127.5) = 128 (ties to even).
+  qmath::QParams p = qmath::compute_qparams(-1.1f, 1.1f, u8, false);
+  CHECK(p.scale == static_cast<float>(static_cast<double>(1.1f - -1.1f) / 255.0));
+  CHECK(p.zero_point == 128);
+  // [0, 1.1] (a sigmoid head): zp 0, scale 1.1/255.
+  p = qmath::compute_qparams(0.0f, 1.1f, u8, false);
+  CHECK(p.zero_point == 0);
+  CHECK(p.scale == static_cast<float>(1.1 / 255.0 * (static_cast<double>(1.1f) / 1.1)));
+  // A range not containing 0 is widened to include it: [2, 5] -> [0, 5].
+  p = qmath::compute_qparams(2.0f, 5.0f, u8, false);
+  CHECK(p.zero_point == 0);
+  CHECK(p.scale == static_cast<float>(5.0 / 255.0));
+  // [-3, 1] uint8: scale 4/255, zp = round(3 / (4/255)) = round(191.25) = 191.
+  CHECK(qmath::compute_qparams(-3.0f, 1.0f, u8, false).zero_point == 191);
+  // Symmetric int8 narrow (weights): a = 2.54, scale = 5.08/254 = 0.02, zp 0.
+  p = qmath::compute_qparams(-1.0f, 2.54f, qmath::qrange(DType::Int8, qmath::RangeKind::Narrow), true);
+  CHECK(p.zero_point == 0);
+  CHECK(p.scale == Approx(0.02f));
+  // Symmetric uint8 puts zp at the middle: round(127.5) = 128.
+  CHECK(qmath::compute_qparams(-1.0f, 1.0f, u8, true).zero_point == 128);
+  // 16-bit [-1.1, 1.1]: zp = round(32767.5) = 32768 (even), limits symmetric around it.
+  p = qmath::compute_qparams(-1.1f, 1.1f, qmath::qrange(DType::UInt16), false);
+  CHECK(p.zero_point == 32768);
+  // A constant-zero tensor: scale 1, zp 0.
+  p = qmath::compute_qparams(0.0f, 0.0f, u8, false);
+  CHECK(p.scale == 1.0f);
+  CHECK(p.zero_point == 0);
+}
+
+TEST_CASE("limvals are the real range the integers cover", "[qmath]") {
+  const qmath::RealRange r = qmath::limvals({0.5f, 10}, qmath::qrange(DType::UInt8));
+  CHECK(r.min == -5.0);
+  CHECK(r.max == 122.5);
+}
+
+TEST_CASE("fixed-point requantization: the worked example", "[qmath][fixed]") {
+  // M = 0.01 = 0.64 * 2^-6; 0.64 * 2^31 = 1374389534.72 -> 1374389535.
+  const qmath::FixedMultiplier m = qmath::quantize_multiplier(0.01);
+  CHECK(m.m0_q31 == 1374389535);
+  CHECK(m.shift == 6);
+  CHECK(qmath::multiply_by_quantized_multiplier(1234, m) == 12);     // 12.34 -> 12
+  CHECK(qmath::multiply_by_quantized_multiplier(1250, m) == 13);     // 12.5 -> 13 (ties away from zero)
+  CHECK(qmath::multiply_by_quantized_multiplier(-1250, m) == -13);
+  CHECK(qmath::saturating_rounding_doubling_high_mul(INT32_MIN, INT32_MIN) == INT32_MAX);
+  CHECK(qmath::saturating_rounding_doubling_high_mul(1 << 30, 1 << 30) == 1 << 29);  // 0.5 * 0.5 = 0.25 in Q31
+  CHECK(qmath::rounding_divide_by_pot(5, 1) == 3);    // 2.5 -> 3
+  CHECK(qmath::rounding_divide_by_pot(-5, 1) == -3);  // -2.5 -> -3
+  CHECK(qmath::rounding_divide_by_pot(7, 2) == 2);    // 1.75 -> 2
+  const qmath::FixedMultiplier big = qmath::quantize_multiplier(3.0);  // 0.75 * 2^2
+  CHECK(big.shift == -2);
+  CHECK(qmath::multiply_by_quantized_multiplier(100, big) == 300);
+}

@@ -1,0 +1,149 @@
+// quantize optimize MODEL.onnx --calib PATH -o OUT.onnx [--params OUT.json] [options]
+// quantize calibrate MODEL.onnx --calib PATH --stats-out STATS.json
+// The main job: calibrate (or reuse saved statistics), plan the quantization parameters, and write
+// the QDQ model and its parameters JSON. Both files are written only when everything succeeded.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "calib/stats_file.h"
+#include "calib_data.h"
+#include "commands.h"
+#include "core/file_io.h"
+#include "emit/params_json.h"
+#include "emit/qdq.h"
+#include "interp/interpreter.h"
+#include "onnx/load.h"
+#include "onnx/save.h"
+#include "tensor_files.h"
+
+namespace quant::app {
+namespace {
+
+struct OptimizeOptions {
+  std::string model, output, params, stats;
+  CalibDataOptions data;
+  std::string method = "minmax";
+  double percentile = 99.99;
+  std::string activation_type = "uint8";
+  bool per_tensor_weights = false;
+  bool fp16 = false;
+};
+
+struct CalibrateOptions {
+  std::string model, stats_out;
+  CalibDataOptions data;
+  bool histograms = true;
+};
+
+void require_writable_folder(const std::string& path, const char* what) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+  if (!std::filesystem::is_directory(dir))
+    throw Error(ErrorKind::Io, std::string("cannot write the ") + what + ": folder '" + dir.string() + "' does not exist", {.file = path});
+}
+
+calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms) {
+  const interp::Interpreter interpreter(model.graph);
+  const OpenedCalibData calib_data = open_calib_data(model.graph, data);
+  calib::CalibrateOptions options;
+  options.batch_size = data.batch_size;
+  options.max_samples = data.calib_size;
+  options.histograms = histograms;
+  options.progress = terminal_progress();
+  const int64_t samples = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
+  spdlog::info("calibrating on {} samples ({} pass{}, batches of {})", samples, histograms ? 2 : 1, histograms ? "es" : "", data.batch_size);
+  const auto t0 = std::chrono::steady_clock::now();
+  calib::Statistics stats = calib::calibrate(interpreter, calib_data.inputs, options);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("calibrated {} tensors in {:.2f} s ({:.0f} samples/s per pass)", stats.tensors.size(), s,
+               static_cast<double>(samples) * (histograms ? 2 : 1) / std::max(s, 1e-9));
+  return stats;
+}
+
+ir::Model load_with_shapes(const std::string& path, const std::vector<std::string>& shapes) {
+  ir::Model model = onnx_io::load_model(path);
+  apply_input_shapes(model.graph, shapes);
+  return model;
+}
+
+std::string default_params_path(const std::string& output) {
+  std::filesystem::path p(output);
+  p.replace_extension(".json");
+  return p.string();
+}
+
+void run_optimize(OptimizeOptions opt) {
+  require_writable_folder(opt.output, "quantized model");
+  const ir::Model model = load_with_shapes(opt.model, opt.data.input_shapes);
+  if (opt.fp16) {
+    onnx_io::save_model(emit::make_fp16_weight_model(model), opt.output);
+    spdlog::info("wrote {} (float16 weights, float32 compute)", opt.output);
+    return;
+  }
+  if (opt.params.empty()) opt.params = default_params_path(opt.output);
+  require_writable_folder(opt.params, "parameters JSON");
+  if (opt.data.calib.empty() && opt.stats.empty()) throw Error(ErrorKind::Usage, "give calibration data (--calib) or saved statistics (--stats)");
+
+  plan::PlanOptions plan_options;
+  plan_options.method = calib::method_from_name(opt.method);
+  plan_options.method_options.percentile = opt.percentile;
+  plan_options.activation_type = opt.activation_type == "int8" ? DType::Int8 : DType::UInt8;
+  if (opt.activation_type != "int8" && opt.activation_type != "uint8")
+    throw Error(ErrorKind::Usage, "--activation-type must be uint8 or int8");
+  const qmath::QRange act = qmath::qrange(plan_options.activation_type);
+  plan_options.method_options.levels = static_cast<int>(act.qmax - act.qmin);
+  plan_options.per_channel_weights = !opt.per_tensor_weights;
+
+  const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, opt.data, calib::method_needs_histograms(plan_options.method))
+                                                    : calib::load_statistics(opt.stats);
+  const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
+  const ir::Model qdq = emit::make_qdq_model(model, plan);
+  // Serialize both before writing either, so that a failure leaves nothing behind.
+  const std::string model_bytes = onnx_io::serialize_model(qdq);
+  const std::string params = emit::params_json(plan, {opt.model, opt.output, stats.samples}).dump(2) + "\n";
+  write_file_atomically(opt.output, model_bytes);
+  write_file_atomically(opt.params, params);
+  size_t activations = 0, weights = 0;
+  for (const plan::TensorQuant& q : plan.tensors) (q.role == plan::Role::Weight ? weights : activations) += q.role == plan::Role::Bias ? 0 : 1;
+  spdlog::info("wrote {} ({} activations, {} weights quantized, {}) and {}", opt.output, activations, weights, opt.method, opt.params);
+}
+
+void run_calibrate(const CalibrateOptions& opt) {
+  require_writable_folder(opt.stats_out, "statistics");
+  const ir::Model model = load_with_shapes(opt.model, opt.data.input_shapes);
+  calib::save_statistics(opt.stats_out, run_calibration(model, opt.data, opt.histograms));
+  spdlog::info("wrote {}", opt.stats_out);
+}
+
+}  // namespace
+
+void register_optimize(CLI::App& app) {
+  auto opt = std::make_shared<OptimizeOptions>();
+  CLI::App* cmd = app.add_subcommand("optimize", "Calibrate and quantize a float model: QDQ ONNX model + parameters JSON");
+  cmd->add_option("model", opt->model, "Float ONNX model")->required();
+  cmd->add_option("-o,--output", opt->output, "The quantized ONNX model to write")->required();
+  cmd->add_option("--params", opt->params, "The parameters JSON to write (default: OUTPUT with .json)");
+  cmd->add_option("--stats", opt->stats, "Reuse statistics saved by 'quantize calibrate' instead of calibrating");
+  add_calib_data_options(*cmd, opt->data, false);
+  cmd->add_option("--calib-method,-m", opt->method, "minmax (default), percentile, entropy or mse");
+  cmd->add_option("--percentile", opt->percentile, "For --calib-method percentile (default 99.99)");
+  cmd->add_option("--activation-type", opt->activation_type, "uint8 (default, asymmetric) or int8");
+  cmd->add_flag("--per-tensor-weights", opt->per_tensor_weights, "One scale per weight tensor instead of per output channel");
+  cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");
+  cmd->callback([opt] { run_optimize(*opt); });
+}
+
+void register_calibrate(CLI::App& app) {
+  auto opt = std::make_shared<CalibrateOptions>();
+  CLI::App* cmd = app.add_subcommand("calibrate", "Run calibration only and save the statistics");
+  cmd->add_option("model", opt->model, "Float ONNX model")->required();
+  cmd->add_option("--stats-out", opt->stats_out, "The statistics JSON to write")->required();
+  add_calib_data_options(*cmd, opt->data, true);
+  cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (one pass); then only minmax can use the statistics");
+  cmd->callback([opt] { run_calibrate(*opt); });
+}
+
+}  // namespace quant::app

@@ -1,0 +1,34 @@
+// Streams calibration samples through the float interpreter in batches and folds every float
+// tensor the graph produces (and its inputs) into fixed-size statistics (stats.h). Memory holds one
+// batch and the statistics, whatever the number of samples; results do not depend on batch size.
+#pragma once
+#include <functional>
+
+#include "calib/stats.h"
+#include "dataset/source.h"
+#include "interp/interpreter.h"
+
+namespace quant::calib {
+
+struct CalibrationInput {
+  std::string name;                       // the model input
+  const dataset::SampleSource* source;    // its samples
+};
+
+// pass (1 or 2), passes, samples done, samples in total.
+using ProgressFn = std::function<void(int pass, int passes, int64_t done, int64_t total)>;
+
+struct CalibrateOptions {
+  int64_t batch_size = 32;
+  int64_t max_samples = -1;   // -1: all
+  bool histograms = false;    // run pass 2
+  ProgressFn progress;
+};
+
+Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options);
+
+// How many samples a calibration will use (the smallest source, capped by max_samples); throws
+// Usage/Data when that is zero or the sources disagree.
+int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, int64_t max_samples);
+
+}  // namespace quant::calib

@@ -1,0 +1,89 @@
+#include "dataset/npy_source.h"
+
+#include <fstream>
+
+#include "tensorio/npy.h"
+
+namespace quant::dataset {
+namespace {
+
+struct NpyFile {
+  std::string path;
+  size_t data_offset = 0;
+  int64_t samples = 0;
+  int64_t first_index = 0;  // of its first sample in the whole source
+};
+
+class NpySamples final : public SampleSource {
+ public:
+  NpySamples(std::vector<NpyFile> files, SampleSpec spec, Shape sample_shape)
+      : files_(std::move(files)), spec_(std::move(spec)), sample_shape_(std::move(sample_shape)) {}
+
+  int64_t size() const override { return files_.empty() ? 0 : files_.back().first_index + files_.back().samples; }
+
+  Tensor sample(int64_t i) const override {
+    const NpyFile& f = file_of(i);
+    Tensor t(spec_.dtype, sample_shape_, Init::Uninitialized);
+    std::ifstream in(f.path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(f.data_offset + static_cast<size_t>(i - f.first_index) * t.nbytes()));
+    in.read(reinterpret_cast<char*>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
+    if (static_cast<size_t>(in.gcount()) != t.nbytes()) throw Error(ErrorKind::Io, "could not read sample " + std::to_string(i - f.first_index), {.file = f.path});
+    return t;
+  }
+
+  std::string where(int64_t i) const override {
+    const NpyFile& f = file_of(i);
+    return f.samples > 1 ? f.path + "[" + std::to_string(i - f.first_index) + "]" : f.path;
+  }
+
+ private:
+  const NpyFile& file_of(int64_t i) const {
+    for (const NpyFile& f : files_)
+      if (i < f.first_index + f.samples) return f;
+    throw Error(ErrorKind::Internal, "sample index out of range");
+  }
+  std::vector<NpyFile> files_;
+  SampleSpec spec_;
+  Shape sample_shape_;
+};
+
+bool matches(const Shape& shape, const Shape& spec) {
+  if (shape.size() != spec.size()) return false;
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (spec[i] >= 0 && spec[i] != shape[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<SampleSource> open_npy_samples(const std::string& path, const SampleSpec& spec) {
+  std::vector<NpyFile> files;
+  Shape sample_shape;
+  int64_t next = 0;
+  for (const std::string& file : list_files(path, {".npy"}, ".npy")) {
+    const tensorio::NpyHeader h = tensorio::read_npy_header(file);
+    if (h.dtype != spec.dtype)
+      throw Error(ErrorKind::Data, std::string("holds ") + dtype_name(h.dtype) + ", model input '" + spec.input_name + "' takes " + dtype_name(spec.dtype), {.file = file});
+    NpyFile f{file, h.data_offset, 0, next};
+    Shape one;
+    if (matches(h.shape, spec.shape)) {  // a single sample
+      f.samples = 1;
+      one = h.shape;
+    } else if (!h.shape.empty() && matches(Shape(h.shape.begin() + 1, h.shape.end()), spec.shape)) {  // samples along axis 0
+      f.samples = h.shape[0];
+      one = Shape(h.shape.begin() + 1, h.shape.end());
+    } else {
+      throw Error(ErrorKind::Data, "shape " + shape_to_string(h.shape) + " fits neither one sample " + shape_to_string(spec.shape) +
+                                       " nor a stack of them for model input '" + spec.input_name + "' (-1 = any size)", {.file = file});
+    }
+    if (sample_shape.empty()) sample_shape = one;
+    else if (one != sample_shape)
+      throw Error(ErrorKind::Data, "samples of shape " + shape_to_string(one) + " differ from the first file's " + shape_to_string(sample_shape), {.file = file});
+    if (f.samples > 0) files.push_back(f);
+    next += f.samples;
+  }
+  if (next == 0) throw Error(ErrorKind::Data, "holds no samples", {.file = path});
+  return std::make_unique<NpySamples>(std::move(files), spec, sample_shape);
+}
+
+}  // namespace quant::dataset

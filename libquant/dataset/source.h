@@ -1,0 +1,36 @@
+// Calibration samples, read one at a time so that memory does not grow with their number.
+// A source yields samples without the batch axis; batches are stacked from them.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace quant::dataset {
+
+class SampleSource {
+ public:
+  virtual ~SampleSource() = default;
+  virtual int64_t size() const = 0;
+  // Sample i, shaped as the model input without its batch axis. Thread-safe.
+  virtual Tensor sample(int64_t i) const = 0;
+  virtual std::string where(int64_t i) const = 0;  // the file (and index) it comes from, for messages
+};
+
+// What the model input expects of one sample: element type and shape without the batch axis
+// (-1 for a dimension the model leaves open).
+struct SampleSpec {
+  std::string input_name;
+  DType dtype = DType::Float32;
+  Shape shape;
+};
+
+// Stacks samples [first, first + count) of a source into one batch [count, ...].
+Tensor stack_batch(const SampleSource& source, int64_t first, int64_t count);
+
+// Files of a folder with one of the extensions (sorted by name), or the lines of a list file
+// (paths relative to it), or the file itself. Throws Io when nothing is found.
+std::vector<std::string> list_files(const std::string& path, const std::vector<std::string>& extensions, const char* what);
+
+}  // namespace quant::dataset

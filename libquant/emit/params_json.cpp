@@ -1,0 +1,54 @@
+#include "emit/params_json.h"
+
+namespace quant::emit {
+
+nlohmann::json params_json(const plan::QuantPlan& plan, const ParamsContext& context) {
+  nlohmann::json out;
+  out["format"] = "quant-params";
+  out["version"] = 1;
+  out["model"] = context.model_path;
+  out["quantized_model"] = context.quantized_model_path;
+  out["calibration"] = {{"method", calib::method_name(plan.options.method)}, {"samples", context.samples}};
+  if (plan.options.method == calib::Method::Percentile) out["calibration"]["percentile"] = plan.options.method_options.percentile;
+  out["tensors"] = nlohmann::json::array();
+  for (const plan::TensorQuant& q : plan.tensors) {
+    nlohmann::json t;
+    t["name"] = q.name;
+    t["role"] = plan::role_name(q.role);
+    t["producer"] = q.producer;
+    if (!q.consumer.empty()) t["consumer"] = q.consumer;
+    t["dtype"] = dtype_name(q.dtype);
+    std::vector<double> lo, hi;
+    for (size_t c = 0; c < q.scale.size(); ++c) {
+      const qmath::RealRange r = qmath::limvals({q.scale[c], q.zero_point[c]}, q.qrange);
+      lo.push_back(r.min);
+      hi.push_back(r.max);
+    }
+    if (q.per_channel()) {
+      t["qp_scale"] = q.scale;
+      t["qp_zp"] = q.zero_point;
+      t["axis"] = q.axis;
+      t["limvals_min"] = lo;
+      t["limvals_max"] = hi;
+    } else {
+      t["qp_scale"] = q.scale[0];
+      t["qp_zp"] = q.zero_point[0];
+      t["limvals_min"] = lo[0];
+      t["limvals_max"] = hi[0];
+    }
+    t["qmin"] = q.qrange.qmin;
+    t["qmax"] = q.qrange.qmax;
+    if (q.role != plan::Role::Weight && q.role != plan::Role::Bias) {
+      t["calibrated_min"] = q.observed_min;
+      t["calibrated_max"] = q.observed_max;
+      t["range_min"] = q.range_min;
+      t["range_max"] = q.range_max;
+      t["method"] = calib::method_name(plan.options.method);
+      if (!q.shares_with.empty()) t["shares_params_with"] = q.shares_with;
+    }
+    out["tensors"].push_back(t);
+  }
+  return out;
+}
+
+}  // namespace quant::emit

@@ -1,0 +1,24 @@
+// The quantization parameters as JSON, one entry per quantized tensor (docs/params-json.md):
+//   {"format": "quant-params", "version": 1, "model": ..., "quantized_model": ...,
+//    "calibration": {"method", "samples", "percentile"?},
+//    "tensors": [{"name", "role", "producer", "consumer"?, "dtype", "qp_scale", "qp_zp", "axis"?,
+//                 "limvals_min", "limvals_max", "calibrated_min", "calibrated_max", "range_min", "range_max",
+//                 "method", "shares_params_with"?}]}
+// qp_scale / qp_zp / limvals are numbers per tensor, arrays per channel (with "axis").
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "plan/plan.h"
+
+namespace quant::emit {
+
+struct ParamsContext {
+  std::string model_path, quantized_model_path;
+  uint64_t samples = 0;
+};
+
+nlohmann::json params_json(const plan::QuantPlan& plan, const ParamsContext& context);
+
+}  // namespace quant::emit
