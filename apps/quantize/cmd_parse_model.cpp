@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "onnx/load.h"
 #include "ops/op_table.h"
+#include "quant_info.h"
 
 namespace quant::app {
 namespace {
@@ -60,6 +61,8 @@ void run_parse_model(const ParseModelOptions& opt) {
     out["node_count"] = g.nodes.size();
     for (const auto& [op, count] : op_counts) out["op_counts"][op] = {{"count", count}, {"supported", supported(op)}};
     out["parameters"] = {{"count", parameters}, {"bytes", parameter_bytes}};
+    const nlohmann::ordered_json q = quant_info(g);
+    if (!q.empty()) out["quantization"] = nlohmann::json::parse(q.dump());
     if (opt.layers) {
       out["layers"] = nlohmann::json::array();
       for (const ir::Node& n : g.nodes) out["layers"].push_back({{"name", n.name}, {"op_type", n.op_type}, {"inputs", n.inputs}, {"outputs", n.outputs}});
@@ -79,6 +82,12 @@ void run_parse_model(const ParseModelOptions& opt) {
   for (const auto& [op, count] : op_counts)
     std::cout << "  " << op << " x" << count << (supported(op) ? "" : "   (not supported by quant)") << "\n";
   std::cout << "Parameters: " << parameters << " (" << parameter_bytes << " bytes)\n";
+  const nlohmann::ordered_json q = quant_info(g);
+  if (!q.empty()) {
+    std::cout.flush();
+    print_quant_info(q);
+    std::fflush(stdout);
+  }
   if (opt.layers) {
     std::cout << "Layers (node name, op, outputs):\n";
     for (const ir::Node& n : g.nodes) std::cout << "  " << n.name << "  " << n.op_type << "  -> " << join(n.outputs) << "\n";

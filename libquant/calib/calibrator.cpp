@@ -1,6 +1,9 @@
 #include "calib/calibrator.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <exception>
 
 namespace quant::calib {
 
@@ -18,6 +21,22 @@ int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, in
   return max_samples > 0 ? std::min(n, max_samples) : n;
 }
 
+namespace {
+
+// Folds one thread's statistics into the total: min/max and integer counts, so the result is the
+// same whichever thread saw which sample.
+void merge_minmax(Statistics& total, const Statistics& part) {
+  for (const auto& [name, p] : part.tensors) {
+    if (p.count == 0) continue;
+    TensorStats& t = total.tensors[name];
+    t.min = t.count == 0 ? p.min : std::min(t.min, p.min);
+    t.max = t.count == 0 ? p.max : std::max(t.max, p.max);
+    t.count += p.count;
+  }
+}
+
+}  // namespace
+
 Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options) {
   if (options.batch_size < 1) throw Error(ErrorKind::Usage, "--batch-size must be at least 1");
   const int64_t total = calibration_sample_count(inputs, options.max_samples);
@@ -25,38 +44,65 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   stats.samples = static_cast<uint64_t>(total);
   const int passes = options.histograms ? 2 : 1;
 
-  auto run_pass = [&](int pass, auto&& fold) {
+  // Every sample runs through the interpreter on its own (a batch of one), samples spread over the
+  // cores: the float results, and so the statistics, are bit-identical for any --batch-size and
+  // thread count (a batched GEMM would sum in a batch-dependent order). --batch-size is how many
+  // samples are in flight at once.
+  auto run_pass = [&](int pass, auto&& fold_into) {
     for (int64_t first = 0; first < total; first += options.batch_size) {
       const int64_t count = std::min(options.batch_size, total - first);
-      interp::TensorMap batch;
-      for (const CalibrationInput& in : inputs) {
+      std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
+      std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic)
+      for (int64_t i = first; i < first + count; ++i) {
+        if (failure) continue;
+        Statistics& local = per_thread[static_cast<size_t>(omp_get_thread_num())];
         try {
-          batch[in.name] = dataset::stack_batch(*in.source, first, count);
+          interp::TensorMap sample;
+          for (const CalibrationInput& in : inputs) {
+            const Tensor t = in.source->sample(i);
+            Shape batched = t.shape();
+            batched.insert(batched.begin(), 1);
+            sample[in.name] = t.reshaped(batched);
+          }
+          for (const auto& [name, tensor] : sample) fold_into(local, name, tensor);
+          interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold_into(local, name, value); });
         } catch (const Error& e) {
-          throw e;
+          const Error located = e.kind() == ErrorKind::Data && e.context().node.empty()
+                                    ? Error(ErrorKind::Data, "calibration sample " + inputs.front().source->where(i) + ": " + e.message())
+                                    : e;
+#pragma omp critical
+          if (!failure) failure = std::make_exception_ptr(located);
+        } catch (...) {
+#pragma omp critical
+          if (!failure) failure = std::current_exception();
         }
       }
-      try {
-        for (const auto& [name, tensor] : batch) fold(name, tensor);
-        interpreter.run(batch, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
-      } catch (const Error& e) {
-        if (e.kind() == ErrorKind::Data && e.context().node.empty())
-          throw Error(ErrorKind::Data, "calibration samples " + std::to_string(first) + ".." + std::to_string(first + count - 1) + " (" +
-                                           inputs.front().source->where(first) + "): " + e.message());
-        throw;
+      if (failure) std::rethrow_exception(failure);
+      for (const Statistics& part : per_thread) {
+        if (pass == 1) merge_minmax(stats, part);
+        else
+          for (const auto& [name, p] : part.tensors) merge_into(stats.tensors.at(name), p);
       }
       if (options.progress) options.progress(pass, passes, first + count, total);
     }
   };
 
-  run_pass(1, [&](const std::string& name, const Tensor& t) {
-    if (t.dtype() == DType::Float32) observe_minmax(stats.tensors[name], t);
+  run_pass(1, [](Statistics& local, const std::string& name, const Tensor& t) {
+    if (t.dtype() == DType::Float32) observe_minmax(local.tensors[name], t);
   });
   if (options.histograms) {
     for (auto& [name, s] : stats.tensors) init_histograms(s);
-    run_pass(2, [&](const std::string& name, const Tensor& t) {
-      auto it = stats.tensors.find(name);
-      if (it != stats.tensors.end()) observe_histograms(it->second, t);
+    // Each thread's histograms start empty over the ranges pass 1 found.
+    run_pass(2, [&](Statistics& local, const std::string& name, const Tensor& t) {
+      auto total_it = stats.tensors.find(name);
+      if (total_it == stats.tensors.end()) return;
+      auto [it, fresh] = local.tensors.try_emplace(name, total_it->second);
+      if (fresh) {
+        std::fill(it->second.signed_hist.counts.begin(), it->second.signed_hist.counts.end(), 0);
+        std::fill(it->second.abs_hist.counts.begin(), it->second.abs_hist.counts.end(), 0);
+      }
+      observe_histograms(it->second, t);
     });
   }
   return stats;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The main job end to end on the bundled models: the QDQ model loads and runs in ONNX Runtime with
+# almost the float accuracy, the parameters JSON agrees exactly with the model, results do not depend
+# on batch size, saved statistics reproduce a calibration, and every output gets its own parameters.
+# Usage: quantize_e2e.sh QUANTIZE_BINARY SOURCE_DIR
+set -u
+QUANTIZE=$1
+SRC=$2
+. "$SRC/tests/lib.sh"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+CNN="$SRC/testdata/models/smallcnn.onnx"
+CALIB="$SRC/testdata/calib/fashion_100"
+NORM=(--mean 72.93 --std 90.015)
+X="$SRC/testdata/inputs/fashion_test_500.npy"
+Y="$SRC/testdata/inputs/fashion_test_500_labels.npy"
+top1() { node "$SRC/tools/evaluate.mjs" "$1" "$X" "$Y" | awk '{print $2}'; }
+
+expect_exit 0 "optimize smallcnn on bundled PNGs" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/q.onnx"
+[ -f "$WORK/q.json" ] && ok "params JSON written beside the model" || fail "q.json missing"
+float=$(top1 "$CNN"); quant=$(top1 "$WORK/q.onnx")
+if [ -n "$quant" ] && awk -v f="$float" -v q="$quant" 'BEGIN{exit !(f - q <= 0.01)}'; then
+  ok "ONNX Runtime runs the QDQ model: top-1 $quant vs float $float (500 images)"
+else
+  fail "quantized top-1 '$quant' vs float '$float'"
+fi
+"$QUANTIZE" parse-model "$WORK/q.onnx" --json > "$WORK/parsed.json" 2>"$WORK/err"
+if r=$(node "$SRC/tools/check_params.mjs" "$WORK/q.json" "$WORK/parsed.json"); then ok "params JSON agrees exactly with the model: $r"; else fail "params vs model: $r"; fi
+node -e "const p=require('$WORK/parsed.json').quantization; if (p.inputs[0].qp_zp !== 73 || p.outputs.length !== 1 || !p.layers.some(l => l.weight === 'int8' && l.per_channel)) process.exit(1)" \
+  && ok "parse-model shows input/output quant info and per-channel int8 layers" || fail "parse-model quantization: $(head -c 300 "$WORK/parsed.json")"
+
+# Same parameters whatever the batch size, and from saved statistics.
+for m in minmax percentile entropy mse; do
+  "$QUANTIZE" -q optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -m $m --batch-size 7 -o "$WORK/b7_$m.onnx"
+  "$QUANTIZE" -q optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -m $m --batch-size 64 -o "$WORK/b64_$m.onnx"
+  if node -e "const a=require('$WORK/b7_$m.json').tensors, b=require('$WORK/b64_$m.json').tensors; process.exit(JSON.stringify(a) === JSON.stringify(b) ? 0 : 1)"; then
+    ok "$m: identical parameters with batch sizes 7 and 64"
+  else
+    fail "$m: parameters depend on the batch size"
+  fi
+done
+OMP_NUM_THREADS=1 "$QUANTIZE" -q optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -m entropy -o "$WORK/t1.onnx"
+node -e "process.exit(JSON.stringify(require('$WORK/t1.json').tensors) === JSON.stringify(require('$WORK/b7_entropy.json').tensors) ? 0 : 1)" \
+  && ok "entropy: identical parameters with 1 thread and with all cores" || fail "parameters depend on the thread count"
+expect_exit 0 "calibrate --stats-out" "$QUANTIZE" calibrate "$CNN" --calib "$CALIB" "${NORM[@]}" --stats-out "$WORK/stats.json"
+for m in minmax entropy; do
+  "$QUANTIZE" -q optimize "$CNN" --stats "$WORK/stats.json" -m $m -o "$WORK/s_$m.onnx"
+  node -e "const a=require('$WORK/s_$m.json').tensors, b=require('$WORK/b7_$m.json').tensors; process.exit(JSON.stringify(a) === JSON.stringify(b) ? 0 : 1)" \
+    && ok "$m from saved statistics = direct calibration" || fail "$m: --stats gives other parameters"
+done
+
+# The two-output policy: each output its own parameters, errors reported against float.
+POLICY="$SRC/testdata/models/policy.onnx"
+expect_exit 0 "optimize the policy on .npy calibration data" "$QUANTIZE" optimize "$POLICY" --calib "$SRC/testdata/inputs/policy_calib_x.npy" -o "$WORK/p.onnx"
+node -e "
+  const t = require('$WORK/p.json').tensors, p = t.find(x => x.name === 'out_pedal'), s = t.find(x => x.name === 'out_steer');
+  if (!p || !s || p.role !== 'output' || p.qp_zp !== 0 || s.qp_zp < 120 || s.qp_zp > 136 || p.qp_scale === s.qp_scale) process.exit(1)" \
+  && ok "policy outputs: out_pedal (zp 0) and out_steer (zp ~128) have their own parameters" || fail "policy output parameters"
+if r=$(node "$SRC/tools/compare_models.mjs" "$POLICY" "$WORK/p.onnx" "$SRC/testdata/inputs/policy_calib_x.npy"); then
+  echo "$r" | awk '{ if ($3 > 0.15) bad = 1 } END { exit bad }' && ok "policy errors vs float: $(echo $r)" || fail "policy error too large: $r"
+else
+  fail "policy comparison did not run"
+fi
+
+# fp16 weights: half the bytes, same answers.
+expect_exit 0 "--fp16" "$QUANTIZE" optimize "$CNN" --fp16 -o "$WORK/h.onnx"
+[ "$(top1 "$WORK/h.onnx")" = "$float" ] && ok "fp16-weight model keeps the float top-1" || fail "fp16 top-1 differs"
+finish
