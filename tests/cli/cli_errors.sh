@@ -65,8 +65,34 @@ expect_exit 2 "--input-shape against a fixed dim" "$QUANTIZE" infer "$MODEL" --i
 expect_exit 2 "unknown option" "$QUANTIZE" infer "$MODEL" --bogus
 expect_exit 2 "no subcommand" "$QUANTIZE"
 
+# --- optimize / calibrate: bad calibration data and outputs
+CALIB="$SRC/testdata/calib/fashion_100"
+mkdir -p "$WORK/empty_calib"
+expect_exit 3 "optimize: empty calibration folder" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/empty_calib" -o "$WORK/bad11.onnx"
+expect_stderr "empty folder: says so" "empty_calib: no image files \(.png, .jpg, .jpeg, .bmp\) in this folder"
+expect_exit 3 "optimize: missing calibration folder" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/nothing_here" -o "$WORK/bad12.onnx"
+mkdir -p "$WORK/broken_images" && cp "$CALIB/00000_9.png" "$WORK/broken_images/" && echo "not a png" > "$WORK/broken_images/00001_0.png"
+expect_exit 7 "optimize: an image that cannot be decoded" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/broken_images" -o "$WORK/bad13.onnx"
+expect_stderr "undecodable image: names the file" "00001_0.png: cannot decode the image"
+expect_exit 7 "optimize: .npy calibration data of the wrong shape" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/wrong_shape.npy" -o "$WORK/bad14.onnx"
+expect_stderr "wrong-shape .npy: names file and expected shape" "wrong_shape.npy: shape \[8, 1, 28, 27\] fits neither one sample \[1, 28, 28\]"
+expect_exit 7 "optimize: .npy calibration data of the wrong dtype" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/wrong_type.npy" -o "$WORK/bad15.onnx"
+expect_stderr "wrong-dtype .npy: names file and types" "wrong_type.npy: holds float64, model input 'input' takes float32"
+expect_exit 2 "optimize: --calib-size 0" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" --calib-size 0 -o "$WORK/bad16.onnx"
+expect_stderr "--calib-size 0: says so" "--calib-size must be at least 1"
+expect_exit 3 "optimize: output in a missing folder" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" -o "$WORK/no/such/dir/q.onnx"
+expect_stderr "missing output folder: names it" "folder '.*no/such/dir' does not exist"
+expect_exit 2 "optimize: unknown calibration method" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" -m kl -o "$WORK/bad17.onnx"
+expect_exit 2 "optimize: --std 0" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" --std 0 -o "$WORK/bad18.onnx"
+expect_exit 2 "optimize: rgb channel order on a 1-channel model" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" --channel-order rgb -o "$WORK/bad19.onnx"
+echo '{"format": "something else"}' > "$WORK/not_stats.json"
+expect_exit 4 "optimize: --stats that is not a statistics file" "$QUANTIZE" optimize "$MODEL" --stats "$WORK/not_stats.json" -o "$WORK/bad20.onnx"
+expect_exit 2 "calibrate: no --calib" "$QUANTIZE" calibrate "$MODEL" --stats-out "$WORK/bad21.json"
+expect_exit 0 "shorthand: quantize MODEL.onnx --calib ... -o OUT" "$QUANTIZE" "$MODEL" --calib "$CALIB" --calib-size 10 -o "$WORK/short.onnx"
+[ -f "$WORK/short.onnx" ] && [ -f "$WORK/short.json" ] && ok "shorthand wrote the model and its JSON" || fail "shorthand outputs missing"
+
 # --- no partial output after any failure above
-leftovers=$(ls -d "$WORK"/bad[0-9]* 2>/dev/null | wc -l)
+leftovers=$(ls -d "$WORK"/bad[0-9]* "$WORK"/no 2>/dev/null | wc -l)
 [ "$leftovers" -eq 0 ] && ok "failed runs left no output folders or files" || fail "failed runs left output behind: $(ls -d "$WORK"/bad[0-9]*)"
 [ -z "$(find "$WORK" -name '*.tmp.*')" ] && ok "no temporary files left" || fail "temporary files left behind"
 finish
