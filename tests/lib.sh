@@ -1,4 +1,9 @@
 # Shared helpers for the shell tests: check NAME CMD... and the closing "N passed, N failed" line.
+# Sourced as `. lib.sh QUANTIZE_BINARY SOURCE_DIR`: sets QUANTIZE, SRC and a WORK folder removed at exit.
+QUANTIZE=$1
+SRC=$2
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 PASSED=0
 FAILED=0
 ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }

@@ -43,41 +43,10 @@ AxisTaps all_taps(const Window3& w) {
   return t;
 }
 
+// One image laid out [spatial..., C]: every tap reads C contiguous values, so the innermost loop
+// runs over channels (vectorized). A plain NCHW plane is the same with C = 1.
 template <typename T, PoolKind kind>
-void pool_plane(const Window3& w, const AxisTaps& t, bool include_pad, const T* x, T* y) {
-  // Accumulate max in T (exact), sums in double.
-  using Acc = std::conditional_t<kind == PoolKind::Max, T, double>;
-  for (int64_t od = 0; od < w.out[0]; ++od) {
-    const TapRange& rd = t[0][static_cast<size_t>(od)];
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      const TapRange& rh = t[1][static_cast<size_t>(oh)];
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        const TapRange& rw = t[2][static_cast<size_t>(ow)];
-        Acc acc = kind == PoolKind::Max ? std::numeric_limits<Acc>::lowest() : Acc(0);
-        for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
-          for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1]) {
-            const T* row = x + (id * w.in[1] + ih) * w.in[2];
-            for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) {
-              if constexpr (kind == PoolKind::Max) acc = std::max<Acc>(acc, row[iw]);
-              else acc += row[iw];
-            }
-          }
-        T& out = y[(od * w.out[1] + oh) * w.out[2] + ow];
-        if constexpr (kind == PoolKind::Max) {
-          out = acc;
-        } else {
-          const int64_t count = include_pad ? rd.padded * rh.padded * rw.padded : rd.count * rh.count * rw.count;
-          out = static_cast<T>(acc / static_cast<double>(std::max<int64_t>(count, 1)));
-        }
-      }
-    }
-  }
-}
-
-// Channels-last: one image is [spatial..., C]; every tap reads C contiguous values, so the
-// innermost loop runs over channels (vectorized).
-template <typename T, PoolKind kind>
-void pool_image_channels_last(const Window3& w, const AxisTaps& t, bool include_pad, int64_t channels, const T* x, T* y) {
+void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t channels, const T* x, T* y) {
   using Acc = std::conditional_t<kind == PoolKind::Max, T, double>;
   std::vector<Acc> acc(static_cast<size_t>(channels));
   for (int64_t od = 0; od < w.out[0]; ++od) {
@@ -132,11 +101,11 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs) {
       const int64_t batch = x.dim(0), channels = x.dim(1);
 #pragma omp parallel for if (batch > 1)
       for (int64_t n = 0; n < batch; ++n)
-        pool_image_channels_last<T, kind>(w, t, include_pad, channels, px + n * channels * w.in_size(), py + n * channels * w.out_size());
+        pool_image<T, kind>(w, t, include_pad, channels, px + n * channels * w.in_size(), py + n * channels * w.out_size());
       return;
     }
 #pragma omp parallel for if (planes > 1)
-    for (int64_t p = 0; p < planes; ++p) pool_plane<T, kind>(w, t, include_pad, px + p * w.in_size(), py + p * w.out_size());
+    for (int64_t p = 0; p < planes; ++p) pool_image<T, kind>(w, t, include_pad, 1, px + p * w.in_size(), py + p * w.out_size());
   });
   return {y};
 }

@@ -2,12 +2,8 @@
 # The quantize command line: outputs, exit codes, one clear message per bad input, and no output
 # files left behind by a failed run. Usage: cli_errors.sh QUANTIZE_BINARY SOURCE_DIR ONNX_TESTDATA_DIR
 set -u
-QUANTIZE=$1
-SRC=$2
 ONNX_DATA=$3
-. "$SRC/tests/lib.sh"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+. "$2/tests/lib.sh" "$1" "$2"
 MODEL="$SRC/testdata/models/smallcnn.onnx"
 INPUT="$SRC/testdata/inputs/fashion_test_8.npy"
 npy() { node -e "import('$SRC/tools/npy.mjs').then(m => m.writeNpy('$1', '$2', [$3], new $4($5)))"; }

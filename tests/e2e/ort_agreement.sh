@@ -2,11 +2,7 @@
 # quantize infer agrees with ONNX Runtime (npm onnxruntime-node) on the bundled real models.
 # Usage: ort_agreement.sh QUANTIZE_BINARY SOURCE_DIR
 set -u
-QUANTIZE=$1
-SRC=$2
-. "$SRC/tests/lib.sh"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+. "$2/tests/lib.sh" "$1" "$2"
 INPUT="$SRC/testdata/inputs/fashion_test_8.npy"
 for model in smallcnn dwnet; do
   MODEL="$SRC/testdata/models/$model.onnx"

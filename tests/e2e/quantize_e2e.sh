@@ -4,11 +4,7 @@
 # on batch size, saved statistics reproduce a calibration, and every output gets its own parameters.
 # Usage: quantize_e2e.sh QUANTIZE_BINARY SOURCE_DIR
 set -u
-QUANTIZE=$1
-SRC=$2
-. "$SRC/tests/lib.sh"
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+. "$2/tests/lib.sh" "$1" "$2"
 CNN="$SRC/testdata/models/smallcnn.onnx"
 CALIB="$SRC/testdata/calib/fashion_100"
 NORM=(--mean 72.93 --std 90.015)
