@@ -20,8 +20,12 @@ void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required)
   cmd.add_option("--input-shape", opt.input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd.add_option("--channel-order", opt.channel_order, "Images: rgb, bgr or gray (default: gray for 1 channel, rgb for 3)");
   cmd.add_option("--layout", opt.layout, "Images: auto, nchw or nhwc (default auto, from the input shape)");
-  cmd.add_option("--mean", opt.mean, "Images: per-channel mean in pixel units, value = (pixel - mean) / std (default 0)")->delimiter(',');
-  cmd.add_option("--std", opt.std, "Images: per-channel std in pixel units (default 1)")->delimiter(',');
+  cmd.add_option("--mean", opt.mean, "Images: per-channel mean in pixel units, value = (pixel - mean) / std (default 0)")
+      ->delimiter(',')
+      ->each([&opt](const std::string&) { opt.normalization_given = true; });
+  cmd.add_option("--std", opt.std, "Images: per-channel std in pixel units (default 1)")
+      ->delimiter(',')
+      ->each([&opt](const std::string&) { opt.normalization_given = true; });
 }
 
 OpenedCalibData open_calib_data(const ir::Graph& graph, const CalibDataOptions& opt) {

@@ -11,11 +11,12 @@ namespace quant::app {
 struct CalibDataOptions {
   std::vector<std::string> calib;          // [NAME=]PATH
   std::vector<std::string> input_shapes;   // NAME:D0,D1,...
-  int64_t calib_size = -1;
-  int64_t batch_size = 32;
+  int64_t calib_size = -1;   // -1: not given (all samples, unless a model script says otherwise)
+  int64_t batch_size = -1;   // -1: not given (32, unless a model script says otherwise)
   std::string channel_order;               // "" = from the input's channel count
   std::string layout = "auto";
   std::vector<float> mean{0.0f}, std{1.0f};
+  bool normalization_given = false;  // --mean or --std on the command line
 };
 
 void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "calib/stats_file.h"
 #include "calib_data.h"
@@ -17,13 +18,16 @@
 #include "interp/interpreter.h"
 #include "onnx/load.h"
 #include "onnx/save.h"
+#include "plan/rules.h"
+#include "script/rules.h"
 #include "tensor_files.h"
+#include "transform/normalization.h"
 
 namespace quant::app {
 namespace {
 
 struct OptimizeOptions {
-  std::string model, output, params, stats;
+  std::string model, output, params, stats, script;
   CalibDataOptions data;
   std::string method = "minmax";
   double percentile = 99.99;
@@ -33,7 +37,7 @@ struct OptimizeOptions {
 };
 
 struct CalibrateOptions {
-  std::string model, stats_out;
+  std::string model, stats_out, script;
   CalibDataOptions data;
   bool histograms = true;
 };
@@ -43,6 +47,39 @@ void require_writable_folder(const std::string& path, const char* what) {
   const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
   if (!std::filesystem::is_directory(dir))
     throw Error(ErrorKind::Io, std::string("cannot write the ") + what + ": folder '" + dir.string() + "' does not exist", {.file = path});
+}
+
+// The float model as the script leaves it (normalization folded in), the script's rules, and the
+// calibration options after the script's defaults (command-line flags win).
+struct Prepared {
+  ir::Model model;
+  std::optional<script::ScriptRules> rules;
+  plan::PlanRules plan_rules;
+  CalibDataOptions data;
+};
+
+Prepared prepare(const std::string& model_path, const std::string& script_path, CalibDataOptions data) {
+  Prepared p;
+  p.model = onnx_io::load_model(model_path);
+  apply_input_shapes(p.model.graph, data.input_shapes);
+  if (!script_path.empty()) {
+    p.rules = script::load_rules(script_path);
+    for (const std::string& w : p.rules->warnings) spdlog::warn("{}", w);
+    if (!p.rules->normalizations.empty()) {
+      transform::apply_normalizations(p.model, *p.rules, p.plan_rules);
+      if (data.normalization_given) spdlog::warn("the model script's normalization(...) takes over --mean/--std: calibration images are fed as raw pixels");
+      data.mean = {0.0f};
+      data.std = {1.0f};
+    }
+    plan::PlanRules from_script = plan::plan_rules(*p.rules, p.model.graph);
+    from_script.tensor_range = p.plan_rules.tensor_range;
+    p.plan_rules = from_script;
+    if (data.batch_size < 0 && p.rules->batch_size) data.batch_size = *p.rules->batch_size;
+    if (data.calib_size < 0 && p.rules->calibset_size) data.calib_size = *p.rules->calibset_size;
+  }
+  if (data.batch_size < 0) data.batch_size = 32;
+  p.data = std::move(data);
+  return p;
 }
 
 calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms) {
@@ -63,12 +100,6 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   return stats;
 }
 
-ir::Model load_with_shapes(const std::string& path, const std::vector<std::string>& shapes) {
-  ir::Model model = onnx_io::load_model(path);
-  apply_input_shapes(model.graph, shapes);
-  return model;
-}
-
 std::string default_params_path(const std::string& output) {
   std::filesystem::path p(output);
   p.replace_extension(".json");
@@ -77,7 +108,8 @@ std::string default_params_path(const std::string& output) {
 
 void run_optimize(OptimizeOptions opt) {
   require_writable_folder(opt.output, "quantized model");
-  const ir::Model model = load_with_shapes(opt.model, opt.data.input_shapes);
+  Prepared prepared = prepare(opt.model, opt.script, opt.data);
+  const ir::Model& model = prepared.model;
   if (opt.fp16) {
     onnx_io::save_model(emit::make_fp16_weight_model(model), opt.output);
     spdlog::info("wrote {} (float16 weights, float32 compute)", opt.output);
@@ -96,9 +128,10 @@ void run_optimize(OptimizeOptions opt) {
   const qmath::QRange act = qmath::qrange(plan_options.activation_type);
   plan_options.method_options.levels = static_cast<int>(act.qmax - act.qmin);
   plan_options.per_channel_weights = !opt.per_tensor_weights;
+  plan_options.rules = prepared.plan_rules;
 
-  const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, opt.data, calib::method_needs_histograms(plan_options.method))
-                                                    : calib::load_statistics(opt.stats);
+  const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
+  const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
   const ir::Model qdq = emit::make_qdq_model(model, plan);
   // Serialize both before writing either, so that a failure leaves nothing behind.
@@ -113,8 +146,8 @@ void run_optimize(OptimizeOptions opt) {
 
 void run_calibrate(const CalibrateOptions& opt) {
   require_writable_folder(opt.stats_out, "statistics");
-  const ir::Model model = load_with_shapes(opt.model, opt.data.input_shapes);
-  calib::save_statistics(opt.stats_out, run_calibration(model, opt.data, opt.histograms));
+  const Prepared prepared = prepare(opt.model, opt.script, opt.data);
+  calib::save_statistics(opt.stats_out, run_calibration(prepared.model, prepared.data, opt.histograms));
   spdlog::info("wrote {}", opt.stats_out);
 }
 
@@ -127,6 +160,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("-o,--output", opt->output, "The quantized ONNX model to write")->required();
   cmd->add_option("--params", opt->params, "The parameters JSON to write (default: OUTPUT with .json)");
   cmd->add_option("--stats", opt->stats, "Reuse statistics saved by 'quantize calibrate' instead of calibrating");
+  cmd->add_option("--script,--model-script", opt->script, "A model script (Hailo .alls style): per-layer precision, forced ranges, normalization, ...");
   add_calib_data_options(*cmd, opt->data, false);
   cmd->add_option("--calib-method,-m", opt->method, "minmax (default), percentile, entropy or mse");
   cmd->add_option("--percentile", opt->percentile, "For --calib-method percentile (default 99.99)");
@@ -141,6 +175,7 @@ void register_calibrate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("calibrate", "Run calibration only and save the statistics");
   cmd->add_option("model", opt->model, "Float ONNX model")->required();
   cmd->add_option("--stats-out", opt->stats_out, "The statistics JSON to write")->required();
+  cmd->add_option("--script,--model-script", opt->script, "A model script: its normalization and calibration settings apply (use the same script with optimize --stats)");
   add_calib_data_options(*cmd, opt->data, true);
   cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (one pass); then only minmax can use the statistics");
   cmd->callback([opt] { run_calibrate(*opt); });

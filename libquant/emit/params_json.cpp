@@ -2,22 +2,23 @@
 
 namespace quant::emit {
 
-nlohmann::json params_json(const plan::QuantPlan& plan, const ParamsContext& context) {
-  nlohmann::json out;
+nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsContext& context) {
+  nlohmann::ordered_json out;
   out["format"] = "quant-params";
   out["version"] = 1;
   out["model"] = context.model_path;
   out["quantized_model"] = context.quantized_model_path;
   out["calibration"] = {{"method", calib::method_name(plan.options.method)}, {"samples", context.samples}};
   if (plan.options.method == calib::Method::Percentile) out["calibration"]["percentile"] = plan.options.method_options.percentile;
-  out["tensors"] = nlohmann::json::array();
+  out["tensors"] = nlohmann::ordered_json::array();
   for (const plan::TensorQuant& q : plan.tensors) {
-    nlohmann::json t;
+    nlohmann::ordered_json t;
     t["name"] = q.name;
     t["role"] = plan::role_name(q.role);
     t["producer"] = q.producer;
-    if (!q.consumer.empty()) t["consumer"] = q.consumer;
-    t["dtype"] = dtype_name(q.dtype);
+    if (!q.consumers.empty()) t["consumers"] = q.consumers;
+    if (!q.source_tensor.empty()) t["source_tensor"] = q.source_tensor;
+    t["dtype"] = q.type_name;
     std::vector<double> lo, hi;
     for (size_t c = 0; c < q.scale.size(); ++c) {
       const qmath::RealRange r = qmath::limvals({q.scale[c], q.zero_point[c]}, q.qrange);
@@ -38,14 +39,17 @@ nlohmann::json params_json(const plan::QuantPlan& plan, const ParamsContext& con
     }
     t["qmin"] = q.qrange.qmin;
     t["qmax"] = q.qrange.qmax;
-    if (q.role != plan::Role::Weight && q.role != plan::Role::Bias) {
+    if (!q.precision_mode.empty()) t["precision_mode"] = q.precision_mode;
+    if (q.is_activation()) {
       t["calibrated_min"] = q.observed_min;
       t["calibrated_max"] = q.observed_max;
       t["range_min"] = q.range_min;
       t["range_max"] = q.range_max;
       t["method"] = calib::method_name(plan.options.method);
       if (!q.shares_with.empty()) t["shares_params_with"] = q.shares_with;
+      if (!q.range_rule.empty()) t["range_rule"] = q.range_rule;
     }
+    if (!q.rule_source.empty()) t["rule_source"] = q.rule_source;
     out["tensors"].push_back(t);
   }
   return out;

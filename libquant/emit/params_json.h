@@ -1,9 +1,10 @@
 // The quantization parameters as JSON, one entry per quantized tensor (docs/params-json.md):
 //   {"format": "quant-params", "version": 1, "model": ..., "quantized_model": ...,
 //    "calibration": {"method", "samples", "percentile"?},
-//    "tensors": [{"name", "role", "producer", "consumer"?, "dtype", "qp_scale", "qp_zp", "axis"?,
-//                 "limvals_min", "limvals_max", "calibrated_min", "calibrated_max", "range_min", "range_max",
-//                 "method", "shares_params_with"?}]}
+//    "tensors": [{"name", "role", "producer", "consumers"?, "source_tensor"?, "dtype", "qp_scale", "qp_zp",
+//                 "axis"?, "limvals_min", "limvals_max", "qmin", "qmax", "precision_mode"?, "calibrated_min",
+//                 "calibrated_max", "range_min", "range_max", "method", "shares_params_with"?, "range_rule"?,
+//                 "rule_source"?}]}
 // qp_scale / qp_zp / limvals are numbers per tensor, arrays per channel (with "axis").
 #pragma once
 #include <string>
@@ -19,6 +20,6 @@ struct ParamsContext {
   uint64_t samples = 0;
 };
 
-nlohmann::json params_json(const plan::QuantPlan& plan, const ParamsContext& context);
+nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsContext& context);
 
 }  // namespace quant::emit

@@ -1,5 +1,6 @@
 #include "emit/qdq.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace quant::emit {
@@ -25,11 +26,20 @@ void add_qparams(ir::Graph& g, const plan::TensorQuant& q) {
   g.initializers[q.name + "_zero_point"] = zp;
 }
 
+// 16-bit Q/DQ go in ONNX Runtime's com.microsoft domain, which takes uint16/int16 (and axis) at any
+// opset; standard QuantizeLinear needs opset 21 for them. 8-bit ones stay standard.
+constexpr const char* kMicrosoftDomain = "com.microsoft";
+bool needs_microsoft_domain(DType d) { return d == DType::UInt16 || d == DType::Int16; }
+
 ir::Node qdq_node(const std::string& op, const std::string& name, const std::string& in, const std::string& qname,
-                  const std::string& out, int axis) {
+                  const std::string& out, int axis, DType dtype) {
   ir::Node n;
   n.name = name;
   n.op_type = op;
+  if (needs_microsoft_domain(dtype)) {
+    n.domain = kMicrosoftDomain;
+    n.opset = 1;
+  }
   n.inputs = {in, qname + "_scale", qname + "_zero_point"};
   n.outputs = {out};
   if (axis >= 0) n.attributes["axis"] = int_attr(axis);
@@ -74,12 +84,13 @@ ir::Model make_qdq_model(const ir::Model& float_model, const plan::QuantPlan& pl
       const std::string qname = q.name + "_quantized", dq = q.name + "_dequantized";
       g.initializers[qname] = plan::quantize_initializer(g.initializers.at(q.name), q);
       g.initializers.erase(q.name);
-      ir::Node n = qdq_node("DequantizeLinear", q.name + "_DequantizeLinear", qname, q.name, dq, q.axis);
+      ir::Node n = qdq_node("DequantizeLinear", q.name + "_DequantizeLinear", qname, q.name, dq, q.axis, q.dtype);
       qdq_names.insert(n.name);
       rename_input(g, q.name, dq, qdq_names);
       added.push_back(std::move(n));
       continue;
     }
+    if (q.role == plan::Role::Conversion) continue;  // after every activation has its pair
     // An activation.
     std::string source = q.name;
     std::string result = q.name + "_dequantized";
@@ -91,8 +102,8 @@ ir::Model make_qdq_model(const ir::Model& float_model, const plan::QuantPlan& pl
         for (std::string& out : n.outputs)
           if (out == q.name) out = source;
     }
-    ir::Node qn = qdq_node("QuantizeLinear", q.name + "_QuantizeLinear", source, q.name, q.name + "_quantized", -1);
-    ir::Node dn = qdq_node("DequantizeLinear", q.name + "_DequantizeLinear", q.name + "_quantized", q.name, result, -1);
+    ir::Node qn = qdq_node("QuantizeLinear", q.name + "_QuantizeLinear", source, q.name, q.name + "_quantized", -1, q.dtype);
+    ir::Node dn = qdq_node("DequantizeLinear", q.name + "_DequantizeLinear", q.name + "_quantized", q.name, result, -1, q.dtype);
     qdq_names.insert(qn.name);
     qdq_names.insert(dn.name);
     if (!outputs.count(q.name)) rename_input(g, q.name, result, qdq_names);
@@ -100,6 +111,22 @@ ir::Model make_qdq_model(const ir::Model& float_model, const plan::QuantPlan& pl
     added.push_back(std::move(qn));
     added.push_back(std::move(dn));
   }
+  // Conversions: a second Q/DQ pair of another precision behind a tensor's own pair, read by the
+  // readers that want that precision.
+  for (const plan::TensorQuant& q : plan.tensors) {
+    if (q.role != plan::Role::Conversion) continue;
+    const std::string from = outputs.count(q.source_tensor) ? q.source_tensor : q.source_tensor + "_dequantized";
+    const std::string result = q.name + "_dequantized";
+    ir::Node qn = qdq_node("QuantizeLinear", q.name + "_QuantizeLinear", from, q.name, q.name + "_quantized", -1, q.dtype);
+    ir::Node dn = qdq_node("DequantizeLinear", q.name + "_DequantizeLinear", q.name + "_quantized", q.name, result, -1, q.dtype);
+    for (ir::Node& n : g.nodes)
+      if (std::find(q.consumers.begin(), q.consumers.end(), n.name) != q.consumers.end())
+        for (std::string& in : n.inputs)
+          if (in == from) in = result;
+    added.push_back(std::move(qn));
+    added.push_back(std::move(dn));
+  }
+  if (plan.has_16_bit()) model.opsets[kMicrosoftDomain] = 1;
   for (ir::Node& n : added) g.nodes.push_back(std::move(n));
   // Value infos of renamed tensors would now lie; drop the ones that name no value any more.
   std::unordered_set<std::string> produced;

@@ -68,8 +68,19 @@ static_assert(kOps.size() == 44, "update the op count in docs/ops.md with the ta
 
 std::span<const OpEntry> all_ops() { return kOps; }
 
+// Ops of other domains that are the standard ones with wider types: ONNX Runtime's com.microsoft
+// QuantizeLinear/DequantizeLinear take uint16/int16 at any opset (quant emits them for 16 bits).
+constexpr std::pair<std::string_view, std::string_view> kDomainAliases[] = {
+    {"com.microsoft", "QuantizeLinear"},
+    {"com.microsoft", "DequantizeLinear"},
+};
+
 const OpEntry* find_op(std::string_view domain, std::string_view op_type) {
-  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  if (!domain.empty() && domain != "ai.onnx") {
+    bool aliased = false;
+    for (const auto& [d, op] : kDomainAliases) aliased |= d == domain && op == op_type;
+    if (!aliased) return nullptr;
+  }
   for (const OpEntry& e : kOps)
     if (e.op_type == op_type) return &e;
   return nullptr;

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <numeric>
+#include <set>
 #include <unordered_map>
 
 #include "ops/op_table.h"
@@ -28,30 +27,116 @@ struct Groups {
   }
 };
 
-// Per-channel view of a weight: channel c holds the elements whose index along `axis` is c.
-void channel_abs_max(const Tensor& w, int axis, std::vector<float>& amax) {
+// Facts about the graph the steps below share.
+struct GraphFacts {
+  const ir::Graph& graph;
+  std::unordered_map<std::string, std::vector<const ir::Node*>> readers;
+  std::unordered_map<std::string, const ir::Node*> producer;
+  std::set<std::string> outputs;
+  // A Relu/Clip that runs fused with the compute op before it -> that compute op.
+  std::unordered_map<const ir::Node*, const ir::Node*> fused_with;
+
+  explicit GraphFacts(const ir::Graph& g) : graph(g) {
+    for (const ir::ValueInfo& o : g.outputs) outputs.insert(o.name);
+    for (const ir::Node& n : g.nodes) {
+      for (const std::string& in : n.inputs)
+        if (!in.empty()) readers[in].push_back(&n);
+      for (const std::string& out : n.outputs) producer[out] = &n;
+    }
+    for (const ir::Node& n : g.nodes) {
+      const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
+      if (!op || op->facts.kind != ops::OpKind::Compute || n.outputs.empty()) continue;
+      const auto& r = readers[n.outputs[0]];
+      if (r.size() == 1 && is_fusable_activation(*r.front()) && !outputs.count(n.outputs[0])) fused_with[r.front()] = &n;
+    }
+  }
+  const std::vector<const ir::Node*>& readers_of(const std::string& tensor) const {
+    static const std::vector<const ir::Node*> kNone;
+    auto it = readers.find(tensor);
+    return it == readers.end() ? kNone : it->second;
+  }
+  bool is_fused_output(const std::string& tensor) const {
+    auto p = producer.find(tensor);
+    if (p == producer.end()) return false;
+    for (const auto& [act, compute] : fused_with)
+      if (compute == p->second) return true;
+    return false;
+  }
+};
+
+// The rule set for a node, looked up on the node itself or, for a fused activation, on its compute op.
+template <typename Map>
+const typename Map::mapped_type* rule_for(const Map& rules, const GraphFacts& facts, const ir::Node* node) {
+  if (!node) return nullptr;
+  auto it = rules.find(node->name);
+  if (it != rules.end()) return &it->second;
+  auto f = facts.fused_with.find(node);
+  if (f != facts.fused_with.end()) {
+    auto jt = rules.find(f->second->name);
+    if (jt != rules.end()) return &jt->second;
+  }
+  return nullptr;
+}
+
+// Per-channel absolute maximum of a weight along `axis`.
+std::vector<float> channel_abs_max(const Tensor& w, int axis) {
   const Shape& s = w.shape();
   int64_t inner = 1;
   for (size_t d = static_cast<size_t>(axis) + 1; d < s.size(); ++d) inner *= s[d];
   const int64_t channels = s[static_cast<size_t>(axis)];
-  amax.assign(static_cast<size_t>(channels), 0.0f);
+  std::vector<float> amax(static_cast<size_t>(channels), 0.0f);
   const float* v = w.data<float>();
   for (int64_t i = 0; i < w.numel(); ++i) {
     const size_t c = static_cast<size_t>((i / inner) % channels);
     amax[c] = std::max(amax[c], std::abs(v[i]));
   }
+  return amax;
+}
+
+calib::Range apply_range_rule(const RangeRule& rule, const calib::TensorStats& s) {
+  switch (rule.kind) {
+    case RangeRule::Kind::Forced: return {rule.lo, rule.hi};
+    case RangeRule::Kind::ClipManual: return {std::max(s.min, rule.lo), std::min(s.max, rule.hi)};
+    case RangeRule::Kind::ClipPercentile:
+      if (!s.has_histograms()) throw Error(ErrorKind::Internal, "percentile clipping without histograms");
+      return {std::max(s.min, calib::histogram_percentile(s.signed_hist, rule.lo / 100.0)),
+              std::min(s.max, calib::histogram_percentile(s.signed_hist, rule.hi / 100.0))};
+  }
+  return {s.min, s.max};
+}
+
+const char* rule_name(RangeRule::Kind k) {
+  return k == RangeRule::Kind::Forced ? "forced" : k == RangeRule::Kind::ClipManual ? "clipped (manual)" : "clipped (percentile)";
+}
+
+void set_params(TensorQuant& q, double lo, double hi) {
+  const qmath::QParams p = qmath::compute_qparams(static_cast<float>(lo), static_cast<float>(hi), q.qrange, false);
+  q.scale = {p.scale};
+  q.zero_point = {p.zero_point};
 }
 
 }  // namespace
 
 const char* role_name(Role role) {
-  static const char* const kNames[] = {"input", "output", "activation", "weight", "bias"};
+  static const char* const kNames[] = {"input", "output", "activation", "weight", "bias", "conversion"};
   return kNames[static_cast<int>(role)];
+}
+
+DType activation_dtype(int bits, DType eight_bit) {
+  const bool is_signed = eight_bit == DType::Int8;
+  if (bits <= 8) return is_signed ? DType::Int8 : DType::UInt8;
+  return is_signed ? DType::Int16 : DType::UInt16;
 }
 
 const TensorQuant* QuantPlan::find(const std::string& name) const {
   auto it = index.find(name);
   return it == index.end() ? nullptr : &tensors[it->second];
+}
+
+bool QuantPlan::has_16_bit() const {
+  for (const TensorQuant& q : tensors)
+    if (q.dtype == DType::UInt16 || q.dtype == DType::Int16) return true;
+  return false;
 }
 
 Tensor quantize_initializer(const Tensor& values, const TensorQuant& q) {
@@ -79,88 +164,152 @@ Tensor quantize_initializer(const Tensor& values, const TensorQuant& q) {
 QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, const PlanOptions& options) {
   QuantPlan plan;
   plan.options = options;
+  const PlanRules& rules = options.rules;
   for (const ir::Node& n : graph.nodes)
     if (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear")
       throw Error(ErrorKind::Unsupported, "the model is already quantized (it has QuantizeLinear/DequantizeLinear nodes): give the float model",
                   {.node = n.name, .op_type = n.op_type});
-
-  // Readers of each value, and which values are graph outputs.
-  std::unordered_map<std::string, std::vector<const ir::Node*>> readers;
-  for (const ir::Node& n : graph.nodes)
-    for (const std::string& in : n.inputs)
-      if (!in.empty()) readers[in].push_back(&n);
-  auto is_output = [&](const std::string& v) {
-    return std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ir::ValueInfo& o) { return o.name == v; });
+  const GraphFacts facts(graph);
+  auto add = [&](TensorQuant q) {
+    plan.index[q.name] = plan.tensors.size();
+    plan.tensors.push_back(std::move(q));
+  };
+  auto input_bits = [&](const ir::Node* reader) {
+    const LayerPrecision* r = rule_for(rules.precision, facts, reader);
+    return r ? r->input_bits : 8;
   };
 
-  // 1. Activation tensors, in graph order.
-  std::vector<std::pair<std::string, const ir::Node*>> activations;  // name, producer
+  // 1. Activation tensors, in graph order, with their precision.
+  struct Activation {
+    std::string name;
+    const ir::Node* producer;
+    DType dtype;
+    const LayerPrecision* precision;
+  };
+  std::vector<Activation> activations;
   auto observed = [&](const std::string& v) { return stats.tensors.count(v) != 0; };
-  for (const ir::ValueInfo& in : graph.inputs)
-    if (in.dtype == DType::Float32) {
-      if (!observed(in.name)) throw Error(ErrorKind::Data, "no calibration statistics for model input '" + in.name + "'");
-      activations.push_back({in.name, nullptr});
-    }
+  for (const ir::ValueInfo& in : graph.inputs) {
+    if (in.dtype != DType::Float32) continue;
+    if (!observed(in.name)) throw Error(ErrorKind::Data, "no calibration statistics for model input '" + in.name + "'");
+    int bits = 8;
+    const LayerPrecision* precision = nullptr;
+    for (const ir::Node* r : facts.readers_of(in.name))
+      if (input_bits(r) > bits) bits = input_bits(r), precision = rule_for(rules.precision, facts, r);
+    activations.push_back({in.name, nullptr, activation_dtype(bits, options.activation_type), precision});
+  }
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
     for (const std::string& out : n.outputs) {
-      if (out.empty() || !observed(out)) continue;  // not float, or never produced
-      const auto& r = readers[out];
-      if (r.empty() && !is_output(out)) continue;
-      const bool fused = op->facts.kind == ops::OpKind::Compute && r.size() == 1 && is_fusable_activation(*r.front()) && !is_output(out);
-      if (!fused) activations.push_back({out, &n});
+      if (out.empty() || !observed(out) || facts.is_fused_output(out)) continue;
+      if (facts.readers_of(out).empty() && !facts.outputs.count(out)) continue;
+      const LayerPrecision* precision = rule_for(rules.precision, facts, &n);
+      activations.push_back({out, &n, activation_dtype(precision ? precision->output_bits : 8, options.activation_type), precision});
     }
   }
+  std::unordered_map<std::string, const Activation*> activation_of;
+  for (const Activation& a : activations) activation_of[a.name] = &a;
 
-  // 2. Groups: data-movement ops share parameters between their (activation) inputs and outputs.
+  // 2. Groups: data-movement ops share parameters between inputs and outputs of one precision.
   Groups groups;
-  std::unordered_map<std::string, bool> is_activation;
-  for (const auto& [name, producer] : activations) is_activation[name] = true;
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (!op || op->facts.kind != ops::OpKind::DataMovement) continue;
     const size_t data_inputs = n.op_type == "Concat" ? n.inputs.size() : 1;
     for (const std::string& out : n.outputs)
-      for (size_t i = 0; i < data_inputs && i < n.inputs.size(); ++i)
-        if (is_activation[n.inputs[i]] && is_activation[out]) groups.join(n.inputs[i], out);
+      for (size_t i = 0; i < data_inputs && i < n.inputs.size(); ++i) {
+        auto a = activation_of.find(n.inputs[i]), b = activation_of.find(out);
+        if (a != activation_of.end() && b != activation_of.end() && a->second->dtype == b->second->dtype) groups.join(n.inputs[i], out);
+      }
   }
 
-  // 3. Ranges: each member's chosen range, then the union over its group.
-  const qmath::QRange act_range = qmath::qrange(options.activation_type);
-  std::unordered_map<std::string, calib::Range> chosen, group_range;
-  for (const auto& [name, producer] : activations) {
-    const calib::Range r = calib::choose_range(stats.tensors.at(name), options.method, options.method_options);
-    chosen[name] = r;
-    const std::string g = groups.find(name);
+  // 3. Ranges: a script rule (forced or clipped) or the calibration method; then per group the
+  //    union, or the forced range when a member is forced.
+  struct Chosen {
+    calib::Range range;
+    const RangeRule* rule = nullptr;
+  };
+  std::unordered_map<std::string, Chosen> chosen;
+  std::unordered_map<std::string, Chosen> group_range;
+  for (const Activation& a : activations) {
+    const calib::TensorStats& s = stats.tensors.at(a.name);
+    const RangeRule* rule = rule_for(rules.output_range, facts, a.producer);
+    for (const ir::Node* r : facts.readers_of(a.name)) {
+      auto it = rules.input_range.find(r->name);
+      if (it == rules.input_range.end()) continue;
+      for (const auto& [index, in_rule] : it->second)
+        if (static_cast<size_t>(index) < r->inputs.size() && r->inputs[static_cast<size_t>(index)] == a.name) rule = &in_rule;
+    }
+    if (auto t = rules.tensor_range.find(a.name); t != rules.tensor_range.end()) rule = &t->second;
+    if (rule && rule->kind == RangeRule::Kind::ClipPercentile && !s.has_histograms())
+      throw Error(ErrorKind::Usage, "percentile activation clipping needs histograms: the statistics hold only min/max");
+    Chosen c{rule ? apply_range_rule(*rule, s) : calib::choose_range(s, options.method, options.method_options), rule};
+    chosen[a.name] = c;
+    const std::string g = groups.find(a.name);
     auto it = group_range.find(g);
-    if (it == group_range.end()) group_range[g] = r;
-    else it->second = {std::min(it->second.lo, r.lo), std::max(it->second.hi, r.hi)};
+    const bool forced = rule && rule->kind == RangeRule::Kind::Forced;
+    if (it == group_range.end()) group_range[g] = c;
+    else if (forced) it->second = c;
+    else if (!(it->second.rule && it->second.rule->kind == RangeRule::Kind::Forced))
+      it->second.range = {std::min(it->second.range.lo, c.range.lo), std::max(it->second.range.hi, c.range.hi)};
   }
-  for (const auto& [name, producer] : activations) {
-    const calib::TensorStats& s = stats.tensors.at(name);
-    const std::string g = groups.find(name);
-    const calib::Range r = group_range.at(g);
+  for (const Activation& a : activations) {
+    const calib::TensorStats& s = stats.tensors.at(a.name);
+    const std::string g = groups.find(a.name);
+    const Chosen& c = group_range.at(g);
     TensorQuant q;
-    q.name = name;
-    q.role = !producer ? Role::Input : is_output(name) ? Role::Output : Role::Activation;
-    q.producer = producer ? producer->name : "";
-    q.dtype = options.activation_type;
-    q.qrange = act_range;
-    const qmath::QParams p = qmath::compute_qparams(static_cast<float>(r.lo), static_cast<float>(r.hi), act_range, false);
-    q.scale = {p.scale};
-    q.zero_point = {p.zero_point};
+    q.name = a.name;
+    q.role = !a.producer ? Role::Input : facts.outputs.count(a.name) ? Role::Output : Role::Activation;
+    q.producer = a.producer ? a.producer->name : "";
+    q.dtype = a.dtype;
+    q.type_name = dtype_name(a.dtype);
+    q.qrange = qmath::qrange(a.dtype);
+    set_params(q, c.range.lo, c.range.hi);
     q.observed_min = s.min;
     q.observed_max = s.max;
-    q.range_min = r.lo;
-    q.range_max = r.hi;
-    if (g != name) q.shares_with = g;
-    plan.index[name] = plan.tensors.size();
-    plan.tensors.push_back(q);
+    q.range_min = c.range.lo;
+    q.range_max = c.range.hi;
+    if (g != a.name) q.shares_with = g;
+    if (a.precision) q.precision_mode = a.precision->mode, q.rule_source = a.precision->source;
+    if (c.rule) q.range_rule = rule_name(c.rule->kind), q.rule_source = c.rule->source;
+    add(q);
   }
 
-  // 4. Weights and biases of the compute ops.
-  const qmath::QRange w_range = qmath::qrange(options.weight_type, qmath::RangeKind::Narrow);
+  // 4. Conversions: a reader whose input precision differs from the tensor's gets its own Q/DQ pair.
+  std::unordered_map<std::string, std::string> conversion_for;  // "tensor\nreader" -> conversion name
+  for (const ir::Node& n : graph.nodes) {
+    const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
+    if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
+    const int bits = input_bits(&n);
+    for (const std::string& in : n.inputs) {
+      const TensorQuant* t = plan.find(in);
+      if (!t || in.empty()) continue;
+      const DType want = activation_dtype(bits, options.activation_type);
+      if (want == t->dtype) continue;
+      const std::string name = in + "_as_" + dtype_name(want);
+      if (!plan.index.count(name)) {
+        TensorQuant c = *t;
+        c.name = name;
+        c.role = Role::Conversion;
+        c.source_tensor = in;
+        c.producer.clear();
+        c.shares_with.clear();
+        c.dtype = want;
+        c.type_name = dtype_name(want);
+        c.qrange = qmath::qrange(want);
+        set_params(c, t->range_min, t->range_max);
+        const LayerPrecision* p = rule_for(rules.precision, facts, &n);
+        c.precision_mode = p ? p->mode : "";
+        c.rule_source = p ? p->source : "";
+        add(c);
+      }
+      TensorQuant& c = plan.tensors[plan.index.at(name)];
+      if (std::find(c.consumers.begin(), c.consumers.end(), n.name) == c.consumers.end()) c.consumers.push_back(n.name);
+      conversion_for[in + "\n" + n.name] = name;
+    }
+  }
+
+  // 5. Weights and biases of the compute ops.
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (!op || op->facts.weight_input < 0 || !n.has_input(static_cast<size_t>(op->facts.weight_input))) continue;
@@ -168,16 +317,20 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     auto w_it = graph.initializers.find(w_name);
     if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32 || plan.index.count(w_name)) continue;
     const Tensor& w = w_it->second;
+    const LayerPrecision* precision = rule_for(rules.precision, facts, &n);
+    const int w_bits = precision ? precision->weight_bits : 8;
     TensorQuant wq;
     wq.name = w_name;
     wq.role = Role::Weight;
-    wq.consumer = n.name;
-    wq.dtype = options.weight_type;
-    wq.qrange = w_range;
+    wq.consumers = {n.name};
+    wq.dtype = w_bits > 8 ? DType::Int16 : DType::Int8;
+    wq.type_name = w_bits == 4 ? "int4" : dtype_name(wq.dtype);
+    wq.qrange = qmath::qrange_by_name(wq.type_name, qmath::RangeKind::Narrow);
+    if (precision) wq.precision_mode = precision->mode, wq.rule_source = precision->source;
     std::vector<float> amax;
     const int axis = ops::weight_channel_axis(*op, n, static_cast<int>(w.rank()));
     if (options.per_channel_weights && axis >= 0 && axis < w.rank()) {
-      channel_abs_max(w, axis, amax);
+      amax = channel_abs_max(w, axis);
       wq.axis = axis;
     } else {
       float m = 0;
@@ -185,13 +338,23 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
       amax = {m};
     }
     for (float a : amax) {
-      const qmath::QParams p = qmath::compute_qparams(-a, a, w_range, true);
+      const qmath::QParams p = qmath::compute_qparams(-a, a, wq.qrange, true);
       wq.scale.push_back(p.scale);
       wq.zero_point.push_back(p.zero_point);
     }
 
-    // The bias: int32, scale = input scale * weight scale (per channel), zero point 0.
-    const TensorQuant* input_q = n.has_input(0) ? plan.find(n.inputs[0]) : nullptr;
+    // The bias, always int32 (a float bias is not safe: ONNX Runtime's optimizer quantizes it
+    // itself at input scale * weight scale and can overflow int32 doing so, which wrecks 16-bit layers).
+    //   single_scale_decomposition (default): scale[c] = input scale * weight scale[c], the scale
+    //     integer kernels need; if that is too small for the bias, the weight scale is raised first
+    //     (ONNX Runtime's rule: bias scale >= 1.0001 * 2 * max|b| / (2^32 - 2)).
+    //   double_scale_initialization / double_scale_decomposition: the bias gets its own finer scale,
+    //     max|b| / (2^31 - 1) per tensor; runtimes then add it in float (no integer fusion).
+    const std::string input = n.has_input(0) ? n.inputs[0] : "";
+    auto conv = conversion_for.find(input + "\n" + n.name);
+    const TensorQuant* input_q = plan.find(conv != conversion_for.end() ? conv->second : input);
+    auto mode = rules.bias_mode.find(n.name);
+    const bool double_scale = mode != rules.bias_mode.end() && mode->second != "single_scale_decomposition";
     const bool has_bias = op->facts.bias_input >= 0 && n.has_input(static_cast<size_t>(op->facts.bias_input));
     if (has_bias && input_q) {
       const std::string& b_name = n.inputs[static_cast<size_t>(op->facts.bias_input)];
@@ -202,33 +365,35 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
       if (fits && !plan.index.count(b_name)) {
         const Tensor& b = b_it->second;
         const float s_in = input_q->scale[0];
-        // If s_in * s_w is so small that the bias would overflow int32, raise the weight scale
-        // first (ONNX Runtime's rule): bias scale >= 1.0001 * 2 * max|b| / (2^32 - 2).
         double bmax = 0;
         for (float v : b.values<float>()) bmax = std::max<double>(bmax, std::abs(v));
-        const double smallest = 1.0001 * 2.0 * bmax / (4294967296.0 - 2.0);
-        for (float& s_w : wq.scale)
-          if (static_cast<double>(s_in) * s_w < smallest) s_w = static_cast<float>(smallest / s_in);
         TensorQuant bq;
         bq.name = b_name;
         bq.role = Role::Bias;
-        bq.consumer = n.name;
+        bq.consumers = {n.name};
         bq.dtype = DType::Int32;
+        bq.type_name = "int32";
         bq.qrange = qmath::qrange(DType::Int32);
-        bq.axis = channels > 1 ? 0 : -1;
-        for (float s_w : wq.scale) {
-          bq.scale.push_back(s_in * s_w);  // float32 product, as ONNX Runtime computes it
-          bq.zero_point.push_back(0);
+        if (double_scale) {
+          bq.scale = {bmax > 0 ? static_cast<float>(bmax / 2147483647.0) : 1.0f};
+          bq.zero_point = {0};
+          bq.rule_source = mode->second;
+        } else {
+          const double smallest = 1.0001 * 2.0 * bmax / (4294967296.0 - 2.0);
+          for (float& s_w : wq.scale)
+            if (static_cast<double>(s_in) * s_w < smallest) s_w = static_cast<float>(smallest / s_in);
+          bq.axis = channels > 1 ? 0 : -1;
+          for (float s_w : wq.scale) {
+            bq.scale.push_back(s_in * s_w);  // float32 product, as ONNX Runtime computes it
+            bq.zero_point.push_back(0);
+          }
         }
-        plan.index[b_name] = plan.tensors.size() + 1;  // after the weight
-        plan.index[w_name] = plan.tensors.size();
-        plan.tensors.push_back(wq);
-        plan.tensors.push_back(bq);
+        add(wq);
+        add(bq);
         continue;
       }
     }
-    plan.index[w_name] = plan.tensors.size();
-    plan.tensors.push_back(wq);
+    add(wq);
   }
   return plan;
 }

@@ -1,13 +1,18 @@
 // The quantization plan: for every tensor that will be quantized, its type, scale and zero point,
-// and where they came from. Built from the graph, the calibration statistics and the options; the
-// emit stage turns it into a QDQ model and a parameters JSON. Rules (docs/quantization.md):
+// and where they came from. Built from the graph, the calibration statistics, the options and the
+// model script's rules; the emit stage turns it into a QDQ model and a parameters JSON.
+// Rules (docs/quantization.md):
 //   - activations: every float graph input and node output, except outputs of shape/constant ops
 //     and a Conv/Gemm/MatMul output whose only reader is a Relu/Clip (the pair runs fused, so only
 //     the activation's output is quantized);
-//   - ops that only move data (Reshape, Flatten, Transpose, MaxPool, Concat, ...) share one set of
-//     parameters between their inputs and outputs: the group's range is the union of its members';
-//   - weights: int8 symmetric (narrow, -127..127), per output channel (axis from the op table) unless
-//     per-tensor is asked for; biases: int32 with scale = input scale * weight scale[c], zero point 0.
+//   - a tensor's precision is its producer's output precision (precision_mode a<A>_w<W>[_a<O>]:
+//     O bits out); a graph input takes its readers' input precision. A reader whose input
+//     precision differs gets a conversion: a second Q/DQ pair of its own precision;
+//   - ops that only move data share one set of parameters between inputs and outputs of the same
+//     precision: the group's range is the union of its members' (or a forced range);
+//   - weights: symmetric (narrow range) of W bits, per output channel unless per-tensor is asked for;
+//     biases: int32 with scale = input scale * weight scale[c] (double_scale_* bias modes: a scale of
+//     their own).
 #pragma once
 #include <map>
 #include <string>
@@ -15,36 +20,43 @@
 
 #include "calib/range.h"
 #include "ir/graph.h"
+#include "plan/rules.h"
 #include "qmath/qparams.h"
 
 namespace quant::plan {
 
-enum class Role { Input, Output, Activation, Weight, Bias };
+enum class Role { Input, Output, Activation, Weight, Bias, Conversion };
 const char* role_name(Role role);
 
 struct TensorQuant {
   std::string name;
   Role role = Role::Activation;
-  std::string producer;           // node name; "" for graph inputs and initializers
-  std::string consumer;           // for weights and biases: the node that reads them
-  DType dtype = DType::UInt8;
+  std::string producer;               // node name; "" for graph inputs and initializers
+  std::vector<std::string> consumers; // weights/biases: the reader; conversions: the readers converted for
+  std::string source_tensor;          // conversions: the tensor converted
+  DType dtype = DType::UInt8;         // storage type
+  std::string type_name;              // the quantized type ("int4" is stored in int8)
   qmath::QRange qrange;
-  std::vector<float> scale;       // one value, or one per channel
+  std::vector<float> scale;           // one value, or one per channel
   std::vector<int64_t> zero_point;
-  int axis = -1;                  // channel axis when per channel
+  int axis = -1;                      // channel axis when per channel
   // Activations: the statistics and the chosen range.
   double observed_min = 0, observed_max = 0;
   double range_min = 0, range_max = 0;
-  std::string shares_with;        // the first tensor of its shared-parameter group, if another
+  std::string shares_with;            // the first tensor of its shared-parameter group, if another
+  std::string precision_mode;         // the mode of the layer that set its precision, if a script did
+  std::string range_rule;             // "forced", "clipped (percentile)", "clipped (manual)"
+  std::string rule_source;            // "file:line" of the script statement behind precision or range
   bool per_channel() const { return scale.size() > 1 || axis >= 0; }
+  bool is_activation() const { return role == Role::Input || role == Role::Output || role == Role::Activation || role == Role::Conversion; }
 };
 
 struct PlanOptions {
   calib::Method method = calib::Method::MinMax;
   calib::MethodOptions method_options;
-  DType activation_type = DType::UInt8;
-  DType weight_type = DType::Int8;
+  DType activation_type = DType::UInt8;  // for 8-bit activations; 16-bit ones are its 16-bit sibling
   bool per_channel_weights = true;
+  PlanRules rules;
 };
 
 struct QuantPlan {
@@ -52,11 +64,15 @@ struct QuantPlan {
   std::map<std::string, size_t> index;  // tensor name -> position in tensors
   PlanOptions options;
   const TensorQuant* find(const std::string& name) const;
+  bool has_16_bit() const;
 };
 
 QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, const PlanOptions& options);
 
-// Quantized values of a weight or bias initializer under its plan entry (int8 / int32 tensor).
+// Quantized values of a weight or bias initializer under its plan entry.
 Tensor quantize_initializer(const Tensor& values, const TensorQuant& q);
+
+// The storage type of an activation of `bits` bits when 8-bit activations are `eight_bit`.
+DType activation_dtype(int bits, DType eight_bit);
 
 }  // namespace quant::plan
