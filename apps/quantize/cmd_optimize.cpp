@@ -21,13 +21,16 @@
 #include "plan/rules.h"
 #include "script/rules.h"
 #include "tensor_files.h"
+#include "transform/bias_correction.h"
+#include "transform/equalization.h"
 #include "transform/normalization.h"
+#include "transform/weights_clipping.h"
 
 namespace quant::app {
 namespace {
 
 struct OptimizeOptions {
-  std::string model, output, params, stats, script;
+  std::string model, output, params, stats, script, save_float_model;
   CalibDataOptions data;
   std::string method = "minmax";
   double percentile = 99.99;
@@ -56,7 +59,19 @@ struct Prepared {
   std::optional<script::ScriptRules> rules;
   plan::PlanRules plan_rules;
   CalibDataOptions data;
+  bool bias_correction = false;
 };
+
+// model_optimization_flavor(optimization_level=N): 0 (default) nothing extra; 1 cross-layer
+// equalization; 2 equalization and bias correction. Explicit pre/post_quantization_optimization
+// policies override the level.
+struct Optimizations {
+  bool equalization = false, bias_correction = false;
+};
+Optimizations optimizations_of(const script::ScriptRules& rules) {
+  const int level = rules.optimization_level.value_or(0);
+  return {rules.equalization.value_or(level >= 1), rules.bias_correction.value_or(level >= 2)};
+}
 
 Prepared prepare(const std::string& model_path, const std::string& script_path, CalibDataOptions data) {
   Prepared p;
@@ -71,6 +86,10 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
       data.mean = {0.0f};
       data.std = {1.0f};
     }
+    transform::clip_weights(p.model, *p.rules);
+    const Optimizations o = optimizations_of(*p.rules);
+    if (o.equalization) spdlog::info("equalization: {} layer pairs equalized", transform::equalize_layers(p.model));
+    p.bias_correction = o.bias_correction;
     plan::PlanRules from_script = plan::plan_rules(*p.rules, p.model.graph);
     from_script.tensor_range = p.plan_rules.tensor_range;
     p.plan_rules = from_script;
@@ -133,6 +152,17 @@ void run_optimize(OptimizeOptions opt) {
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
+  if (prepared.bias_correction) {
+    if (prepared.data.calib.empty()) throw Error(ErrorKind::Usage, "bias correction needs the calibration data (--calib), not only --stats");
+    const OpenedCalibData calib_data = open_calib_data(model.graph, prepared.data);
+    const int64_t samples = calib::calibration_sample_count(calib_data.inputs, prepared.data.calib_size);
+    spdlog::info("bias correction: {} layers corrected on {} samples",
+                 transform::correct_biases(prepared.model, plan, calib_data.inputs, samples), samples);
+  }
+  if (!opt.save_float_model.empty()) {
+    onnx_io::save_model(model, opt.save_float_model);
+    spdlog::info("wrote the float model as the script left it to {}", opt.save_float_model);
+  }
   const ir::Model qdq = emit::make_qdq_model(model, plan);
   // Serialize both before writing either, so that a failure leaves nothing behind.
   const std::string model_bytes = onnx_io::serialize_model(qdq);
@@ -167,6 +197,8 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--activation-type", opt->activation_type, "uint8 (default, asymmetric) or int8");
   cmd->add_flag("--per-tensor-weights", opt->per_tensor_weights, "One scale per weight tensor instead of per output channel");
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");
+  cmd->add_option("--save-float-model", opt->save_float_model,
+                  "Also write the float model after the script's transforms (normalization, weight clipping, equalization, bias correction)");
   cmd->callback([opt] { run_optimize(*opt); });
 }
 

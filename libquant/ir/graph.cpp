@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include <algorithm>
 #include <queue>
 #include <unordered_set>
 
@@ -68,6 +69,15 @@ const Node* Graph::producer(const std::string& value) const {
   return nullptr;
 }
 
+const Tensor* Graph::constant(const std::string& value) const {
+  auto it = initializers.find(value);
+  if (it != initializers.end()) return &it->second;
+  const Node* p = producer(value);
+  if (p && p->op_type == "Constant" && p->domain.empty() && p->has_attr("value") && p->attributes.at("value").kind == AttrKind::Tensor)
+    return &p->attributes.at("value").t;
+  return nullptr;
+}
+
 void validate_and_sort(Graph& graph) {
   // Who produces each value: -1 for graph inputs and initializers, else the node index.
   std::unordered_map<std::string, int> producer_of;
@@ -130,6 +140,28 @@ void validate_and_sort(Graph& graph) {
                     {.node = graph.nodes[i].name, .op_type = graph.nodes[i].op_type});
   }
   graph.nodes = std::move(sorted);
+}
+
+void prune_unused(Graph& graph) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::unordered_set<std::string> read;
+    for (const Node& n : graph.nodes)
+      for (const std::string& in : n.inputs) read.insert(in);
+    for (const ValueInfo& o : graph.outputs) read.insert(o.name);
+    const size_t before = graph.nodes.size();
+    graph.nodes.erase(std::remove_if(graph.nodes.begin(), graph.nodes.end(),
+                                     [&](const Node& n) {
+                                       for (const std::string& o : n.outputs)
+                                         if (read.count(o)) return false;
+                                       return true;
+                                     }),
+                      graph.nodes.end());
+    changed = graph.nodes.size() != before;
+    if (!changed)
+      for (auto it = graph.initializers.begin(); it != graph.initializers.end();)
+        it = read.count(it->first) ? std::next(it) : graph.initializers.erase(it);
+  }
 }
 
 }  // namespace quant::ir

@@ -61,6 +61,8 @@ struct Graph {
   const Node* find_node(const std::string& name) const;
   const ValueInfo* find_input(const std::string& name) const;
   const Node* producer(const std::string& value) const;  // nullptr for inputs and initializers
+  // The value of a constant: an initializer, or the output of a Constant node with a tensor value.
+  const Tensor* constant(const std::string& value) const;
 };
 
 struct Model {
@@ -76,5 +78,9 @@ struct Model {
 // node), that outputs exist, that node names are unique, and that there is no cycle; then sorts
 // the nodes topologically (stable: file order where the data allows). Throws Model with the node name.
 void validate_and_sort(Graph& graph);
+
+// Removes nodes none of whose outputs is read or a graph output (repeatedly), and initializers no
+// node reads. For transforms that leave constants behind.
+void prune_unused(Graph& graph);
 
 }  // namespace quant::ir

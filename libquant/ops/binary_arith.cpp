@@ -1,5 +1,6 @@
 // Add, Sub, Mul, Div: out = a (op) b with numpy broadcasting; both inputs of one numeric type.
 // Integer Div truncates toward zero (C++ and ONNX Runtime agree).
+// Min, Max: element-wise over any number of inputs (folded pairwise, broadcasting); NaN propagates.
 #include <algorithm>
 #include "ops/broadcast.h"
 #include "ops/kernels.h"
@@ -7,7 +8,7 @@
 namespace quant::ops {
 namespace {
 
-enum class Arith { Add, Sub, Mul, Div };
+enum class Arith { Add, Sub, Mul, Div, Min, Max };
 
 // Before opset 7, broadcasting was opt-in (broadcast = 1) and B's dims matched A's starting at
 // `axis` (default: A's trailing dims). Seen through B padded with trailing 1s, that is numpy's rule.
@@ -37,6 +38,8 @@ Outputs arith_kernel(const ir::Node& node, const Inputs& inputs, const KernelCon
         if constexpr (op == Arith::Sub) return static_cast<T>(x - y);
         if constexpr (op == Arith::Mul) return static_cast<T>(x * y);
         if constexpr (op == Arith::Div) return static_cast<T>(x / y);
+        if constexpr (op == Arith::Min) return (x != x || x < y) ? x : y;
+        if constexpr (op == Arith::Max) return (x != x || x > y) ? x : y;
       });
     }
   })};
@@ -44,9 +47,21 @@ Outputs arith_kernel(const ir::Node& node, const Inputs& inputs, const KernelCon
 
 }  // namespace
 
+template <Arith op>
+Outputs fold_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
+  Tensor acc = required_input(inputs, 0, "data_0");
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const Inputs pair{&acc, &required_input(inputs, i, "data")};
+    acc = arith_kernel<op>(node, pair, config)[0];
+  }
+  return {acc};
+}
+
 Outputs add_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Add>(n, in, c); }
 Outputs sub_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Sub>(n, in, c); }
 Outputs mul_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Mul>(n, in, c); }
 Outputs div_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Div>(n, in, c); }
+Outputs min_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return fold_kernel<Arith::Min>(n, in, c); }
+Outputs max_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return fold_kernel<Arith::Max>(n, in, c); }
 
 }  // namespace quant::ops

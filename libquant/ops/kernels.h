@@ -10,6 +10,8 @@ QUANT_KERNEL(add_kernel);
 QUANT_KERNEL(sub_kernel);
 QUANT_KERNEL(mul_kernel);
 QUANT_KERNEL(div_kernel);
+QUANT_KERNEL(min_kernel);
+QUANT_KERNEL(max_kernel);
 QUANT_KERNEL(pow_kernel);
 QUANT_KERNEL(unary_kernel);
 QUANT_KERNEL(clip_kernel);

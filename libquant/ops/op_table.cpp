@@ -39,7 +39,9 @@ constexpr std::array kOps = {
     OpEntry{"Identity", identity_kernel, kMovement},
     OpEntry{"LeakyRelu", unary_kernel, kActivation, true},
     OpEntry{"MatMul", matmul_kernel, {OpKind::Compute, 1, -1, ChannelAxis::LastAxis}},
+    OpEntry{"Max", max_kernel, kElementwise},
     OpEntry{"MaxPool", max_pool_kernel, kMovement, true},
+    OpEntry{"Min", min_kernel, kElementwise},
     OpEntry{"Mul", mul_kernel, kElementwise},
     OpEntry{"Pad", pad_kernel, kMovement},
     OpEntry{"Pow", pow_kernel, kElementwise},
@@ -62,7 +64,7 @@ constexpr std::array kOps = {
     OpEntry{"Transpose", transpose_kernel, kMovement},
     OpEntry{"Unsqueeze", unsqueeze_kernel, kMovement},
 };
-static_assert(kOps.size() == 44, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 46, "update the op count in docs/ops.md with the table");
 
 }  // namespace
 
