@@ -9,9 +9,9 @@
 namespace quant::app {
 namespace {
 
-// The tensor a Q/DQ pair belongs to, by quant's naming (T_prequant and W_quantized name T and W).
+// The tensor a Q/DQ pair belongs to, by quant's naming (T_quantized and W_quantized name T and W).
 std::string base_name(const std::string& name) {
-  for (const char* suffix : {"_prequant", "_quantized"}) {
+  for (const char* suffix : {"_quantized"}) {
     const std::string s = suffix;
     if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) return name.substr(0, name.size() - s.size());
   }
@@ -83,12 +83,11 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
     const Tensor* x = init(n.inputs[0]);
     d.weight = x != nullptr;
     if (x) d.dtype = x->dtype();
-    std::string tensor = n.inputs[0];
-    auto q = producer.find(n.inputs[0]);
-    if (q != producer.end() && q->second->op_type == "QuantizeLinear") tensor = q->second->inputs[0];
-    d.tensor = base_name(tensor);
+    // Named after its quantized input (quant writes T_quantized for tensor T, conversions included).
+    d.tensor = base_name(n.inputs[0]);
     by_output[n.outputs[0]] = d;
-    if (!d.weight) by_quantized_input[tensor] = d;
+    auto q = producer.find(n.inputs[0]);
+    if (!d.weight && q != producer.end() && q->second->op_type == "QuantizeLinear") by_quantized_input[q->second->inputs[0]] = d;
   }
   if (by_output.empty()) return {};
 

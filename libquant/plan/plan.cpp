@@ -174,7 +174,15 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     plan.index[q.name] = plan.tensors.size();
     plan.tensors.push_back(std::move(q));
   };
+  // Ops that only move data keep the precision of what they move, unless a script names them.
+  std::unordered_map<std::string, int> bits_of;  // activation tensor -> bits, filled in graph order
+  auto follows_input = [&](const ir::Node* n) {
+    const ops::OpEntry* op = n ? ops::find_op(n->domain, n->op_type) : nullptr;
+    return op && op->facts.kind == ops::OpKind::DataMovement && !rule_for(rules.precision, facts, n) && n->has_input(0) &&
+           bits_of.count(n->inputs[0]);
+  };
   auto input_bits = [&](const ir::Node* reader) {
+    if (follows_input(reader)) return bits_of.at(reader->inputs[0]);
     const LayerPrecision* r = rule_for(rules.precision, facts, reader);
     return r ? r->input_bits : 8;
   };
@@ -196,6 +204,7 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     for (const ir::Node* r : facts.readers_of(in.name))
       if (input_bits(r) > bits) bits = input_bits(r), precision = rule_for(rules.precision, facts, r);
     activations.push_back({in.name, nullptr, activation_dtype(bits, options.activation_type), precision});
+    bits_of[in.name] = bits;
   }
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
@@ -204,7 +213,9 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
       if (out.empty() || !observed(out) || facts.is_fused_output(out)) continue;
       if (facts.readers_of(out).empty() && !facts.outputs.count(out)) continue;
       const LayerPrecision* precision = rule_for(rules.precision, facts, &n);
-      activations.push_back({out, &n, activation_dtype(precision ? precision->output_bits : 8, options.activation_type), precision});
+      const int bits = follows_input(&n) ? bits_of.at(n.inputs[0]) : precision ? precision->output_bits : 8;
+      activations.push_back({out, &n, activation_dtype(bits, options.activation_type), precision});
+      bits_of[out] = bits;
     }
   }
   std::unordered_map<std::string, const Activation*> activation_of;

@@ -6,8 +6,9 @@
 //     and a Conv/Gemm/MatMul output whose only reader is a Relu/Clip (the pair runs fused, so only
 //     the activation's output is quantized);
 //   - a tensor's precision is its producer's output precision (precision_mode a<A>_w<W>[_a<O>]:
-//     O bits out); a graph input takes its readers' input precision. A reader whose input
-//     precision differs gets a conversion: a second Q/DQ pair of its own precision;
+//     O bits out; ops that only move data keep their input's precision unless named); a graph
+//     input takes its readers' input precision. A reader whose input precision differs gets a
+//     conversion: a second Q/DQ pair of its own precision;
 //   - ops that only move data share one set of parameters between inputs and outputs of the same
 //     precision: the group's range is the union of its members' (or a forced range);
 //   - weights: symmetric (narrow range) of W bits, per output channel unless per-tensor is asked for;
