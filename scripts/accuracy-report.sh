@@ -29,11 +29,44 @@ for model in smallcnn dwnet; do
     done
   done
 done
+# errors of each policy output: "| label | data | pedal max | pedal RMS | steer max | steer RMS |"
+policy_row() {
+  node tools/compare_models.mjs testdata/models/policy.onnx "$1" "$3" |
+    awk -v l="$2" -v d="$4" '{v[NR*3-2]=$3; v[NR*3-1]=$5; v[NR*3]=$7} END {printf "| %s | %s | %s | %s | %s dB | %s | %s | %s dB |\n", l, d, v[1], v[2], v[3], v[4], v[5], v[6]}'
+}
 echo
-echo "| policy | out_pedal max abs | out_pedal RMS | out_steer max abs | out_steer RMS |"
-echo "|---|---|---|---|---|"
+echo "| policy | inputs | out_pedal max abs | out_pedal RMS | out_pedal SQNR | out_steer max abs | out_steer RMS | out_steer SQNR |"
+echo "|---|---|---|---|---|---|---|---|"
 for m in minmax percentile mse; do
   $Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" -m $m -o "$W/p.onnx"
-  node tools/compare_models.mjs testdata/models/policy.onnx "$W/p.onnx" "$SHARED/policy_test_x.npy" |
-    awk -v m="$m" '{v[NR*2-1]=$3; v[NR*2]=$5} END {printf "| a8_w8 %s | %s | %s | %s | %s |\n", m, v[1], v[2], v[3], v[4]}'
+  policy_row "$W/p.onnx" "a8_w8 $m" "$SHARED/policy_test_x.npy" test
+done
+echo
+echo "| policy precision (minmax) | inputs | out_pedal max abs | out_pedal RMS | out_pedal SQNR | out_steer max abs | out_steer RMS | out_steer SQNR |"
+echo "|---|---|---|---|---|---|---|---|"
+for cfg in none all_a16_w16 policy_heads_a16 policy_body_a16; do
+  script=(); label="a8_w8 everywhere"
+  [ "$cfg" != none ] && script=(--script "testdata/scripts/$cfg.alls") && label="$cfg.alls"
+  $Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" "${script[@]}" -o "$W/p.onnx"
+  policy_row "$W/p.onnx" "$label" "$SHARED/policy_calib_x.npy" "calibration (1,024)"
+  policy_row "$W/p.onnx" "$label" "$SHARED/policy_test_x.npy" "test (10,000)"
+done
+echo
+echo "| smallcnn all a16_w16 | inputs | logits SQNR | top-1 |"
+echo "|---|---|---|---|"
+$Q -q optimize testdata/models/smallcnn.onnx --calib "$W/calib.npy" --script testdata/scripts/all_a16_w16.alls -o "$W/c16.onnx"
+for d in calib test; do
+  s=$(node tools/compare_models.mjs testdata/models/smallcnn.onnx "$W/c16.onnx" "$W/$d.npy" | awk '{print $7}')
+  t=$([ $d = test ] && top1 "$W/c16.onnx" || echo "-")
+  echo "| all_a16_w16.alls | $d | $s dB | $t |"
+done
+echo
+echo "| dwnet, int8 per-tensor weights | top-1 | drop (points) |"
+echo "|---|---|---|"
+f=$(top1 testdata/models/dwnet.onnx)
+for cfg in none equalization bias_correction level2; do
+  script=(); [ "$cfg" != none ] && script=(--script "testdata/scripts/$cfg.alls")
+  $Q -q optimize testdata/models/dwnet.onnx --calib "$W/calib.npy" --per-tensor-weights "${script[@]}" -o "$W/d.onnx"
+  q=$(top1 "$W/d.onnx")
+  echo "| ${cfg/none/no optimization} | $q | $(awk -v a="$f" -v b="$q" 'BEGIN{printf "%.2f", (a-b)*100}') |"
 done
