@@ -8,17 +8,6 @@
 namespace quant::script {
 namespace {
 
-size_t distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 bool matches(const LayerRef& ref, const std::string& name) {
   return ref.glob ? fnmatch(ref.pattern.c_str(), name.c_str(), 0) == 0 : ref.pattern == name;
 }
@@ -40,7 +29,7 @@ std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std:
     if (any) continue;
     // The closest names, to catch typos and Hailo-style names (conv1) meant as ONNX ones (/c1/Conv).
     std::vector<std::pair<size_t, std::string>> scored;
-    for (const ir::Node& n : graph.nodes) scored.push_back({distance(ref.pattern, n.name), n.name});
+    for (const ir::Node& n : graph.nodes) scored.push_back({edit_distance(ref.pattern, n.name), n.name});
     std::sort(scored.begin(), scored.end());
     std::string close;
     for (size_t i = 0; i < scored.size() && i < 5; ++i) close += (i ? ", " : "") + scored[i].second;

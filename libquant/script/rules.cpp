@@ -238,6 +238,8 @@ const std::vector<CommandSpec>& commands() {
   return kCommands;
 }
 
+}  // namespace
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -248,8 +250,6 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   }
   return prev[b.size()];
 }
-
-}  // namespace
 
 const std::vector<std::string>& precision_mode_names() { return kPrecisionModes; }
 

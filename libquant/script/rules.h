@@ -70,6 +70,9 @@ ScriptRules load_rules(const std::string& path);
 const std::vector<std::string>& precision_mode_names();
 PrecisionMode parse_precision_mode(const std::string& name);  // throws Usage listing the modes
 
+// Levenshtein distance, for "did you mean" suggestions.
+size_t edit_distance(const std::string& a, const std::string& b);
+
 // "file:line" of a position, for the JSON's forced_by.
 std::string where(const ScriptRules& rules, Pos pos);
 
