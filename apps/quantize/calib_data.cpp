@@ -43,8 +43,11 @@ OpenedCalibData open_calib_data(const ir::Graph& graph, const CalibDataOptions& 
     if (!input) throw Error(ErrorKind::Usage, "--calib '" + spec + "': the model has no input named '" + name + "'");
     for (const calib::CalibrationInput& c : data.inputs)
       if (c.name == name) throw Error(ErrorKind::Usage, "--calib: input '" + name + "' is given twice");
+    // A sample is the input without its first axis (a batch axis), unless that axis is fixed to
+    // more than 1: then a sample is the whole input tensor.
+    const bool batched = input->dims.empty() || !input->dims[0].fixed() || input->dims[0].size == 1;
     dataset::SampleSpec sample{name, input->dtype, {}};
-    for (size_t d = 1; d < input->dims.size(); ++d) sample.shape.push_back(input->dims[d].fixed() ? input->dims[d].size : -1);
+    for (size_t d = batched ? 1 : 0; d < input->dims.size(); ++d) sample.shape.push_back(input->dims[d].fixed() ? input->dims[d].size : -1);
     const bool npy = std::filesystem::path(path).extension() == ".npy" ||
                      (std::filesystem::is_directory(path) && [&] {
                        for (const auto& e : std::filesystem::directory_iterator(path))
@@ -60,7 +63,7 @@ OpenedCalibData open_calib_data(const ir::Graph& graph, const CalibDataOptions& 
       image.std = opt.std;
       data.sources.push_back(dataset::open_image_samples(path, image));
     }
-    data.inputs.push_back({name, data.sources.back().get()});
+    data.inputs.push_back({name, data.sources.back().get(), batched});
   }
   for (const ir::ValueInfo& in : graph.inputs) {
     bool given = false;

@@ -37,6 +37,21 @@ void merge_minmax(Statistics& total, const Statistics& part) {
 
 }  // namespace
 
+interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int64_t i) {
+  interp::TensorMap sample;
+  for (const CalibrationInput& in : inputs) {
+    const Tensor t = in.source->sample(i);
+    if (!in.add_batch_axis) {
+      sample[in.name] = t;
+      continue;
+    }
+    Shape batched = t.shape();
+    batched.insert(batched.begin(), 1);
+    sample[in.name] = t.reshaped(batched);
+  }
+  return sample;
+}
+
 Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options) {
   if (options.batch_size < 1) throw Error(ErrorKind::Usage, "--batch-size must be at least 1");
   const int64_t total = calibration_sample_count(inputs, options.max_samples);
@@ -58,13 +73,7 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
         if (failure) continue;
         Statistics& local = per_thread[static_cast<size_t>(omp_get_thread_num())];
         try {
-          interp::TensorMap sample;
-          for (const CalibrationInput& in : inputs) {
-            const Tensor t = in.source->sample(i);
-            Shape batched = t.shape();
-            batched.insert(batched.begin(), 1);
-            sample[in.name] = t.reshaped(batched);
-          }
+          const interp::TensorMap sample = sample_inputs(inputs, i);
           for (const auto& [name, tensor] : sample) fold_into(local, name, tensor);
           interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold_into(local, name, value); });
         } catch (const Error& e) {

@@ -13,7 +13,13 @@ namespace quant::calib {
 struct CalibrationInput {
   std::string name;                       // the model input
   const dataset::SampleSource* source;    // its samples
+  // Whether a sample lacks the input's first axis (a batch axis of size 1 is added to run it), or is
+  // the whole input (a model whose first axis is fixed to more than 1 is not batched by samples).
+  bool add_batch_axis = true;
 };
+
+// The interpreter inputs for sample i: each source's sample, with the batch axis added where needed.
+interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int64_t i);
 
 // pass (1 or 2), passes, samples done, samples in total.
 using ProgressFn = std::function<void(int pass, int passes, int64_t done, int64_t total)>;

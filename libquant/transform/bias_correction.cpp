@@ -57,13 +57,7 @@ int correct_biases(ir::Model& model, const plan::QuantPlan& plan, const std::vec
 
   const interp::Interpreter interpreter(g);
   for (int64_t i = 0; i < samples; ++i) {
-    interp::TensorMap sample;
-    for (const calib::CalibrationInput& in : inputs) {
-      const Tensor t = in.source->sample(i);
-      Shape batched = t.shape();
-      batched.insert(batched.begin(), 1);
-      sample[in.name] = t.reshaped(batched);
-    }
+    const interp::TensorMap sample = calib::sample_inputs(inputs, i);
     auto measure = [&](const std::string& name, const Tensor& x) {
       auto it = wanted.find(name);
       if (it == wanted.end()) return;

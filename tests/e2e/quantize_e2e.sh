@@ -58,6 +58,17 @@ else
   fail "policy comparison did not run"
 fi
 
+# A model with two inputs takes --calib NAME=PATH per input (ONNX's own Add test model, from libonnx-testdata).
+ADD=/usr/include/onnx/backend/test/data/node/test_add/model.onnx
+if [ -f "$ADD" ]; then
+  node -e "import('$SRC/tools/npy.mjs').then(m => { for (const [n, k] of [['x', 1], ['y', -2]]) m.writeNpy('$WORK/' + n + '.npy', '<f4', [3, 4, 5], new Float32Array(60).map((_, i) => k * (i - 20) / 10)); })"
+  expect_exit 0 "two inputs: --calib x=... --calib y=..." "$QUANTIZE" optimize "$ADD" --calib "x=$WORK/x.npy" --calib "y=$WORK/y.npy" -o "$WORK/add.onnx"
+  node -e "const t=require('$WORK/add.json').tensors; const x=t.find(a=>a.name==='x'), y=t.find(a=>a.name==='y'); process.exit(x && y && x.role==='input' && y.role==='input' && x.range_max > 3.8 && y.range_min < -7.8 ? 0 : 1)" \
+    && ok "each input has its own calibrated parameters" || fail "two-input parameters"
+  expect_exit 2 "two inputs: an input without data is named" "$QUANTIZE" optimize "$ADD" --calib "x=$WORK/x.npy" -o "$WORK/add2.onnx"
+  expect_stderr "names the missing input" "no calibration data for model input 'y'"
+fi
+
 # fp16 weights: half the bytes, same answers.
 expect_exit 0 "--fp16" "$QUANTIZE" optimize "$CNN" --fp16 -o "$WORK/h.onnx"
 [ "$(top1 "$WORK/h.onnx")" = "$float" ] && ok "fp16-weight model keeps the float top-1" || fail "fp16 top-1 differs"
