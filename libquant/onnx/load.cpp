@@ -87,13 +87,10 @@ void apply_schema(ir::Node& node, const ErrorContext& ctx) {
       node.attributes[key] = convert_attribute(spec.default_value, "", ctx);
   }
   const int min_inputs = schema->min_input();
-  int present = 0;
-  for (const std::string& in : node.inputs) present += in.empty() ? 0 : 1;
   if (static_cast<int>(node.inputs.size()) < min_inputs || static_cast<int>(node.inputs.size()) > schema->max_input())
     throw Error(ErrorKind::Model, "has " + std::to_string(node.inputs.size()) + " inputs, " + node.op_type + "-" +
                                       std::to_string(schema->since_version()) + " takes " + std::to_string(min_inputs) +
                                       " to " + std::to_string(schema->max_input()), ctx);
-  (void)present;
 }
 
 }  // namespace
