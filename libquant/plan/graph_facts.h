@@ -1,0 +1,68 @@
+// What the plan's steps share about a graph: readers and producers of each value, graph outputs,
+// and which Relu/Clip runs fused with the compute op before it. Internal to libquant/plan.
+#pragma once
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ops/op_table.h"
+
+namespace quant::plan {
+
+// Relu and Clip run fused with a Conv/Gemm/MatMul before them (runtimes fold them into the kernel).
+inline bool is_fusable_activation(const ir::Node& n) { return n.op_type == "Relu" || n.op_type == "Clip"; }
+
+// Facts about the graph the steps below share.
+struct GraphFacts {
+  const ir::Graph& graph;
+  std::unordered_map<std::string, std::vector<const ir::Node*>> readers;
+  std::unordered_map<std::string, const ir::Node*> producer;
+  std::set<std::string> outputs;
+  // A Relu/Clip that runs fused with the compute op before it -> that compute op.
+  std::unordered_map<const ir::Node*, const ir::Node*> fused_with;
+
+  explicit GraphFacts(const ir::Graph& g) : graph(g) {
+    for (const ir::ValueInfo& o : g.outputs) outputs.insert(o.name);
+    for (const ir::Node& n : g.nodes) {
+      for (const std::string& in : n.inputs)
+        if (!in.empty()) readers[in].push_back(&n);
+      for (const std::string& out : n.outputs) producer[out] = &n;
+    }
+    for (const ir::Node& n : g.nodes) {
+      const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
+      if (!op || op->facts.kind != ops::OpKind::Compute || n.outputs.empty()) continue;
+      const auto& r = readers[n.outputs[0]];
+      if (r.size() == 1 && is_fusable_activation(*r.front()) && !outputs.count(n.outputs[0])) fused_with[r.front()] = &n;
+    }
+  }
+  const std::vector<const ir::Node*>& readers_of(const std::string& tensor) const {
+    static const std::vector<const ir::Node*> kNone;
+    auto it = readers.find(tensor);
+    return it == readers.end() ? kNone : it->second;
+  }
+  bool is_fused_output(const std::string& tensor) const {
+    auto p = producer.find(tensor);
+    if (p == producer.end()) return false;
+    for (const auto& [act, compute] : fused_with)
+      if (compute == p->second) return true;
+    return false;
+  }
+};
+
+// The rule set for a node, looked up on the node itself or, for a fused activation, on its compute op.
+template <typename Map>
+const typename Map::mapped_type* rule_for(const Map& rules, const GraphFacts& facts, const ir::Node* node) {
+  if (!node) return nullptr;
+  auto it = rules.find(node->name);
+  if (it != rules.end()) return &it->second;
+  auto f = facts.fused_with.find(node);
+  if (f != facts.fused_with.end()) {
+    auto jt = rules.find(f->second->name);
+    if (jt != rules.end()) return &jt->second;
+  }
+  return nullptr;
+}
+
+}  // namespace quant::plan
