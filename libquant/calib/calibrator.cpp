@@ -64,6 +64,7 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   // thread count (a batched GEMM would sum in a batch-dependent order). --batch-size is how many
   // samples are in flight at once.
   auto run_pass = [&](int pass, auto&& fold_into) {
+    if (options.progress) options.progress(pass, passes, 0, total);  // starts the pass's clock
     for (int64_t first = 0; first < total; first += options.batch_size) {
       const int64_t count = std::min(options.batch_size, total - first);
       std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));

@@ -87,6 +87,15 @@ expect_exit 2 "calibrate: no --calib" "$QUANTIZE" calibrate "$MODEL" --stats-out
 expect_exit 0 "shorthand: quantize MODEL.onnx --calib ... -o OUT" "$QUANTIZE" "$MODEL" --calib "$CALIB" --calib-size 10 -o "$WORK/short.onnx"
 [ -f "$WORK/short.onnx" ] && [ -f "$WORK/short.json" ] && ok "shorthand wrote the model and its JSON" || fail "shorthand outputs missing"
 
+# --- progress: a line with samples/s and ETA on a terminal, nothing of it otherwise
+"$QUANTIZE" optimize "$MODEL" --calib "$CALIB" -o "$WORK/np.onnx" 2> "$WORK/np.err"
+! grep -q "calibrating, pass" "$WORK/np.err" && ok "no progress line when stderr is not a terminal" || fail "progress line in a non-terminal stderr"
+if command -v script > /dev/null; then
+  script -qc "'$QUANTIZE' optimize '$MODEL' --calib '$CALIB' -m entropy --batch-size 10 -o '$WORK/tty.onnx'" /dev/null > "$WORK/tty.out" 2>&1
+  tr '\r' '\n' < "$WORK/tty.out" | grep -qE "calibrating, pass 2/2: 100/100 samples, [0-9]+ samples/s, ETA 0 s" \
+    && ok "progress line on a terminal: pass, samples, samples/s, ETA" || fail "no progress line on a terminal: $(head -c 300 "$WORK/tty.out")"
+fi
+
 # --- no partial output after any failure above
 leftovers=$(ls -d "$WORK"/bad[0-9]* "$WORK"/no 2>/dev/null | wc -l)
 [ "$leftovers" -eq 0 ] && ok "failed runs left no output folders or files" || fail "failed runs left output behind: $(ls -d "$WORK"/bad[0-9]*)"
