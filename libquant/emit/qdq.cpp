@@ -106,8 +106,8 @@ ir::Model make_qdq_model(const ir::Model& float_model, const plan::QuantPlan& pl
     ir::Node dn = qdq_node("DequantizeLinear", q.name + "_DequantizeLinear", q.name + "_quantized", q.name, result, -1, q.dtype);
     qdq_names.insert(qn.name);
     qdq_names.insert(dn.name);
+    // Readers of a graph output keep reading its name, which the DequantizeLinear now produces.
     if (!outputs.count(q.name)) rename_input(g, q.name, result, qdq_names);
-    else rename_input(g, q.name, q.name, qdq_names);  // readers of an output keep reading its (now dequantized) name
     added.push_back(std::move(qn));
     added.push_back(std::move(dn));
   }

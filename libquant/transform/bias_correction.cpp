@@ -5,6 +5,7 @@
 
 #include "interp/interpreter.h"
 #include "ops/op_table.h"
+#include "qmath/rounding.h"
 
 namespace quant::transform {
 namespace {
@@ -28,7 +29,7 @@ Tensor dequantized(const Tensor& w, const plan::TensorQuant& q) {
   }
   for (int64_t i = 0; i < w.numel(); ++i) {
     const size_t c = q.axis >= 0 ? static_cast<size_t>((i / inner) % channels) : 0;
-    out.data<float>()[i] = static_cast<float>(codes.value_as_int64(i) - q.zero_point[c]) * q.scale[c];
+    out.data<float>()[i] = qmath::dequantize_value(codes.value_as_int64(i), q.scale[c], q.zero_point[c]);
   }
   return out;
 }
