@@ -1,31 +1,12 @@
 #include "dataset/source.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 namespace quant::dataset {
 
 namespace fs = std::filesystem;
-
-Tensor stack_batch(const SampleSource& source, int64_t first, int64_t count) {
-  std::vector<Tensor> samples(static_cast<size_t>(count));
-#pragma omp parallel for schedule(dynamic) if (count > 1)
-  for (int64_t i = 0; i < count; ++i) samples[static_cast<size_t>(i)] = source.sample(first + i);
-  Shape shape = samples.front().shape();
-  shape.insert(shape.begin(), count);
-  Tensor batch(samples.front().dtype(), shape, Init::Uninitialized);
-  const size_t bytes = samples.front().nbytes();
-  for (int64_t i = 0; i < count; ++i) {
-    const Tensor& s = samples[static_cast<size_t>(i)];
-    if (s.shape() != samples.front().shape())
-      throw Error(ErrorKind::Data, source.where(first + i) + ": sample of shape " + shape_to_string(s.shape()) +
-                                       " differs from the first sample's " + shape_to_string(samples.front().shape()));
-    std::memcpy(batch.raw() + static_cast<size_t>(i) * bytes, s.raw(), bytes);
-  }
-  return batch;
-}
 
 std::vector<std::string> list_files(const std::string& path, const std::vector<std::string>& extensions, const char* what) {
   std::error_code ec;

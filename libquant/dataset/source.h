@@ -1,5 +1,5 @@
 // Calibration samples, read one at a time so that memory does not grow with their number.
-// A source yields samples without the batch axis; batches are stacked from them.
+// A source yields samples without the batch axis (calib::sample_inputs adds it).
 #pragma once
 #include <memory>
 #include <string>
@@ -25,9 +25,6 @@ struct SampleSpec {
   DType dtype = DType::Float32;
   Shape shape;
 };
-
-// Stacks samples [first, first + count) of a source into one batch [count, ...].
-Tensor stack_batch(const SampleSource& source, int64_t first, int64_t count);
 
 // Files of a folder with one of the extensions (sorted by name), or the lines of a list file
 // (paths relative to it), or the file itself. Throws Io when nothing is found.
