@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -169,9 +170,11 @@ void run_optimize(OptimizeOptions opt) {
   const std::string params = emit::params_json(plan, {opt.model, opt.output, stats.samples}).dump(2) + "\n";
   write_file_atomically(opt.output, model_bytes);
   write_file_atomically(opt.params, params);
-  size_t activations = 0, weights = 0;
-  for (const plan::TensorQuant& q : plan.tensors) (q.role == plan::Role::Weight ? weights : activations) += q.role == plan::Role::Bias ? 0 : 1;
-  spdlog::info("wrote {} ({} activations, {} weights quantized, {}) and {}", opt.output, activations, weights, opt.method, opt.params);
+  std::map<plan::Role, int> count;
+  for (const plan::TensorQuant& q : plan.tensors) ++count[q.role];
+  const int activations = count[plan::Role::Input] + count[plan::Role::Output] + count[plan::Role::Activation];
+  spdlog::info("wrote {} ({} activations, {} weights, {} biases, {} conversions quantized, {}) and {}", opt.output, activations,
+               count[plan::Role::Weight], count[plan::Role::Bias], count[plan::Role::Conversion], opt.method, opt.params);
 }
 
 void run_calibrate(const CalibrateOptions& opt) {

@@ -24,7 +24,8 @@ struct DqInfo {
   std::vector<float> scale;
   std::vector<int64_t> zero_point;
   int64_t axis = -1;
-  bool weight = false;  // its input is an initializer
+  bool weight = false;   // its input is an initializer (a weight or bias)
+  int64_t bytes = 0;     // that initializer's size
 };
 
 nlohmann::ordered_json dq_json(const DqInfo& d) {
@@ -82,7 +83,7 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
     d.axis = scale->numel() > 1 ? n.attr_int("axis", 1) : -1;
     const Tensor* x = init(n.inputs[0]);
     d.weight = x != nullptr;
-    if (x) d.dtype = x->dtype();
+    if (x) d.dtype = x->dtype(), d.bytes = static_cast<int64_t>(x->nbytes());
     // Named after its quantized input (quant writes T_quantized for tensor T, conversions included).
     d.tensor = base_name(n.inputs[0]);
     by_output[n.outputs[0]] = d;
@@ -103,7 +104,10 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
   std::map<std::string, int> activation_bits;
   int64_t quantized_weight_bytes = 0, weights = 0;
   for (const auto& [out, d] : by_output)
-    if (d.weight) quantized_weight_bytes += init(base_name(d.tensor) + "_quantized") ? static_cast<int64_t>(init(base_name(d.tensor) + "_quantized")->nbytes()) : 0, ++weights;
+    if (d.weight) {
+      quantized_weight_bytes += d.bytes;
+      ++weights;
+    }
   for (const ir::Node& n : g.nodes) {
     if (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear") continue;
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);

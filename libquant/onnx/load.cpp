@@ -1,14 +1,13 @@
 #include "onnx/load.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unordered_set>
 
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <spdlog/spdlog.h>
 
+#include "core/file_io.h"
 #include "onnx/tensor_proto.h"
 
 namespace quant::onnx_io {
@@ -178,11 +177,7 @@ ir::Model load_model(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw Error(ErrorKind::Io, "no such model file", {.file = path});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, "cannot open the model file", {.file = path});
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return load_model_from_bytes(buffer.str(), path, std::filesystem::path(path).parent_path().string());
+  return load_model_from_bytes(read_file(path), path, std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace quant::onnx_io
