@@ -38,12 +38,14 @@ struct OptimizeOptions {
   std::string activation_type = "uint8";
   bool per_tensor_weights = false;
   bool fp16 = false;
+  int target_opset = 0;
 };
 
 struct CalibrateOptions {
   std::string model, stats_out, script;
   CalibDataOptions data;
   bool histograms = true;
+  int target_opset = 0;
 };
 
 void require_writable_folder(const std::string& path, const char* what) {
@@ -53,7 +55,7 @@ void require_writable_folder(const std::string& path, const char* what) {
     throw Error(ErrorKind::Io, std::string("cannot write the ") + what + ": folder '" + dir.string() + "' does not exist", {.file = path});
 }
 
-// The float model as the script leaves it (normalization folded in), the script's rules, and the
+// The float model as preparation and the script leave it (normalization folded in), the script's rules, and the
 // calibration options after the script's defaults (command-line flags win).
 struct Prepared {
   ir::Model model;
@@ -74,10 +76,11 @@ Optimizations optimizations_of(const script::ScriptRules& rules) {
   return {rules.equalization.value_or(level >= 1), rules.bias_correction.value_or(level >= 2)};
 }
 
-Prepared prepare(const std::string& model_path, const std::string& script_path, CalibDataOptions data) {
+Prepared prepare(const std::string& model_path, const std::string& script_path, CalibDataOptions data, int target_opset) {
   Prepared p;
   p.model = onnx_io::load_model(model_path);
   apply_input_shapes(p.model.graph, data.input_shapes);
+  prepare_and_log(p.model, {.target_opset = target_opset});
   if (!script_path.empty()) {
     p.rules = script::load_rules(script_path);
     for (const std::string& w : p.rules->warnings) spdlog::warn("{}", w);
@@ -128,7 +131,7 @@ std::string default_params_path(const std::string& output) {
 
 void run_optimize(OptimizeOptions opt) {
   require_writable_folder(opt.output, "quantized model");
-  Prepared prepared = prepare(opt.model, opt.script, opt.data);
+  Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
   const ir::Model& model = prepared.model;
   if (opt.fp16) {
     onnx_io::save_model(emit::make_fp16_weight_model(model), opt.output);
@@ -179,7 +182,7 @@ void run_optimize(OptimizeOptions opt) {
 
 void run_calibrate(const CalibrateOptions& opt) {
   require_writable_folder(opt.stats_out, "statistics");
-  const Prepared prepared = prepare(opt.model, opt.script, opt.data);
+  const Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
   calib::save_statistics(opt.stats_out, run_calibration(prepared.model, prepared.data, opt.histograms));
   spdlog::info("wrote {}", opt.stats_out);
 }
@@ -199,6 +202,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--percentile", opt->percentile, "For --calib-method percentile (default 99.99)");
   cmd->add_option("--activation-type", opt->activation_type, "uint8 (default, asymmetric) or int8");
   cmd->add_flag("--per-tensor-weights", opt->per_tensor_weights, "One scale per weight tensor instead of per output channel");
+  cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to before quantization (default: 13, or the model's own when newer)");
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");
   cmd->add_option("--save-float-model", opt->save_float_model,
                   "Also write the float model after the script's transforms (normalization, weight clipping, equalization, bias correction)");
@@ -212,6 +216,7 @@ void register_calibrate(CLI::App& app) {
   cmd->add_option("--stats-out", opt->stats_out, "The statistics JSON to write")->required();
   cmd->add_option("--script,--model-script", opt->script, "A model script: its normalization and calibration settings apply (use the same script with optimize --stats)");
   add_calib_data_options(*cmd, opt->data, true);
+  cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to (use the same with optimize --stats)");
   cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (one pass); then only minmax can use the statistics");
   cmd->callback([opt] { run_calibrate(*opt); });
 }

@@ -8,89 +8,15 @@
 #include <spdlog/spdlog.h>
 
 #include "core/file_io.h"
+#include "onnx/attribute_proto.h"
+#include "onnx/model_proto.h"
+#include "onnx/schema.h"
 #include "onnx/tensor_proto.h"
 
 namespace quant::onnx_io {
 namespace {
 
 bool is_onnx_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
-
-ir::AttrKind attr_kind_from_proto(onnx::AttributeProto::AttributeType type, const ErrorContext& ctx,
-                                  const std::string& key) {
-  switch (type) {
-    case onnx::AttributeProto::FLOAT: return ir::AttrKind::Float;
-    case onnx::AttributeProto::INT: return ir::AttrKind::Int;
-    case onnx::AttributeProto::STRING: return ir::AttrKind::String;
-    case onnx::AttributeProto::TENSOR: return ir::AttrKind::Tensor;
-    case onnx::AttributeProto::FLOATS: return ir::AttrKind::Floats;
-    case onnx::AttributeProto::INTS: return ir::AttrKind::Ints;
-    case onnx::AttributeProto::STRINGS: return ir::AttrKind::Strings;
-    default:
-      throw Error(ErrorKind::Unsupported, "attribute '" + key + "' has a type quant does not support (graph, sparse tensor or type proto)", ctx);
-  }
-}
-
-ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& base_dir, const ErrorContext& ctx) {
-  ir::Attribute out;
-  out.kind = attr_kind_from_proto(a.type(), ctx, a.name());
-  out.f = a.f();
-  out.i = a.i();
-  out.s = a.s();
-  if (a.has_t()) out.t = tensor_from_proto(a.t(), base_dir);
-  out.floats.assign(a.floats().begin(), a.floats().end());
-  out.ints.assign(a.ints().begin(), a.ints().end());
-  out.strings.assign(a.strings().begin(), a.strings().end());
-  return out;
-}
-
-ir::ValueInfo convert_value_info(const onnx::ValueInfoProto& v, const std::string& what) {
-  ir::ValueInfo out;
-  out.name = v.name();
-  if (!v.has_type()) return out;
-  if (!v.type().has_tensor_type())
-    throw Error(ErrorKind::Unsupported, what + " '" + v.name() + "' is not a tensor (sequences, maps and optionals are not supported)");
-  const auto& tt = v.type().tensor_type();
-  if (tt.elem_type() != 0) out.dtype = dtype_from_onnx(tt.elem_type());
-  if (tt.has_shape()) {
-    out.has_shape = true;
-    for (const auto& d : tt.shape().dim()) {
-      ir::Dim dim;
-      if (d.has_dim_value()) dim.size = d.dim_value();
-      else if (d.has_dim_param()) dim.symbol = d.dim_param();
-      out.dims.push_back(dim);
-    }
-  }
-  return out;
-}
-
-// Checks the node's attributes against ONNX's schema for its opset and fills in the defaults.
-void apply_schema(ir::Node& node, const ErrorContext& ctx) {
-  const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type, node.opset, node.domain);
-  if (!schema)
-    throw Error(ErrorKind::Model, "'" + node.op_type + "' is not an ONNX operator at opset " +
-                                      std::to_string(node.opset), ctx);
-  for (const auto& [key, value] : node.attributes) {
-    auto it = schema->attributes().find(key);
-    if (it == schema->attributes().end())
-      throw Error(ErrorKind::Model, "unknown attribute '" + key + "' for " + node.op_type + "-" +
-                                        std::to_string(schema->since_version()), ctx);
-    const ir::AttrKind expected = attr_kind_from_proto(it->second.type, ctx, key);
-    if (expected != value.kind)
-      throw Error(ErrorKind::Model, "attribute '" + key + "' is " + ir::attr_kind_name(value.kind) + ", expected " +
-                                        ir::attr_kind_name(expected), ctx);
-  }
-  for (const auto& [key, spec] : schema->attributes()) {
-    if (node.attributes.count(key)) continue;
-    if (spec.required) throw Error(ErrorKind::Model, "missing required attribute '" + key + "'", ctx);
-    if (spec.default_value.type() != onnx::AttributeProto::UNDEFINED)
-      node.attributes[key] = convert_attribute(spec.default_value, "", ctx);
-  }
-  const int min_inputs = schema->min_input();
-  if (static_cast<int>(node.inputs.size()) < min_inputs || static_cast<int>(node.inputs.size()) > schema->max_input())
-    throw Error(ErrorKind::Model, "has " + std::to_string(node.inputs.size()) + " inputs, " + node.op_type + "-" +
-                                      std::to_string(schema->since_version()) + " takes " + std::to_string(min_inputs) +
-                                      " to " + std::to_string(schema->max_input()), ctx);
-}
 
 }  // namespace
 
@@ -130,11 +56,11 @@ ir::Model load_model_from_bytes(const std::string& bytes, const std::string& sou
       throw Error(ErrorKind::Unsupported, "sparse initializers are not supported");
     // Before IR version 4 initializers were also listed as inputs; keep only the real inputs.
     for (const auto& in : g.input())
-      if (!graph.initializers.count(in.name())) graph.inputs.push_back(convert_value_info(in, "graph input"));
-    for (const auto& out : g.output()) graph.outputs.push_back(convert_value_info(out, "graph output"));
+      if (!graph.initializers.count(in.name())) graph.inputs.push_back(value_info_from_proto(in, "graph input"));
+    for (const auto& out : g.output()) graph.outputs.push_back(value_info_from_proto(out, "graph output"));
     for (const auto& vi : g.value_info()) {
       if (vi.has_type() && !vi.type().has_tensor_type()) continue;  // only used for messages; skip non-tensors
-      graph.value_infos[vi.name()] = convert_value_info(vi, "value");
+      graph.value_infos[vi.name()] = value_info_from_proto(vi, "value");
     }
 
     std::unordered_set<std::string> used_names;
@@ -161,7 +87,7 @@ ir::Model load_model_from_bytes(const std::string& bytes, const std::string& sou
       for (const auto& a : n.attribute()) {
         if (!a.ref_attr_name().empty())
           throw Error(ErrorKind::Unsupported, "attribute references (functions) are not supported", ctx);
-        node.attributes[a.name()] = convert_attribute(a, base_dir, ctx);
+        node.attributes[a.name()] = attribute_from_proto(a, base_dir, ctx);
       }
       if (is_onnx_domain(node.domain)) apply_schema(node, ctx);
       graph.nodes.push_back(std::move(node));

@@ -1,0 +1,30 @@
+// What ONNX's operator schemas say about an op at an opset: used by the loader to check attributes
+// and fill defaults, and by the preparation stage to find where an op's form changed between two
+// opsets. Stages after onnx/ ask through these functions; they never see ONNX's own types.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "ir/graph.h"
+
+namespace quant::onnx_io {
+
+// The newest opset ONNX's schemas (Debian's libonnx 1.12) describe.
+constexpr int kNewestSchemaOpset = 17;
+
+// Checks the node's attributes and input count against ONNX's schema for the node's opset and
+// fills in the attribute defaults. Throws Model (unknown op, unknown or mistyped attribute).
+void apply_schema(ir::Node& node, const ErrorContext& ctx);
+
+// The since_version of the op's schema in force at `opset` (default domain), or -1 when the op
+// does not exist there.
+int schema_since_version(const std::string& op_type, int opset);
+
+// The opsets in (from, to] at which the op's schema changed, oldest first.
+std::vector<int> schema_changes(const std::string& op_type, int from, int to);
+
+// Whether the op's schema at `opset` marks it deprecated (Upsample from 10, Scatter from 11).
+bool schema_deprecated(const std::string& op_type, int opset);
+
+}  // namespace quant::onnx_io

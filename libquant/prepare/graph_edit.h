@@ -1,0 +1,37 @@
+// Small graph surgery the preparation passes share: fresh names, new initializers, rewiring the
+// readers of a value. Nodes added through add_node are appended; the caller re-sorts the graph.
+#pragma once
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace quant::prepare {
+
+class GraphEdit {
+ public:
+  explicit GraphEdit(ir::Graph& graph);
+
+  ir::Graph& graph() { return graph_; }
+  // A value or node name not yet used in the graph: base, or base_1, base_2, ...
+  std::string fresh_name(const std::string& base);
+  // Adds an initializer under a fresh name derived from base; returns the name.
+  std::string add_initializer(const std::string& base, Tensor value);
+  // Queues a node (its name made unique) to be appended by commit().
+  void add_node(ir::Node node);
+  // Makes every node that reads `from` read `to` instead (graph outputs are not touched).
+  void replace_uses(const std::string& from, const std::string& to);
+  bool is_graph_output(const std::string& value) const;
+  // How many nodes read the value.
+  int reader_count(const std::string& value) const;
+  // Appends the queued nodes. Node references taken before commit() stay valid until then.
+  void commit();
+
+ private:
+  ir::Graph& graph_;
+  std::unordered_set<std::string> used_;
+  std::vector<ir::Node> pending_;
+};
+
+}  // namespace quant::prepare

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Writes the old-opset test models of testdata/prepare/: one small model per op form that quant's
+preparation stage rewrites (opset upgrade rules, Constant weights, Identity/Dropout, BatchNormalization
+folding), each with a deterministic input NAME.x.npy.
+
+Uses Debian's python3-onnx (onnx.helper), run with the system Python:
+    /usr/bin/python3 tools/make_prepare_models.py testdata/prepare
+The files are committed (a few KB); tests/e2e/prepare_e2e.sh checks that `quantize prepare` keeps
+each model's outputs equal in ONNX Runtime.
+"""
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, checker, helper, numpy_helper, shape_inference
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/prepare"
+rng = np.random.default_rng(20261125)
+
+
+def t(name, arr):
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def const_node(name, arr):
+    return helper.make_node("Constant", [], [name], name=name + "_const", value=t(name, arr))
+
+
+def save(name, opset, nodes, x_shape, outputs, initializers=(), x_dtype=np.float32, extra_inputs=()):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))
+    outs = [helper.make_empty_tensor_value_info(o[0]) for o in outputs]
+    graph = helper.make_graph(nodes, name, [x, *extra_inputs], outs, initializer=list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_prepare_models")
+    model.ir_version = 6 if opset < 13 else 7
+    # Declare the outputs with the element types and shapes ONNX's shape inference gives them.
+    # (An output whose shape inference cannot tell gets a rank of unknown dims.)
+    done = shape_inference.infer_shapes(model).graph
+    inferred = {v.name: v for v in [*done.value_info, *done.output] if v.type.tensor_type.HasField("shape")}
+    for out, (o, elem, *rank) in zip(model.graph.output, outputs):
+        out.CopyFrom(inferred[o] if o in inferred else helper.make_tensor_value_info(o, elem, [None] * rank[0]))
+    checker.check_model(model)
+    with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    np.save(os.path.join(OUT, name + ".x.npy"), rng.standard_normal(x_shape).astype(x_dtype))
+
+
+F = TensorProto.FLOAT
+I64 = TensorProto.INT64
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    # Softmax family before 13: 2-D coercion at axis (not the last axis), and the last-axis case.
+    save("softmax_axis1_opset9", 9,
+         [helper.make_node("Softmax", ["x"], ["y"], axis=1),
+          helper.make_node("LogSoftmax", ["x"], ["z"], axis=2)],
+         (2, 3, 4, 5), [("y", F), ("z", F)])
+    save("softmax_last_axis_opset11", 11,
+         [helper.make_node("Softmax", ["x"], ["y"], axis=-1),
+          helper.make_node("Hardmax", ["x"], ["z"], axis=1)],
+         (3, 10), [("y", F), ("z", F)])
+    # Upsample-7 (scales attribute), Upsample-9 (scales input), linear and nearest.
+    save("upsample_nearest_opset7", 7,
+         [helper.make_node("Upsample", ["x"], ["y"], mode="nearest", scales=[1.0, 1.0, 2.0, 3.0])],
+         (1, 2, 3, 4), [("y", F)])
+    save("upsample_linear_opset9", 9,
+         [helper.make_node("Upsample", ["x", "scales"], ["y"], mode="linear")],
+         (1, 2, 3, 4), [("y", F)], [t("scales", np.array([1, 1, 2, 2], np.float32))])
+    # Resize-10: asymmetric coordinates.
+    save("resize_opset10", 10,
+         [helper.make_node("Resize", ["x", "s1"], ["y"], mode="nearest"),
+          helper.make_node("Resize", ["x", "s2"], ["z"], mode="linear")],
+         (1, 2, 3, 4), [("y", F), ("z", F)],
+         [t("s1", np.array([1, 1, 2, 2], np.float32)), t("s2", np.array([1, 1, 1.5, 2.5], np.float32))])
+    # BatchNormalization-7 (spatial) after Conv and after Gemm, with a Relu: upgrade and folding.
+    w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32) * 0.3
+    bn = [rng.uniform(0.5, 1.5, 4), rng.standard_normal(4), rng.standard_normal(4) * 0.1, rng.uniform(0.5, 2, 4)]
+    bn2 = [rng.uniform(0.5, 1.5, 6), rng.standard_normal(6), rng.standard_normal(6) * 0.1, rng.uniform(0.5, 2, 6)]
+    save("batchnorm_opset7", 7,
+         [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+          helper.make_node("BatchNormalization", ["c", "g", "be", "mu", "var"], ["n"], epsilon=1e-3, spatial=1),
+          helper.make_node("Relu", ["n"], ["r"]),
+          helper.make_node("Flatten", ["r"], ["f"], axis=1),
+          helper.make_node("Gemm", ["f", "wg", "bg"], ["m"], transB=1, beta=0.5),
+          helper.make_node("BatchNormalization", ["m", "g2", "be2", "mu2", "var2"], ["y"], epsilon=1e-5)],
+         (2, 2, 5, 5), [("y", F)],
+         [t("w", w), t("b", rng.standard_normal(4).astype(np.float32)),
+          *[t(n, v.astype(np.float32)) for n, v in zip(["g", "be", "mu", "var"], bn)],
+          t("wg", (rng.standard_normal((6, 100)) * 0.1).astype(np.float32)), t("bg", rng.standard_normal(6).astype(np.float32)),
+          *[t(n, v.astype(np.float32)) for n, v in zip(["g2", "be2", "mu2", "var2"], bn2)]])
+    # Dropout-10 (ratio attribute, mask unused) and Identity chains.
+    save("dropout_identity_opset10", 10,
+         [helper.make_node("Identity", ["x"], ["i1"]),
+          helper.make_node("Dropout", ["i1"], ["d", "mask"], ratio=0.3),
+          helper.make_node("Relu", ["d"], ["r"]),
+          helper.make_node("Identity", ["r"], ["y"])],
+         (2, 5), [("y", F)])
+    # Slice-1 attributes, Pad-2 attributes, Clip-6 attributes.
+    save("slice_pad_clip_opset9", 9,
+         [helper.make_node("Slice", ["x"], ["s"], starts=[1, 0], ends=[3, 100], axes=[1, 3]),
+          helper.make_node("Pad", ["s"], ["p"], pads=[0, 0, 1, 2, 0, 0, 2, 1], value=1.5),
+          helper.make_node("Pad", ["s"], ["q"], pads=[0, 0, 1, 1, 0, 0, 1, 1], mode="reflect"),
+          helper.make_node("Clip", ["p"], ["y"], min=-0.5, max=1.0),
+          helper.make_node("Clip", ["q"], ["z"], min=0.0)],
+         (1, 4, 3, 5), [("y", F), ("z", F)])
+    # Split/Squeeze/Unsqueeze/ReduceSum attributes (opset 11) and TopK's k attribute (opset 9).
+    save("axes_attributes_opset11", 11,
+         [helper.make_node("Split", ["x"], ["a", "b"], axis=1, split=[1, 3]),
+          helper.make_node("Squeeze", ["a"], ["sq"], axes=[1]),
+          helper.make_node("Unsqueeze", ["sq"], ["us"], axes=[0, -1]),
+          helper.make_node("ReduceSum", ["b"], ["y"], axes=[1, -1], keepdims=0),
+          helper.make_node("Identity", ["us"], ["z"])],
+         (2, 4, 3, 5), [("y", F), ("z", F)])
+    save("topk_opset9", 9,
+         [helper.make_node("TopK", ["x"], ["v", "i"], k=3, axis=1),
+          helper.make_node("Cast", ["i"], ["y"], to=F),
+          helper.make_node("Add", ["v", "y"], ["z"])],
+         (2, 7), [("z", F)])
+    # Every weight as a Constant node (as Paddle2ONNX writes them): a transposed weight, a weight
+    # reached through Identity and Reshape, a scale Mul, a shape computed by Shape/Gather/Concat.
+    wt = (rng.standard_normal((3, 3, 2, 4)) * 0.3).astype(np.float32)  # HWIO, transposed to OIHW
+    save("constant_weights_opset11", 11,
+         [const_node("w_hwio", wt),
+          helper.make_node("Transpose", ["w_hwio"], ["w"], perm=[3, 2, 0, 1]),
+          const_node("b", rng.standard_normal(4).astype(np.float32)),
+          helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+          const_node("scale", np.array(0.5, np.float32)),
+          helper.make_node("Mul", ["c", "scale"], ["cs"]),
+          helper.make_node("Relu", ["cs"], ["r"]),
+          helper.make_node("Shape", ["r"], ["shape"]),
+          const_node("zero", np.array([0], np.int64)),
+          helper.make_node("Gather", ["shape", "zero"], ["n"], axis=0),
+          const_node("minus1", np.array([-1], np.int64)),
+          helper.make_node("Concat", ["n", "minus1"], ["flat_shape"], axis=0),
+          helper.make_node("Reshape", ["r", "flat_shape"], ["f"]),
+          const_node("wf_flat", (rng.standard_normal((5 * 100,)) * 0.1).astype(np.float32)),
+          const_node("wf_shape", np.array([100, 5], np.int64)),
+          helper.make_node("Reshape", ["wf_flat", "wf_shape"], ["wf"]),
+          helper.make_node("Identity", ["wf"], ["wf_tied"]),
+          helper.make_node("MatMul", ["f", "wf_tied"], ["m"]),
+          const_node("bf", rng.standard_normal(5).astype(np.float32)),
+          helper.make_node("Add", ["m", "bf"], ["y"])],
+         (2, 2, 5, 5), [("y", F, 2)])
+    # Scatter-9 (deprecated at 11).
+    save("scatter_opset9", 9,
+         [helper.make_node("Scatter", ["x", "idx", "upd"], ["y"], axis=1)],
+         (2, 5), [("y", F)],
+         [t("idx", np.array([[0, 2], [4, 1]], np.int64)), t("upd", np.array([[10, 20], [30, 40]], np.float32))])
+    # RoiAlign-10 changes meaning at 16 (coordinate_transformation_mode): no rule, refused.
+    rois = helper.make_tensor_value_info("rois", F, [1, 4])
+    save("roialign_opset10", 10,
+         [helper.make_node("RoiAlign", ["x", "rois", "bi"], ["y"], output_height=2, output_width=2)],
+         (1, 1, 4, 4), [("y", F)], [t("bi", np.array([0], np.int64))], extra_inputs=[rois])
+
+
+main()
