@@ -38,6 +38,7 @@ struct OptimizeOptions {
   std::string activation_type = "uint8";
   bool per_tensor_weights = false;
   bool fp16 = false;
+  bool strict = false;
   int target_opset = 0;
 };
 
@@ -123,6 +124,24 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   return stats;
 }
 
+// One line per reason: the nodes left float, then the constants kept float (all of them; the JSON
+// has the same lists).
+void log_decisions(const plan::NodeDecisions& d) {
+  spdlog::info("{} nodes: {} quantized, {} left float; {} float constants read by quantized nodes ({} weights)", d.nodes, d.quantized,
+               d.float_nodes.size(), d.float_constants.size(), d.float_weights());
+  auto by_reason = [](const std::vector<plan::FloatItem>& items, const char* what) {
+    std::map<std::string, std::vector<std::string>> groups;
+    for (const plan::FloatItem& f : items) groups[f.reason].push_back(f.tensor.empty() ? f.node : f.tensor + " (" + f.node + ")");
+    for (const auto& [reason, names] : groups) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      spdlog::info("  {} ({}, {}): {}", what, reason, names.size(), list);
+    }
+  };
+  by_reason(d.float_nodes, "left float");
+  by_reason(d.float_constants, "kept float");
+}
+
 std::string default_params_path(const std::string& output) {
   std::filesystem::path p(output);
   p.replace_extension(".json");
@@ -156,6 +175,13 @@ void run_optimize(OptimizeOptions opt) {
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
+  log_decisions(plan.decisions);
+  if (opt.strict && plan.decisions.float_weights() > 0) {
+    std::string list;
+    for (const plan::FloatItem& f : plan.decisions.float_constants)
+      if (f.is_weight) list += (list.empty() ? "" : "; ") + f.tensor + " of " + f.op_type + " '" + f.node + "': " + f.reason;
+    throw Error(ErrorKind::Unsupported, "--strict: " + std::to_string(plan.decisions.float_weights()) + " weights would stay float: " + list);
+  }
   if (prepared.bias_correction) {
     if (prepared.data.calib.empty()) throw Error(ErrorKind::Usage, "bias correction needs the calibration data (--calib), not only --stats");
     const OpenedCalibData calib_data = open_calib_data(model.graph, prepared.data);
@@ -202,6 +228,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--percentile", opt->percentile, "For --calib-method percentile (default 99.99)");
   cmd->add_option("--activation-type", opt->activation_type, "uint8 (default, asymmetric) or int8");
   cmd->add_flag("--per-tensor-weights", opt->per_tensor_weights, "One scale per weight tensor instead of per output channel");
+  cmd->add_flag("--strict", opt->strict, "Fail if any Conv/Gemm/MatMul/ConvTranspose weight would stay float");
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to before quantization (default: 13, or the model's own when newer)");
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");
   cmd->add_option("--save-float-model", opt->save_float_model,

@@ -52,6 +52,25 @@ nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsCont
     if (!q.rule_source.empty()) t["rule_source"] = q.rule_source;
     out["tensors"].push_back(t);
   }
+  // Every node's decision: the counts, then each node and each constant left float, with why.
+  const plan::NodeDecisions& d = plan.decisions;
+  out["nodes"] = {{"total", d.nodes}, {"quantized", d.quantized}, {"float", d.float_nodes.size()},
+                  {"float_constants", d.float_constants.size()}, {"float_weights", d.float_weights()}};
+  auto items = [](const std::vector<plan::FloatItem>& list) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const plan::FloatItem& f : list) {
+      nlohmann::ordered_json j;
+      j["node"] = f.node;
+      j["op_type"] = f.op_type;
+      if (!f.tensor.empty()) j["tensor"] = f.tensor;
+      if (f.is_weight) j["weight"] = true;
+      j["reason"] = f.reason;
+      a.push_back(j);
+    }
+    return a;
+  };
+  out["float_nodes"] = items(d.float_nodes);
+  out["float_constants"] = items(d.float_constants);
   return out;
 }
 

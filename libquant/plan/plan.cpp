@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "ops/op_table.h"
+#include "plan/decisions.h"
 #include "plan/graph_facts.h"
 #include "plan/weights.h"
 #include "qmath/rounding.h"
@@ -234,6 +235,9 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
 
   // 5. Weights and biases of the compute ops (weights.cpp).
   add_weights_and_biases(plan, graph, facts, conversion_for);
+
+  // 6. Every node's decision, and every float one's reason.
+  record_decisions(plan, graph, facts);
   return plan;
 }
 

@@ -60,10 +60,30 @@ struct PlanOptions {
   PlanRules rules;
 };
 
+// A node, or a constant one reads, left in float, and why (plan/decisions.h).
+struct FloatItem {
+  std::string node, op_type;
+  std::string tensor;   // the constant, for float constants; "" for nodes
+  std::string reason;   // "shape arithmetic", "integer tensor", "no quantized form", "constant operand kept float", ...
+  bool is_weight = false;  // a Conv/Gemm/MatMul/ConvTranspose weight (optimize --strict refuses these)
+};
+
+struct NodeDecisions {
+  int nodes = 0, quantized = 0;
+  std::vector<FloatItem> float_nodes;
+  std::vector<FloatItem> float_constants;
+  int float_weights() const {
+    int n = 0;
+    for (const FloatItem& f : float_constants) n += f.is_weight;
+    return n;
+  }
+};
+
 struct QuantPlan {
   std::vector<TensorQuant> tensors;
   std::map<std::string, size_t> index;  // tensor name -> position in tensors
   PlanOptions options;
+  NodeDecisions decisions;  // every node quantized or left float, with the reasons
   const TensorQuant* find(const std::string& name) const;
   bool has_16_bit() const;
 };

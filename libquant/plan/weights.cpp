@@ -59,7 +59,12 @@ void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const Graph
     if (!op || op->facts.weight_input < 0 || !n.has_input(static_cast<size_t>(op->facts.weight_input))) continue;
     const std::string& w_name = n.inputs[static_cast<size_t>(op->facts.weight_input)];
     auto w_it = graph.initializers.find(w_name);
-    if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32 || plan.index.count(w_name)) continue;
+    if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32) continue;
+    if (auto tied = plan.index.find(w_name); tied != plan.index.end()) {
+      // A weight several nodes read (tied weights): quantized once, on the first reader's axis.
+      plan.tensors[tied->second].consumers.push_back(n.name);
+      continue;
+    }
     const Tensor& w = w_it->second;
     const LayerPrecision* precision = rule_for(rules.precision, facts, &n);
     const int w_bits = precision ? precision->weight_bits : 8;

@@ -34,14 +34,18 @@ for model in "$DATA"/*.onnx; do
   fi
 done
 
-# Weights stored as Constant nodes (behind Transpose, Reshape and Identity) are quantized.
-expect_exit 0 "optimize on a model whose weights are all Constant nodes" \
-  "$QUANTIZE" optimize "$DATA/constant_weights_opset11.onnx" --calib "$DATA/constant_weights_opset11.x.npy" -o "$WORK/cw.onnx"
+# Weights stored as Constant nodes (behind Transpose, Reshape and Identity) are quantized, and
+# every node's decision is in the JSON: the float constants kept (a Mul scale, an Add bias) named.
+expect_exit 0 "optimize --strict on a model whose weights are all Constant nodes" \
+  "$QUANTIZE" optimize "$DATA/constant_weights_opset11.onnx" --calib "$DATA/constant_weights_opset11.x.npy" -o "$WORK/cw.onnx" --strict
+expect_stderr "optimize prints the constants kept float and why" "kept float \(constant operand kept float, 2\): scale \(Mul_2\), bf \(Add_11\)"
 if node -e "
   const j = JSON.parse(require('fs').readFileSync('$WORK/cw.json'));
-  const w = j.tensors.filter(t => t.role === 'weight').map(t => t.consumers ? t.consumers.join() : t.name);
-  if (w.length !== 2) { console.log(JSON.stringify(w)); process.exit(1); }" 2>"$WORK/err"; then
-  ok "Conv and MatMul weights from Constant nodes are both quantized"
+  const w = j.tensors.filter(t => t.role === 'weight').map(t => t.consumers.join());
+  const n = j.nodes, kept = j.float_constants.map(f => f.tensor + ':' + f.reason).join();
+  if (w.join() !== 'Conv_1,MatMul_10' || n.total !== 6 || n.quantized !== 6 || n.float_weights !== 0 ||
+      kept !== 'scale:constant operand kept float,bf:constant operand kept float') { console.log(JSON.stringify([w, n, kept])); process.exit(1); }" 2>"$WORK/err"; then
+  ok "Conv and MatMul weights from Constant nodes are quantized; the JSON records every node's decision"
 else
   fail "Constant weights: $(cat "$WORK/err")"
 fi

@@ -1,0 +1,66 @@
+#include "plan/decisions.h"
+
+namespace quant::plan {
+namespace {
+
+bool is_float(DType t) { return t == DType::Float32 || t == DType::Float16 || t == DType::BFloat16 || t == DType::Float64; }
+
+// The element type of a value as the prepared graph knows it (Undefined when unknown).
+DType dtype_of(const ir::Graph& graph, const std::string& value) {
+  if (auto it = graph.initializers.find(value); it != graph.initializers.end()) return it->second.dtype();
+  if (const ir::ValueInfo* in = graph.find_input(value)) return in->dtype;
+  if (auto it = graph.value_infos.find(value); it != graph.value_infos.end()) return it->second.dtype;
+  for (const ir::ValueInfo& o : graph.outputs)
+    if (o.name == value) return o.dtype;
+  return DType::Undefined;
+}
+
+// Why a node none of whose outputs is quantized stays float.
+const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const ir::Node& n, const ops::OpEntry* op) {
+  if (!op) return "no quantized form";
+  if (op->facts.kind == ops::OpKind::ShapeOnly) return "shape arithmetic";
+  bool any_float = false, any_read = false;
+  for (const std::string& out : n.outputs) {
+    if (out.empty()) continue;
+    const DType t = dtype_of(graph, out);
+    any_float |= t == DType::Undefined || is_float(t);
+    any_read |= !facts.readers_of(out).empty() || facts.outputs.count(out);
+  }
+  if (!any_float) return "integer tensor";
+  if (!any_read) return "output unused";
+  return "no quantized form";
+}
+
+}  // namespace
+
+void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts) {
+  plan.decisions = {};
+  NodeDecisions& d = plan.decisions;
+  for (const ir::Node& n : graph.nodes) {
+    const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
+    bool quantized = false;
+    for (const std::string& out : n.outputs) quantized |= !out.empty() && (plan.find(out) || facts.is_fused_output(out));
+    ++d.nodes;
+    if (!quantized) {
+      d.float_nodes.push_back({n.name, n.op_type, "", float_reason(graph, facts, n, op), false});
+      continue;
+    }
+    ++d.quantized;
+    // Constants the node reads in float.
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const std::string& in = n.inputs[i];
+      auto it = graph.initializers.find(in);
+      if (in.empty() || it == graph.initializers.end() || !is_float(it->second.dtype()) || plan.find(in)) continue;
+      const bool weight = op && op->facts.kind == ops::OpKind::Compute && static_cast<int>(i) == op->facts.weight_input;
+      const bool bias = op && static_cast<int>(i) == op->facts.bias_input;
+      std::string reason = weight ? (it->second.dtype() != DType::Float32 ? "weight of type " + std::string(dtype_name(it->second.dtype())) +
+                                                                                " (only float32 weights are quantized)"
+                                                                          : "weight not quantized")
+                           : bias ? "bias not quantized (its input has no quantization parameters)"
+                                  : "constant operand kept float";
+      d.float_constants.push_back({n.name, n.op_type, in, std::move(reason), weight});
+    }
+  }
+}
+
+}  // namespace quant::plan
