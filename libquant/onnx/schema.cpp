@@ -38,7 +38,7 @@ int schema_since_version(const std::string& op_type, int opset) {
 std::vector<int> schema_changes(const std::string& op_type, int from, int to) {
   std::vector<int> changes;
   for (int v = from + 1; v <= to; ++v)
-    if (schema_since_version(op_type, v) == v) changes.push_back(v);
+    if (schema_since_version(op_type, v) == v && schema_since_version(op_type, v - 1) != -1) changes.push_back(v);
   return changes;
 }
 

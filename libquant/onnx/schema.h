@@ -21,7 +21,8 @@ void apply_schema(ir::Node& node, const ErrorContext& ctx);
 // does not exist there.
 int schema_since_version(const std::string& op_type, int opset);
 
-// The opsets in (from, to] at which the op's schema changed, oldest first.
+// The opsets in (from, to] at which the op's schema changed from an earlier form, oldest first
+// (the opset that introduces an op is not a change).
 std::vector<int> schema_changes(const std::string& op_type, int from, int to);
 
 // Whether the op's schema at `opset` marks it deprecated (Upsample from 10, Scatter from 11).
