@@ -1,6 +1,7 @@
 // Add, Sub, Mul, Div: out = a (op) b with numpy broadcasting; both inputs of one numeric type.
 // Integer Div truncates toward zero (C++ and ONNX Runtime agree).
-// Min, Max: element-wise over any number of inputs (folded pairwise, broadcasting); NaN propagates.
+// Min, Max, Sum: element-wise over any number of inputs (folded pairwise, broadcasting); NaN
+// propagates. Mean: Sum / number of inputs. PRelu: x < 0 ? slope * x : x, slope broadcast to x.
 #include <algorithm>
 #include "ops/broadcast.h"
 #include "ops/kernels.h"
@@ -8,7 +9,7 @@
 namespace quant::ops {
 namespace {
 
-enum class Arith { Add, Sub, Mul, Div, Min, Max };
+enum class Arith { Add, Sub, Mul, Div, Min, Max, PRelu };
 
 // Before opset 7, broadcasting was opt-in (broadcast = 1) and B's dims matched A's starting at
 // `axis` (default: A's trailing dims). Seen through B padded with trailing 1s, that is numpy's rule.
@@ -40,6 +41,7 @@ Outputs arith_kernel(const ir::Node& node, const Inputs& inputs, const KernelCon
         if constexpr (op == Arith::Div) return static_cast<T>(x / y);
         if constexpr (op == Arith::Min) return (x != x || x < y) ? x : y;
         if constexpr (op == Arith::Max) return (x != x || x > y) ? x : y;
+        if constexpr (op == Arith::PRelu) return x < T(0) ? static_cast<T>(x * y) : x;
       });
     }
   })};
@@ -63,5 +65,23 @@ Outputs mul_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) {
 Outputs div_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return arith_kernel<Arith::Div>(n, in, c); }
 Outputs min_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return fold_kernel<Arith::Min>(n, in, c); }
 Outputs max_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return fold_kernel<Arith::Max>(n, in, c); }
+Outputs sum_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) { return fold_kernel<Arith::Add>(n, in, c); }
+// PRelu before opset 7 took a slope of one value per channel (axis 1): seen with trailing 1s.
+Outputs prelu_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) {
+  const Tensor& x = required_input(in, 0, "X");
+  Tensor slope = required_input(in, 1, "slope");
+  if (n.opset < 7 && slope.rank() == 1 && x.rank() >= 2 && slope.numel() == x.dim(1)) {
+    Shape s(static_cast<size_t>(x.rank() - 1), 1);
+    s[0] = slope.numel();
+    slope = slope.reshaped(s);
+  }
+  return arith_kernel<Arith::PRelu>(n, {&x, &slope}, c);
+}
+
+Outputs mean_kernel(const ir::Node& n, const Inputs& in, const KernelConfig& c) {
+  const Tensor sum = fold_kernel<Arith::Add>(n, in, c)[0];
+  const Tensor count = cast_tensor(Tensor::scalar<float>(static_cast<float>(in.size())), sum.dtype());
+  return arith_kernel<Arith::Div>(n, {&sum, &count}, c);
+}
 
 }  // namespace quant::ops

@@ -37,6 +37,9 @@ void for_each_broadcast_run(const Shape& a_shape, const Shape& b_shape, const Sh
   }
 }
 
+// x repeated along its size-1 (or missing leading) axes to `out_shape` (numpy broadcasting).
+Tensor broadcast_to(const Tensor& x, const Shape& out_shape);
+
 // out = fn(a, b) with broadcasting, all of element type T, result of type R.
 template <typename T, typename R, typename Fn>
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {

@@ -42,6 +42,33 @@ QUANT_KERNEL(identity_kernel);
 QUANT_KERNEL(split_kernel);
 QUANT_KERNEL(quantize_linear_kernel);
 QUANT_KERNEL(dequantize_linear_kernel);
+QUANT_KERNEL(sum_kernel);
+QUANT_KERNEL(mean_kernel);
+QUANT_KERNEL(prelu_kernel);
+QUANT_KERNEL(equal_kernel);
+QUANT_KERNEL(greater_kernel);
+QUANT_KERNEL(less_kernel);
+QUANT_KERNEL(greater_or_equal_kernel);
+QUANT_KERNEL(less_or_equal_kernel);
+QUANT_KERNEL(and_kernel);
+QUANT_KERNEL(or_kernel);
+QUANT_KERNEL(xor_kernel);
+QUANT_KERNEL(not_kernel);
+QUANT_KERNEL(is_nan_kernel);
+QUANT_KERNEL(is_inf_kernel);
+QUANT_KERNEL(mod_kernel);
+QUANT_KERNEL(bit_shift_kernel);
+QUANT_KERNEL(arg_max_kernel);
+QUANT_KERNEL(arg_min_kernel);
+QUANT_KERNEL(log_softmax_kernel);
+QUANT_KERNEL(hardmax_kernel);
+QUANT_KERNEL(where_kernel);
+QUANT_KERNEL(expand_kernel);
+QUANT_KERNEL(tile_kernel);
+QUANT_KERNEL(constant_of_shape_kernel);
+QUANT_KERNEL(range_kernel);
+QUANT_KERNEL(size_kernel);
+QUANT_KERNEL(eye_like_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops

@@ -1,7 +1,11 @@
-// ReduceMean, ReduceSum, ReduceMax over `axes` (all axes when none are given, unless
-// noop_with_empty_axes = 1), keeping reduced axes as size 1 when keepdims = 1.
+// The Reduce* family over `axes` (all axes when none are given, unless noop_with_empty_axes = 1),
+// keeping reduced axes as size 1 when keepdims = 1. Each row: y = finish(combine over map(x)), as
+//   ReduceSum Σx   ReduceMean Σx/n   ReduceMax max x   ReduceMin min x   ReduceProd Πx
+//   ReduceL1 Σ|x|   ReduceL2 sqrt(Σx²)   ReduceSumSquare Σx²   ReduceLogSum log(Σx)
+//   ReduceLogSumExp log(Σ exp(x))   (all accumulated in double)
 // Axes come from the attribute, or from input 1 for ReduceSum at opset >= 13 and the others at >= 18.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "ops/kernels.h"
@@ -14,14 +18,27 @@ struct ReduceOp {
   const char* op_type;
   int axes_input_since;  // opset from which axes is an input
   double init;
+  double (*map)(double v);                    // applied to each element first
   double (*combine)(double acc, double v);
-  bool mean;
+  double (*finish)(double acc, double count); // count: elements per output
 };
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+double same(double v) { return v; }
+double sum(double a, double v) { return a + v; }
+double done(double acc, double) { return acc; }
+
 const ReduceOp kReduceOps[] = {
-    {"ReduceSum", 13, 0.0, [](double a, double v) { return a + v; }, false},
-    {"ReduceMean", 18, 0.0, [](double a, double v) { return a + v; }, true},
-    {"ReduceMax", 18, -std::numeric_limits<double>::infinity(), [](double a, double v) { return std::max(a, v); }, false},
+    {"ReduceSum", 13, 0.0, same, sum, done},
+    {"ReduceMean", 18, 0.0, same, sum, [](double a, double n) { return a / n; }},
+    {"ReduceMax", 18, -kInf, same, [](double a, double v) { return std::max(a, v); }, done},
+    {"ReduceMin", 18, kInf, same, [](double a, double v) { return std::min(a, v); }, done},
+    {"ReduceProd", 18, 1.0, same, [](double a, double v) { return a * v; }, done},
+    {"ReduceL1", 18, 0.0, [](double v) { return std::abs(v); }, sum, done},
+    {"ReduceL2", 18, 0.0, [](double v) { return v * v; }, sum, [](double a, double) { return std::sqrt(a); }},
+    {"ReduceSumSquare", 18, 0.0, [](double v) { return v * v; }, sum, done},
+    {"ReduceLogSum", 18, 0.0, same, sum, [](double a, double) { return std::log(a); }},
+    {"ReduceLogSumExp", 18, 0.0, [](double v) { return std::exp(v); }, sum, [](double a, double) { return std::log(a); }},
 };
 
 }  // namespace
@@ -51,7 +68,7 @@ Outputs reduce_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
     int64_t o = 0;
     for (size_t d = 0; d < static_cast<size_t>(rank); ++d)
       if (!reduced[d]) o += index[d] * out_strides[d];
-    acc[static_cast<size_t>(o)] = op->combine(acc[static_cast<size_t>(o)], x.value_as_double(i));
+    acc[static_cast<size_t>(o)] = op->combine(acc[static_cast<size_t>(o)], op->map(x.value_as_double(i)));
     for (int64_t d = rank - 1; d >= 0; --d) {
       if (++index[static_cast<size_t>(d)] < x.shape()[static_cast<size_t>(d)]) break;
       index[static_cast<size_t>(d)] = 0;
@@ -62,7 +79,7 @@ Outputs reduce_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
   visit_numeric(x.dtype(), node.op_type.c_str(), [&](auto tag) {
     using T = decltype(tag);
     T* py = y.data<T>();
-    for (int64_t o = 0; o < out_count; ++o) py[o] = static_cast<T>(op->mean ? acc[static_cast<size_t>(o)] / count : acc[static_cast<size_t>(o)]);
+    for (int64_t o = 0; o < out_count; ++o) py[o] = static_cast<T>(op->finish(acc[static_cast<size_t>(o)], count));
   });
   return {y};
 }

@@ -1,6 +1,9 @@
-// Softmax: Y = exp(X - max) / sum(exp(X - max)) over
+// The softmax family, over
 //   opset >= 13: the one axis `axis` (default -1);
-//   opset < 13:  all axes from `axis` (default 1) on, the input seen as 2-D [prod(:axis), prod(axis:)].
+//   opset < 13:  all axes from `axis` (default 1) on, the input seen as 2-D [prod(:axis), prod(axis:)]:
+//   Softmax:    Y = exp(X - max) / sum(exp(X - max))
+//   LogSoftmax: Y = X - max - log(sum(exp(X - max)))
+//   Hardmax:    Y = 1 at the first largest element, 0 elsewhere
 #include <algorithm>
 #include <cmath>
 
@@ -8,7 +11,12 @@
 
 namespace quant::ops {
 
-Outputs softmax_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
+namespace {
+
+enum class Family { Softmax, LogSoftmax, Hardmax };
+
+template <Family family>
+Outputs softmax_family(const ir::Node& node, const Inputs& inputs) {
   const Tensor& x = required_input(inputs, 0, "input");
   require_float(x, "input");
   const bool per_axis = node.opset >= 13;
@@ -29,12 +37,28 @@ Outputs softmax_kernel(const ir::Node& node, const Inputs& inputs, const KernelC
     const float* xs = px + o * length * inner + i;
     float* ys = py + o * length * inner + i;
     float mx = -INFINITY;
-    for (int64_t j = 0; j < length; ++j) mx = std::max(mx, xs[j * inner]);
+    int64_t arg = 0;
+    for (int64_t j = 0; j < length; ++j)
+      if (xs[j * inner] > mx) mx = xs[j * inner], arg = j;
+    if constexpr (family == Family::Hardmax) {
+      for (int64_t j = 0; j < length; ++j) ys[j * inner] = j == arg ? 1.0f : 0.0f;
+      continue;
+    }
     double sum = 0;
     for (int64_t j = 0; j < length; ++j) sum += std::exp(static_cast<double>(xs[j * inner]) - mx);
-    for (int64_t j = 0; j < length; ++j) ys[j * inner] = static_cast<float>(std::exp(static_cast<double>(xs[j * inner]) - mx) / sum);
+    const double log_sum = std::log(sum);
+    for (int64_t j = 0; j < length; ++j) {
+      const double shifted = static_cast<double>(xs[j * inner]) - mx;
+      ys[j * inner] = static_cast<float>(family == Family::LogSoftmax ? shifted - log_sum : std::exp(shifted) / sum);
+    }
   }
   return {y};
 }
+
+}  // namespace
+
+Outputs softmax_kernel(const ir::Node& n, const Inputs& in, const KernelConfig&) { return softmax_family<Family::Softmax>(n, in); }
+Outputs log_softmax_kernel(const ir::Node& n, const Inputs& in, const KernelConfig&) { return softmax_family<Family::LogSoftmax>(n, in); }
+Outputs hardmax_kernel(const ir::Node& n, const Inputs& in, const KernelConfig&) { return softmax_family<Family::Hardmax>(n, in); }
 
 }  // namespace quant::ops
