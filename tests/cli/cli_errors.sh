@@ -37,9 +37,9 @@ expect_exit 4 "a text file as model" "$QUANTIZE" parse-model "$WORK/text.onnx"
 expect_stderr "text file: says it is not ONNX" "not a valid ONNX model"
 expect_exit 3 "missing model file" "$QUANTIZE" infer "$WORK/nope.onnx" --input "$INPUT" -o "$WORK/bad2"
 expect_stderr "missing model: names the file" "nope.onnx: no such model file"
-expect_exit 6 "unsupported operator" "$QUANTIZE" infer "$ONNX_DATA/node/test_softplus/model.onnx" \
-  --input "x=$ONNX_DATA/node/test_softplus/test_data_set_0/input_0.pb" -o "$WORK/bad3"
-expect_stderr "unsupported op: names the node and op" "node 'Softplus_0' \(Softplus\): operator 'Softplus' is not supported"
+expect_exit 6 "unsupported operator" "$QUANTIZE" infer "$ONNX_DATA/node/test_bernoulli/model.onnx" \
+  --input "x=$ONNX_DATA/node/test_bernoulli/test_data_set_0/input_0.pb" -o "$WORK/bad3"
+expect_stderr "unsupported op: names the node and op" "node 'Bernoulli_0' \(Bernoulli\): operator 'Bernoulli' is not supported"
 
 # --- bad inputs
 npy "$WORK/wrong_shape.npy" '<f4' '8, 1, 28, 27' Float32Array 8*28*27
