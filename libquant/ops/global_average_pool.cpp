@@ -1,12 +1,17 @@
 // GlobalAveragePool: Y[n, c, 1...] = mean over all spatial positions of X[n, c, ...].
+// GlobalMaxPool:     Y[n, c, 1...] = max over all spatial positions of X[n, c, ...].
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "ops/kernels.h"
 
 namespace quant::ops {
 
-Outputs global_average_pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
+namespace {
+
+template <bool average>
+Outputs global_pool(const Inputs& inputs) {
   const Tensor& x = required_input(inputs, 0, "X");
   require_float(x, "X");
   if (x.rank() < 3) throw Error(ErrorKind::Data, "X must be [N, C, spatial...], got " + x.describe());
@@ -21,20 +26,30 @@ Outputs global_average_pool_kernel(const ir::Node& node, const Inputs& inputs, c
     const int64_t batch = x.dim(0), channels = x.dim(1);
 #pragma omp parallel for if (batch > 1)
     for (int64_t n = 0; n < batch; ++n) {
-      std::vector<double> acc(static_cast<size_t>(channels), 0.0);
+      std::vector<double> acc(static_cast<size_t>(channels), average ? 0.0 : -INFINITY);
       for (int64_t i = 0; i < size; ++i)
-        for (int64_t c = 0; c < channels; ++c) acc[static_cast<size_t>(c)] += px[(n * size + i) * channels + c];
-      for (int64_t c = 0; c < channels; ++c) py[n * channels + c] = static_cast<float>(acc[static_cast<size_t>(c)] / static_cast<double>(size));
+        for (int64_t c = 0; c < channels; ++c) {
+          const double v = px[(n * size + i) * channels + c];
+          double& a = acc[static_cast<size_t>(c)];
+          a = average ? a + v : std::max(a, v);
+        }
+      for (int64_t c = 0; c < channels; ++c)
+        py[n * channels + c] = static_cast<float>(average ? acc[static_cast<size_t>(c)] / static_cast<double>(size) : acc[static_cast<size_t>(c)]);
     }
     return {y};  // [N, C, 1...] is the same in both layouts: return it plain
   }
 #pragma omp parallel for if (planes > 64)
   for (int64_t p = 0; p < planes; ++p) {
-    double acc = 0;
-    for (int64_t i = 0; i < size; ++i) acc += px[p * size + i];
-    py[p] = static_cast<float>(acc / static_cast<double>(size));
+    double acc = average ? 0.0 : -INFINITY;
+    for (int64_t i = 0; i < size; ++i) acc = average ? acc + px[p * size + i] : std::max<double>(acc, px[p * size + i]);
+    py[p] = static_cast<float>(average ? acc / static_cast<double>(size) : acc);
   }
   return {y};
 }
+
+}  // namespace
+
+Outputs global_average_pool_kernel(const ir::Node&, const Inputs& inputs, const KernelConfig&) { return global_pool<true>(inputs); }
+Outputs global_max_pool_kernel(const ir::Node&, const Inputs& inputs, const KernelConfig&) { return global_pool<false>(inputs); }
 
 }  // namespace quant::ops

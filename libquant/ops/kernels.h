@@ -69,6 +69,21 @@ QUANT_KERNEL(constant_of_shape_kernel);
 QUANT_KERNEL(range_kernel);
 QUANT_KERNEL(size_kernel);
 QUANT_KERNEL(eye_like_kernel);
+QUANT_KERNEL(global_max_pool_kernel);
+QUANT_KERNEL(gather_elements_kernel);
+QUANT_KERNEL(scatter_elements_kernel);
+QUANT_KERNEL(gather_nd_kernel);
+QUANT_KERNEL(scatter_nd_kernel);
+QUANT_KERNEL(trilu_kernel);
+QUANT_KERNEL(cumsum_kernel);
+QUANT_KERNEL(depth_to_space_kernel);
+QUANT_KERNEL(space_to_depth_kernel);
+QUANT_KERNEL(topk_kernel);
+QUANT_KERNEL(one_hot_kernel);
+QUANT_KERNEL(nonzero_kernel);
+QUANT_KERNEL(compress_kernel);
+QUANT_KERNEL(cast_like_kernel);
+QUANT_KERNEL(dropout_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops
