@@ -84,6 +84,10 @@ QUANT_KERNEL(nonzero_kernel);
 QUANT_KERNEL(compress_kernel);
 QUANT_KERNEL(cast_like_kernel);
 QUANT_KERNEL(dropout_kernel);
+QUANT_KERNEL(layer_norm_kernel);
+QUANT_KERNEL(instance_norm_kernel);
+QUANT_KERNEL(mean_variance_norm_kernel);
+QUANT_KERNEL(lrn_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops

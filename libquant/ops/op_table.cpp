@@ -69,8 +69,11 @@ constexpr std::array kOps = {
     OpEntry{"HardSwish", unary_kernel, kActivation, true},
     OpEntry{"Hardmax", hardmax_kernel, kElementwise},
     OpEntry{"Identity", identity_kernel, kMovement},
+    OpEntry{"InstanceNormalization", instance_norm_kernel, kElementwise},
     OpEntry{"IsInf", is_inf_kernel, kElementwise},
     OpEntry{"IsNaN", is_nan_kernel, kElementwise},
+    OpEntry{"LRN", lrn_kernel, kElementwise},
+    OpEntry{"LayerNormalization", layer_norm_kernel, kElementwise},
     OpEntry{"LeakyRelu", unary_kernel, kActivation, true},
     OpEntry{"Less", less_kernel, kElementwise},
     OpEntry{"LessOrEqual", less_or_equal_kernel, kElementwise},
@@ -80,6 +83,7 @@ constexpr std::array kOps = {
     OpEntry{"Max", max_kernel, kElementwise},
     OpEntry{"MaxPool", max_pool_kernel, kMovement, true},
     OpEntry{"Mean", mean_kernel, kElementwise},
+    OpEntry{"MeanVarianceNormalization", mean_variance_norm_kernel, kElementwise},
     OpEntry{"Min", min_kernel, kElementwise},
     OpEntry{"Mish", unary_kernel, kActivation, true},
     OpEntry{"Mod", mod_kernel, kElementwise},
@@ -141,7 +145,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 123, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 127, "update the op count in docs/ops.md with the table");
 
 }  // namespace
 
