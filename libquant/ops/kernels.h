@@ -88,6 +88,8 @@ QUANT_KERNEL(layer_norm_kernel);
 QUANT_KERNEL(instance_norm_kernel);
 QUANT_KERNEL(mean_variance_norm_kernel);
 QUANT_KERNEL(lrn_kernel);
+QUANT_KERNEL(nll_loss_kernel);
+QUANT_KERNEL(softmax_cross_entropy_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops

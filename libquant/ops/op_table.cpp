@@ -89,6 +89,7 @@ constexpr std::array kOps = {
     OpEntry{"Mod", mod_kernel, kElementwise},
     OpEntry{"Mul", mul_kernel, kElementwise},
     OpEntry{"Neg", unary_kernel, kActivation, true},
+    OpEntry{"NegativeLogLikelihoodLoss", nll_loss_kernel, kElementwise},
     OpEntry{"NonZero", nonzero_kernel, kElementwise},
     OpEntry{"Not", not_kernel, kElementwise},
     OpEntry{"OneHot", one_hot_kernel, kElementwise},
@@ -126,6 +127,7 @@ constexpr std::array kOps = {
     OpEntry{"Size", size_kernel, kShapeOnly},
     OpEntry{"Slice", slice_kernel, kMovement},
     OpEntry{"Softmax", softmax_kernel, kElementwise},
+    OpEntry{"SoftmaxCrossEntropyLoss", softmax_cross_entropy_kernel, kElementwise},
     OpEntry{"Softplus", unary_kernel, kActivation, true},
     OpEntry{"Softsign", unary_kernel, kActivation, true},
     OpEntry{"SpaceToDepth", space_to_depth_kernel, kMovement},
@@ -145,7 +147,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 127, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 129, "update the op count in docs/ops.md with the table");
 
 }  // namespace
 
