@@ -90,6 +90,9 @@ QUANT_KERNEL(mean_variance_norm_kernel);
 QUANT_KERNEL(lrn_kernel);
 QUANT_KERNEL(nll_loss_kernel);
 QUANT_KERNEL(softmax_cross_entropy_kernel);
+QUANT_KERNEL(rnn_kernel);
+QUANT_KERNEL(gru_kernel);
+QUANT_KERNEL(lstm_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops

@@ -57,6 +57,7 @@ constexpr std::array kOps = {
     OpEntry{"EyeLike", eye_like_kernel, kShapeOnly},
     OpEntry{"Flatten", flatten_kernel, kMovement},
     OpEntry{"Floor", unary_kernel, kActivation, true},
+    OpEntry{"GRU", gru_kernel, kElementwise},
     OpEntry{"Gather", gather_kernel, kMovement},
     OpEntry{"GatherElements", gather_elements_kernel, kMovement},
     OpEntry{"GatherND", gather_nd_kernel, kMovement},
@@ -73,6 +74,7 @@ constexpr std::array kOps = {
     OpEntry{"IsInf", is_inf_kernel, kElementwise},
     OpEntry{"IsNaN", is_nan_kernel, kElementwise},
     OpEntry{"LRN", lrn_kernel, kElementwise},
+    OpEntry{"LSTM", lstm_kernel, kElementwise},
     OpEntry{"LayerNormalization", layer_norm_kernel, kElementwise},
     OpEntry{"LeakyRelu", unary_kernel, kActivation, true},
     OpEntry{"Less", less_kernel, kElementwise},
@@ -98,6 +100,7 @@ constexpr std::array kOps = {
     OpEntry{"Pad", pad_kernel, kMovement},
     OpEntry{"Pow", pow_kernel, kElementwise},
     OpEntry{"QuantizeLinear", quantize_linear_kernel, kQuantization},
+    OpEntry{"RNN", rnn_kernel, kElementwise},
     OpEntry{"Range", range_kernel, kShapeOnly},
     OpEntry{"Reciprocal", unary_kernel, kActivation, true},
     OpEntry{"ReduceL1", reduce_kernel, kElementwise},
@@ -147,7 +150,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 129, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 132, "update the op count in docs/ops.md with the table");
 
 }  // namespace
 
