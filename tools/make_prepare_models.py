@@ -146,6 +146,38 @@ def main():
          [helper.make_node("Scatter", ["x", "idx", "upd"], ["y"], axis=1)],
          (2, 5), [("y", F)],
          [t("idx", np.array([[0, 2], [4, 1]], np.int64)), t("upd", np.array([[10, 20], [30, 40]], np.float32))])
+    # If around an LSTM, as voice-activity models export it: the branch is picked by the input's
+    # size (constant once shapes are known), so prepare inlines the taken branch.
+    H, I = 6, 4
+    def lstm_branch(name, scale):
+        w = (rng.standard_normal((1, 4 * H, I)) * scale).astype(np.float32)
+        r = (rng.standard_normal((1, 4 * H, H)) * scale).astype(np.float32)
+        b = (rng.standard_normal((1, 8 * H)) * 0.1).astype(np.float32)
+        nodes = [const_node(name + "_W", w), const_node(name + "_R", r), const_node(name + "_B", b),
+                 helper.make_node("LSTM", ["x", name + "_W", name + "_R", name + "_B"], [name + "_Y", name + "_Yh"], hidden_size=H),
+                 helper.make_node("Squeeze", [name + "_Yh"], [name + "_h"], axes=[0])]
+        out = helper.make_tensor_value_info(name + "_h", F, [2, H])
+        return helper.make_graph(nodes, name, [], [out])
+    wfc = (rng.standard_normal((H, 3)) * 0.3).astype(np.float32)
+    save("if_lstm_opset11", 11,
+         [helper.make_node("Shape", ["x"], ["shape"]),
+          const_node("two", np.array(2, np.int64)),
+          helper.make_node("Gather", ["shape", "two"], ["features"], axis=0),
+          const_node("four", np.array(4, np.int64)),
+          helper.make_node("Equal", ["features", "four"], ["is_four"]),
+          helper.make_node("If", ["is_four"], ["h"], then_branch=lstm_branch("then", 0.4), else_branch=lstm_branch("else", 0.2)),
+          helper.make_node("MatMul", ["h", "wfc"], ["y"])],
+         (5, 2, I), [("y", F)], [t("wfc", wfc)])
+    # An If whose condition depends on the data: it stays, and runs in float inside the quantized model.
+    then_g = helper.make_graph([helper.make_node("Relu", ["x"], ["t_out"])], "then", [], [helper.make_tensor_value_info("t_out", F, [3, 4])])
+    else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["e_out"])], "else", [], [helper.make_tensor_value_info("e_out", F, [3, 4])])
+    save("if_dynamic_opset13", 13,
+         [helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+          const_node("zero_f", np.array(0, np.float32)),
+          helper.make_node("Greater", ["s", "zero_f"], ["positive"]),
+          helper.make_node("If", ["positive"], ["branch"], then_branch=then_g, else_branch=else_g),
+          helper.make_node("Add", ["branch", "x"], ["y"])],
+         (3, 4), [("y", F)])
     # RoiAlign-10 changes meaning at 16 (coordinate_transformation_mode): no rule, refused.
     rois = helper.make_tensor_value_info("rois", F, [1, 4])
     save("roialign_opset10", 10,

@@ -18,9 +18,16 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
       throw Error(ErrorKind::Unsupported, "operator '" + op_name + "' is not supported (see 'quantize ops' for the supported list)",
                   {.node = node.name, .op_type = node.op_type});
     }
-    steps_.push_back({&node, op, {}});
+    Step step{&node, op, {}, nullptr, nullptr};
+    if (node.op_type == "If" && node.domain.empty()) {
+      // Control flow runs here, not in a kernel: the branches are graphs of their own.
+      step.then_branch = std::make_shared<Interpreter>(*node.attr("then_branch", ir::AttrKind::Graph).g, config);
+      step.else_branch = std::make_shared<Interpreter>(*node.attr("else_branch", ir::AttrKind::Graph).g, config);
+    }
+    steps_.push_back(std::move(step));
     for (const std::string& in : node.inputs)
       if (!in.empty()) last_reader[in] = i;
+    for (const std::string& v : ir::node_captures(node)) last_reader[v] = i;
   }
   std::unordered_set<std::string> keep;
   for (const ir::ValueInfo& out : graph.outputs) keep.insert(out.name);
@@ -57,7 +64,20 @@ void Interpreter::check_inputs(const TensorMap& inputs) const {
 
 TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) const {
   check_inputs(inputs);
+  return run_impl(inputs, observer, nullptr);
+}
+
+TensorMap Interpreter::run_subgraph(const OuterScope& outer) const { return run_impl({}, nullptr, &outer); }
+
+TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer) const {
   std::unordered_map<std::string, Tensor> values(inputs.begin(), inputs.end());
+  // A value by name: computed here, an initializer, or (in a subgraph) one of the enclosing graphs'.
+  auto lookup = [&](const std::string& name) -> const Tensor* {
+    if (auto it = values.find(name); it != values.end()) return &it->second;
+    if (auto init = graph_.initializers.find(name); init != graph_.initializers.end()) return &init->second;
+    return outer ? (*outer)(name) : nullptr;
+  };
+  const OuterScope scope = lookup;
   ops::Inputs args;
   std::vector<Tensor> converted;  // plain copies of channels-last inputs, for kernels that need them
   for (const Step& step : steps_) {
@@ -77,14 +97,22 @@ TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) co
         }
         continue;
       }
-      auto init = graph_.initializers.find(in);
-      if (init == graph_.initializers.end())
-        throw Error(ErrorKind::Internal, "value '" + in + "' is not available", {.node = node.name, .op_type = node.op_type});
-      args.push_back(&init->second);
+      const Tensor* found = lookup(in);
+      if (!found) throw Error(ErrorKind::Internal, "value '" + in + "' is not available", {.node = node.name, .op_type = node.op_type});
+      args.push_back(found);
     }
     ops::Outputs outs;
     try {
-      outs = step.op->kernel(node, args, config_);
+      if (step.then_branch) {
+        // If: run the branch the condition picks; its outputs are the node's.
+        const Tensor& cond = ops::required_input(args, 0, "cond");
+        if (cond.numel() != 1) throw Error(ErrorKind::Data, "cond must have one element, got " + cond.describe());
+        const Interpreter& branch = cond.value_as_double(0) != 0 ? *step.then_branch : *step.else_branch;
+        const TensorMap result = branch.run_subgraph(scope);
+        for (const ir::ValueInfo& o : branch.graph().outputs) outs.push_back(result.at(o.name));
+      } else {
+        outs = step.op->kernel(node, args, config_);
+      }
     } catch (const Error& e) {
       throw e.with_node(node.name, node.op_type);
     } catch (const std::exception& e) {
@@ -102,9 +130,7 @@ TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) co
   }
   TensorMap result;
   for (const ir::ValueInfo& out : graph_.outputs) {
-    auto it = values.find(out.name);
-    if (it != values.end()) result[out.name] = it->second.to_plain();
-    else if (auto init = graph_.initializers.find(out.name); init != graph_.initializers.end()) result[out.name] = init->second;
+    if (const Tensor* t = lookup(out.name)) result[out.name] = t->to_plain();
     else throw Error(ErrorKind::Internal, "graph output '" + out.name + "' was not computed");
   }
   return result;

@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ class Interpreter {
   // dims bound consistently), runs the graph and returns its outputs.
   TensorMap run(const TensorMap& inputs, const Observer& observer = nullptr) const;
 
+  // For a subgraph: values it reads from the enclosing graphs come from `outer` (nullptr when the
+  // name is unknown there too). Subgraphs have no inputs of their own here (If branches).
+  using OuterScope = std::function<const Tensor*(const std::string&)>;
+  TensorMap run_subgraph(const OuterScope& outer) const;
+
   const ir::Graph& graph() const { return graph_; }
 
  private:
@@ -36,8 +42,11 @@ class Interpreter {
     const ir::Node* node;
     const ops::OpEntry* op;
     std::vector<std::string> release_after;  // values whose last reader is this node
+    // If: the interpreters of then_branch and else_branch.
+    std::shared_ptr<const Interpreter> then_branch, else_branch;
   };
   void check_inputs(const TensorMap& inputs) const;
+  TensorMap run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer) const;
 
   const ir::Graph& graph_;
   ops::KernelConfig config_;

@@ -1,6 +1,8 @@
-// A typed node attribute, as ONNX defines them (graph-valued attributes are not supported).
+// A typed node attribute, as ONNX defines them. Graph-valued attributes (If branches) hold a subgraph;
+// sparse tensors and type protos are not supported.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,7 +10,9 @@
 
 namespace quant::ir {
 
-enum class AttrKind { Float, Int, String, Tensor, Floats, Ints, Strings };
+enum class AttrKind { Float, Int, String, Tensor, Floats, Ints, Strings, Graph };
+
+struct Graph;
 const char* attr_kind_name(AttrKind kind);
 
 struct Attribute {
@@ -20,6 +24,7 @@ struct Attribute {
   std::vector<float> floats;
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
+  std::shared_ptr<Graph> g;  // AttrKind::Graph: a subgraph, which may read values of the graphs around it
 };
 
 }  // namespace quant::ir

@@ -7,7 +7,7 @@
 namespace quant::ir {
 
 const char* attr_kind_name(AttrKind kind) {
-  static const char* const kNames[] = {"float", "int", "string", "tensor", "floats", "ints", "strings"};
+  static const char* const kNames[] = {"float", "int", "string", "tensor", "floats", "ints", "strings", "graph"};
   return kNames[static_cast<int>(kind)];
 }
 
@@ -78,7 +78,40 @@ const Tensor* Graph::constant(const std::string& value) const {
   return nullptr;
 }
 
-void validate_and_sort(Graph& graph) {
+bool has_subgraphs(const Node& node) {
+  for (const auto& [key, a] : node.attributes)
+    if (a.kind == AttrKind::Graph && a.g) return true;
+  return false;
+}
+
+std::vector<std::string> node_captures(const Node& node) {
+  std::vector<std::string> out;
+  for (const auto& [key, a] : node.attributes)
+    if (a.kind == AttrKind::Graph && a.g)
+      for (const std::string& v : captured_values(*a.g))
+        if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  return out;
+}
+
+std::vector<std::string> captured_values(const Graph& graph) {
+  std::unordered_set<std::string> defined;
+  for (const auto& [name, t] : graph.initializers) defined.insert(name);
+  for (const ValueInfo& v : graph.inputs) defined.insert(v.name);
+  for (const Node& n : graph.nodes)
+    for (const std::string& o : n.outputs) defined.insert(o);
+  std::vector<std::string> out;
+  auto read = [&](const std::string& v) {
+    if (!v.empty() && !defined.count(v) && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  };
+  for (const Node& n : graph.nodes) {
+    for (const std::string& in : n.inputs) read(in);
+    for (const std::string& v : node_captures(n)) read(v);
+  }
+  for (const ValueInfo& o : graph.outputs) read(o.name);
+  return out;
+}
+
+void validate_and_sort(Graph& graph, const std::unordered_set<std::string>& outer) {
   // Who produces each value: -1 for graph inputs and initializers, else the node index.
   std::unordered_map<std::string, int> producer_of;
   auto define = [&](const std::string& value, int producer, const std::string& who) {
@@ -88,6 +121,7 @@ void validate_and_sort(Graph& graph) {
   };
   for (const auto& [name, tensor] : graph.initializers) define(name, -1, "an initializer");
   for (const ValueInfo& v : graph.inputs) define(v.name, -1, "a graph input");
+  for (const std::string& v : outer) producer_of.emplace(v, -1);  // values of the enclosing graphs
 
   std::unordered_set<std::string> node_names;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -103,7 +137,9 @@ void validate_and_sort(Graph& graph) {
   std::vector<std::vector<int>> consumers(count);
   for (size_t i = 0; i < count; ++i) {
     const Node& n = graph.nodes[i];
-    for (const std::string& in : n.inputs) {
+    std::vector<std::string> reads = n.inputs;
+    for (const std::string& v : node_captures(n)) reads.push_back(v);
+    for (const std::string& in : reads) {
       if (in.empty()) continue;
       auto it = producer_of.find(in);
       if (it == producer_of.end())
@@ -140,14 +176,29 @@ void validate_and_sort(Graph& graph) {
                     {.node = graph.nodes[i].name, .op_type = graph.nodes[i].op_type});
   }
   graph.nodes = std::move(sorted);
+
+  // Subgraphs see every value this graph (and its enclosing graphs) defines.
+  std::unordered_set<std::string> scope = outer;
+  for (const auto& [name, p] : producer_of) scope.insert(name);
+  for (Node& n : graph.nodes)
+    for (auto& [key, a] : n.attributes)
+      if (a.kind == AttrKind::Graph && a.g) {
+        try {
+          validate_and_sort(*a.g, scope);
+        } catch (const Error& e) {
+          throw Error(e.kind(), "in subgraph '" + key + "': " + e.message(), {.node = n.name, .op_type = n.op_type});
+        }
+      }
 }
 
 void prune_unused(Graph& graph) {
   for (bool changed = true; changed;) {
     changed = false;
     std::unordered_set<std::string> read;
-    for (const Node& n : graph.nodes)
+    for (const Node& n : graph.nodes) {
       for (const std::string& in : n.inputs) read.insert(in);
+      for (const std::string& v : node_captures(n)) read.insert(v);
+    }
     for (const ValueInfo& o : graph.outputs) read.insert(o.name);
     const size_t before = graph.nodes.size();
     graph.nodes.erase(std::remove_if(graph.nodes.begin(), graph.nodes.end(),

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/tensor.h"
@@ -77,10 +78,20 @@ struct Model {
 // Checks that every name a node reads is produced exactly once (by an input, an initializer or a
 // node), that outputs exist, that node names are unique, and that there is no cycle; then sorts
 // the nodes topologically (stable: file order where the data allows). Throws Model with the node name.
-void validate_and_sort(Graph& graph);
+// Values of enclosing graphs that a graph reads (directly or in its own subgraphs): names read
+// but not defined by its inputs, initializers or nodes.
+std::vector<std::string> captured_values(const Graph& graph);
+// The values of enclosing graphs a node's subgraphs read (empty for nodes without subgraphs).
+std::vector<std::string> node_captures(const Node& node);
+bool has_subgraphs(const Node& node);
 
-// Removes nodes none of whose outputs is read or a graph output (repeatedly), and initializers no
-// node reads. For transforms that leave constants behind.
+// `outer` (for subgraphs): the names the enclosing graphs define, which the graph may read.
+// Subgraphs are validated too, and a node reading an outer value through its subgraph is ordered
+// after that value's producer.
+void validate_and_sort(Graph& graph, const std::unordered_set<std::string>& outer = {});
+
+// Removes nodes none of whose outputs is read (by a node or a node's subgraph) or a graph output
+// (repeatedly), and initializers nothing reads. For transforms that leave constants behind.
 void prune_unused(Graph& graph);
 
 }  // namespace quant::ir

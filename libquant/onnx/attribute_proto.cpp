@@ -13,8 +13,9 @@ ir::AttrKind attr_kind_from_proto(onnx::AttributeProto::AttributeType type, cons
     case onnx::AttributeProto::FLOATS: return ir::AttrKind::Floats;
     case onnx::AttributeProto::INTS: return ir::AttrKind::Ints;
     case onnx::AttributeProto::STRINGS: return ir::AttrKind::Strings;
+    case onnx::AttributeProto::GRAPH: return ir::AttrKind::Graph;
     default:
-      throw Error(ErrorKind::Unsupported, "attribute '" + key + "' has a type quant does not support (graph, sparse tensor or type proto)", ctx);
+      throw Error(ErrorKind::Unsupported, "attribute '" + key + "' has a type quant does not support (graphs list, sparse tensor or type proto)", ctx);
   }
 }
 
@@ -41,6 +42,7 @@ void attribute_to_proto(const std::string& key, const ir::Attribute& a, onnx::At
     case ir::AttrKind::Floats: out.set_type(onnx::AttributeProto::FLOATS); for (float f : a.floats) out.add_floats(f); break;
     case ir::AttrKind::Ints: out.set_type(onnx::AttributeProto::INTS); for (int64_t i : a.ints) out.add_ints(i); break;
     case ir::AttrKind::Strings: out.set_type(onnx::AttributeProto::STRINGS); for (const auto& s : a.strings) out.add_strings(s); break;
+    case ir::AttrKind::Graph: throw Error(ErrorKind::Internal, "graph attributes are written by graph_to_proto");
   }
 }
 

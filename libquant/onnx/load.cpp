@@ -18,6 +18,78 @@ namespace {
 
 bool is_onnx_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
+// Subgraphs nest at most this deep (a bound on recursion for hostile files).
+constexpr int kMaxSubgraphDepth = 32;
+
+// Node names across the main graph and its subgraphs, so that generated names stay unique.
+struct NodeNames {
+  std::unordered_set<std::string> used;
+  int next = 0;
+};
+
+void collect_node_names(const onnx::GraphProto& g, NodeNames& names) {
+  for (const auto& n : g.node()) {
+    names.used.insert(n.name());
+    for (const auto& a : n.attribute())
+      if (a.type() == onnx::AttributeProto::GRAPH) collect_node_names(a.g(), names);
+  }
+}
+
+// One GraphProto (the main graph or a subgraph) into `graph`, recursing into graph attributes.
+void load_graph(const onnx::GraphProto& g, ir::Graph& graph, const ir::Model& model, const std::string& base_dir,
+                const std::string& source_name, NodeNames& names, int depth) {
+  if (depth > kMaxSubgraphDepth)
+    throw Error(ErrorKind::Unsupported, "subgraphs nest deeper than " + std::to_string(kMaxSubgraphDepth) + " levels");
+  graph.name = g.name();
+  for (const auto& init : g.initializer()) {
+    if (init.name().empty()) throw Error(ErrorKind::Model, "an initializer has no name");
+    graph.initializers[init.name()] = tensor_from_proto(init, base_dir);
+  }
+  if (g.sparse_initializer_size() > 0) throw Error(ErrorKind::Unsupported, "sparse initializers are not supported");
+  // Before IR version 4 initializers were also listed as inputs; keep only the real inputs.
+  for (const auto& in : g.input())
+    if (!graph.initializers.count(in.name())) graph.inputs.push_back(value_info_from_proto(in, "graph input"));
+  for (const auto& out : g.output()) graph.outputs.push_back(value_info_from_proto(out, "graph output"));
+  for (const auto& vi : g.value_info()) {
+    if (vi.has_type() && !vi.type().has_tensor_type()) continue;  // only used for messages; skip non-tensors
+    graph.value_infos[vi.name()] = value_info_from_proto(vi, "value");
+  }
+  for (const auto& n : g.node()) {
+    ir::Node node;
+    node.name = n.name();
+    if (node.name.empty()) {
+      // Unnamed nodes (common in hand-made models) get a stable name a script can use.
+      do node.name = n.op_type() + "_" + std::to_string(names.next++);
+      while (names.used.count(node.name));
+      names.used.insert(node.name);
+    }
+    node.op_type = n.op_type();
+    node.domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    const ErrorContext ctx{.file = source_name, .node = node.name, .op_type = node.op_type};
+    auto opset_it = model.opsets.find(node.domain);
+    if (opset_it == model.opsets.end()) throw Error(ErrorKind::Model, "domain '" + node.domain + "' is not imported by the model", ctx);
+    node.opset = static_cast<int>(opset_it->second);
+    node.inputs.assign(n.input().begin(), n.input().end());
+    node.outputs.assign(n.output().begin(), n.output().end());
+    for (const auto& a : n.attribute()) {
+      if (!a.ref_attr_name().empty()) throw Error(ErrorKind::Unsupported, "attribute references (functions) are not supported", ctx);
+      if (a.type() == onnx::AttributeProto::GRAPH) {
+        auto sub = std::make_shared<ir::Graph>();
+        try {
+          load_graph(a.g(), *sub, model, base_dir, source_name, names, depth + 1);
+        } catch (const Error& e) {
+          throw e.with_node(node.name, node.op_type);
+        }
+        node.attributes[a.name()] = ir::Attribute{.kind = ir::AttrKind::Graph, .g = std::move(sub)};
+        continue;
+      }
+      node.attributes[a.name()] = attribute_from_proto(a, base_dir, ctx);
+    }
+    if (is_onnx_domain(node.domain)) apply_schema(node, ctx);
+    graph.nodes.push_back(std::move(node));
+  }
+}
+
 }  // namespace
 
 ir::Model load_model_from_bytes(const std::string& bytes, const std::string& source_name, const std::string& base_dir) {
@@ -45,54 +117,10 @@ ir::Model load_model_from_bytes(const std::string& bytes, const std::string& sou
                 {.file = source_name});
 
   try {
-    const auto& g = proto.graph();
-    ir::Graph& graph = model.graph;
-    graph.name = g.name();
-    for (const auto& init : g.initializer()) {
-      if (init.name().empty()) throw Error(ErrorKind::Model, "an initializer has no name");
-      graph.initializers[init.name()] = tensor_from_proto(init, base_dir);
-    }
-    if (g.sparse_initializer_size() > 0)
-      throw Error(ErrorKind::Unsupported, "sparse initializers are not supported");
-    // Before IR version 4 initializers were also listed as inputs; keep only the real inputs.
-    for (const auto& in : g.input())
-      if (!graph.initializers.count(in.name())) graph.inputs.push_back(value_info_from_proto(in, "graph input"));
-    for (const auto& out : g.output()) graph.outputs.push_back(value_info_from_proto(out, "graph output"));
-    for (const auto& vi : g.value_info()) {
-      if (vi.has_type() && !vi.type().has_tensor_type()) continue;  // only used for messages; skip non-tensors
-      graph.value_infos[vi.name()] = value_info_from_proto(vi, "value");
-    }
-
-    std::unordered_set<std::string> used_names;
-    for (const auto& n : g.node()) used_names.insert(n.name());
-    int index = 0;
-    for (const auto& n : g.node()) {
-      ir::Node node;
-      node.name = n.name();
-      if (node.name.empty()) {
-        // Unnamed nodes (common in hand-made models) get a stable name a script can use.
-        do node.name = n.op_type() + "_" + std::to_string(index++);
-        while (used_names.count(node.name));
-        used_names.insert(node.name);
-      }
-      node.op_type = n.op_type();
-      node.domain = n.domain() == "ai.onnx" ? "" : n.domain();
-      const ErrorContext ctx{.file = source_name, .node = node.name, .op_type = node.op_type};
-      auto opset_it = model.opsets.find(node.domain);
-      if (opset_it == model.opsets.end())
-        throw Error(ErrorKind::Model, "domain '" + node.domain + "' is not imported by the model", ctx);
-      node.opset = static_cast<int>(opset_it->second);
-      node.inputs.assign(n.input().begin(), n.input().end());
-      node.outputs.assign(n.output().begin(), n.output().end());
-      for (const auto& a : n.attribute()) {
-        if (!a.ref_attr_name().empty())
-          throw Error(ErrorKind::Unsupported, "attribute references (functions) are not supported", ctx);
-        node.attributes[a.name()] = attribute_from_proto(a, base_dir, ctx);
-      }
-      if (is_onnx_domain(node.domain)) apply_schema(node, ctx);
-      graph.nodes.push_back(std::move(node));
-    }
-    ir::validate_and_sort(graph);
+    NodeNames names;
+    collect_node_names(proto.graph(), names);
+    load_graph(proto.graph(), model.graph, model, base_dir, source_name, names, 0);
+    ir::validate_and_sort(model.graph);
   } catch (const Error& e) {
     throw e.with_file(source_name);
   }

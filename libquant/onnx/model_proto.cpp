@@ -21,6 +21,36 @@ void write_value_info(const ir::ValueInfo& v, onnx::ValueInfoProto& out) {
   }
 }
 
+void graph_to_proto(const ir::Graph& graph, onnx::GraphProto& g) {
+  g.set_name(graph.name.empty() ? "quant" : graph.name);
+  for (const ir::ValueInfo& v : graph.inputs) write_value_info(v, *g.add_input());
+  for (const ir::ValueInfo& v : graph.outputs) write_value_info(v, *g.add_output());
+  for (const auto& [name, v] : graph.value_infos) write_value_info(v, *g.add_value_info());
+  // Initializers in a stable (sorted) order, so the same model is written byte for byte the same.
+  std::vector<const std::string*> names;
+  for (const auto& [name, t] : graph.initializers) names.push_back(&name);
+  std::sort(names.begin(), names.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  for (const std::string* name : names) tensor_to_proto(graph.initializers.at(*name), *name, *g.add_initializer());
+  for (const ir::Node& n : graph.nodes) {
+    auto* node = g.add_node();
+    node->set_name(n.name);
+    node->set_op_type(n.op_type);
+    if (!n.domain.empty()) node->set_domain(n.domain);
+    for (const std::string& in : n.inputs) node->add_input(in);
+    for (const std::string& out : n.outputs) node->add_output(out);
+    for (const auto& [key, a] : n.attributes) {
+      auto* attr = node->add_attribute();
+      if (a.kind != ir::AttrKind::Graph) {
+        attribute_to_proto(key, a, *attr);
+        continue;
+      }
+      attr->set_name(key);
+      attr->set_type(onnx::AttributeProto::GRAPH);
+      graph_to_proto(*a.g, *attr->mutable_g());
+    }
+  }
+}
+
 }  // namespace
 
 void model_to_proto(const ir::Model& model, onnx::ModelProto& proto) {
@@ -32,27 +62,8 @@ void model_to_proto(const ir::Model& model, onnx::ModelProto& proto) {
     op->set_domain(domain);
     op->set_version(version);
   }
-  auto* g = proto.mutable_graph();
-  g->set_name(model.graph.name.empty() ? "quant" : model.graph.name);
-  for (const ir::ValueInfo& v : model.graph.inputs) write_value_info(v, *g->add_input());
-  for (const ir::ValueInfo& v : model.graph.outputs) write_value_info(v, *g->add_output());
-  for (const auto& [name, v] : model.graph.value_infos) write_value_info(v, *g->add_value_info());
-  // Initializers in a stable (sorted) order, so the same model is written byte for byte the same.
-  std::vector<const std::string*> names;
-  for (const auto& [name, t] : model.graph.initializers) names.push_back(&name);
-  std::sort(names.begin(), names.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-  for (const std::string* name : names) tensor_to_proto(model.graph.initializers.at(*name), *name, *g->add_initializer());
-  for (const ir::Node& n : model.graph.nodes) {
-    auto* node = g->add_node();
-    node->set_name(n.name);
-    node->set_op_type(n.op_type);
-    if (!n.domain.empty()) node->set_domain(n.domain);
-    for (const std::string& in : n.inputs) node->add_input(in);
-    for (const std::string& out : n.outputs) node->add_output(out);
-    for (const auto& [key, a] : n.attributes) attribute_to_proto(key, a, *node->add_attribute());
-  }
+  graph_to_proto(model.graph, *proto.mutable_graph());
 }
-
 
 ir::ValueInfo value_info_from_proto(const onnx::ValueInfoProto& v, const std::string& what) {
   ir::ValueInfo out;

@@ -19,4 +19,10 @@ Outputs constant_kernel(const ir::Node& node, const Inputs&, const KernelConfig&
   throw Error(ErrorKind::Unsupported, "Constant needs one of value, value_float(s), value_int(s) (sparse and string values are not supported)");
 }
 
+// If runs in the interpreter (its branches are graphs); the op table lists it so that models with
+// it are known, and this kernel is never called for it.
+Outputs if_kernel(const ir::Node&, const Inputs&, const KernelConfig&) {
+  throw Error(ErrorKind::Internal, "If is run by the interpreter, not as a kernel");
+}
+
 }  // namespace quant::ops

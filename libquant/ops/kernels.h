@@ -93,6 +93,7 @@ QUANT_KERNEL(softmax_cross_entropy_kernel);
 QUANT_KERNEL(rnn_kernel);
 QUANT_KERNEL(gru_kernel);
 QUANT_KERNEL(lstm_kernel);
+QUANT_KERNEL(if_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops

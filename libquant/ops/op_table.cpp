@@ -70,6 +70,7 @@ constexpr std::array kOps = {
     OpEntry{"HardSwish", unary_kernel, kActivation, true},
     OpEntry{"Hardmax", hardmax_kernel, kElementwise},
     OpEntry{"Identity", identity_kernel, kMovement},
+    OpEntry{"If", if_kernel, kElementwise},
     OpEntry{"InstanceNormalization", instance_norm_kernel, kElementwise},
     OpEntry{"IsInf", is_inf_kernel, kElementwise},
     OpEntry{"IsNaN", is_nan_kernel, kElementwise},
@@ -150,7 +151,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 132, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 133, "update the op count in docs/ops.md with the table");
 
 }  // namespace
 

@@ -31,6 +31,19 @@ const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const 
   return "no quantized form";
 }
 
+// Nodes inside a node's subgraphs (If branches) run in float: calibration observes the graph the
+// branches sit in, not the branches.
+void record_subgraph_nodes(const ir::Node& n, NodeDecisions& d) {
+  for (const auto& [key, a] : n.attributes) {
+    if (a.kind != ir::AttrKind::Graph || !a.g) continue;
+    for (const ir::Node& inner : a.g->nodes) {
+      ++d.nodes;
+      d.float_nodes.push_back({inner.name, inner.op_type, "", "inside " + n.op_type + " '" + n.name + "' " + key + " (subgraphs run in float)", false});
+      record_subgraph_nodes(inner, d);
+    }
+  }
+}
+
 }  // namespace
 
 void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts) {
@@ -41,6 +54,7 @@ void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts&
     bool quantized = false;
     for (const std::string& out : n.outputs) quantized |= !out.empty() && (plan.find(out) || facts.is_fused_output(out));
     ++d.nodes;
+    record_subgraph_nodes(n, d);
     if (!quantized) {
       d.float_nodes.push_back({n.name, n.op_type, "", float_reason(graph, facts, n, op), false});
       continue;

@@ -17,7 +17,7 @@ bool is_graph_output(const ir::Graph& graph, const std::string& value) {
 // Runs the node if all its inputs are initializers; true when it was replaced.
 bool try_fold(ir::Graph& graph, const ir::Node& node, FoldCounts& counts) {
   const ops::OpEntry* op = ops::find_op(node.domain, node.op_type);
-  if (!op || op->facts.kind == ops::OpKind::Quantization) return false;
+  if (!op || op->facts.kind == ops::OpKind::Quantization || ir::has_subgraphs(node)) return false;
   for (const std::string& out : node.outputs)
     if (is_graph_output(graph, out)) return false;
   ops::Inputs inputs;

@@ -9,8 +9,11 @@ GraphEdit::GraphEdit(ir::Graph& graph) : graph_(graph) {
   for (const ir::Node& n : graph.nodes) {
     used_.insert(n.name);
     for (const std::string& o : n.outputs) used_.insert(o);
+    for (const std::string& v : ir::node_captures(n)) captured_.insert(v);
   }
 }
+
+bool GraphEdit::is_captured(const std::string& value) const { return captured_.count(value) != 0; }
 
 std::string GraphEdit::fresh_name(const std::string& base) {
   std::string name = base;
@@ -46,7 +49,7 @@ bool GraphEdit::is_graph_output(const std::string& value) const {
 }
 
 int GraphEdit::reader_count(const std::string& value) const {
-  int count = 0;
+  int count = is_captured(value) ? 1 : 0;
   for (const ir::Node& n : graph_.nodes)
     for (const std::string& in : n.inputs) count += in == value;
   return count;

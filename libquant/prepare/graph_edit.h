@@ -23,14 +23,17 @@ class GraphEdit {
   // Makes every node that reads `from` read `to` instead (graph outputs are not touched).
   void replace_uses(const std::string& from, const std::string& to);
   bool is_graph_output(const std::string& value) const;
-  // How many nodes read the value.
+  // How many nodes read the value (a node whose subgraph reads it counts once more).
   int reader_count(const std::string& value) const;
+  // Whether a subgraph of some node reads the value (If branches read outer values by name).
+  bool is_captured(const std::string& value) const;
   // Appends the queued nodes. Node references taken before commit() stay valid until then.
   void commit();
 
  private:
   ir::Graph& graph_;
   std::unordered_set<std::string> used_;
+  std::unordered_set<std::string> captured_;
   std::vector<ir::Node> pending_;
 };
 

@@ -3,6 +3,7 @@
 #include "onnx/shape_inference.h"
 #include "prepare/fold_batch_norm.h"
 #include "prepare/fold_constants.h"
+#include "prepare/inline_if.h"
 #include "prepare/remove_identity.h"
 #include "prepare/upgrade.h"
 
@@ -14,7 +15,7 @@ std::string PrepareReport::summary() const {
                                                std::to_string(upgraded_nodes) + " nodes rewritten)";
   s += ", " + std::to_string(constants) + " Constant nodes -> initializers, " + std::to_string(folded) + " constant nodes folded, " +
        std::to_string(shapes_folded) + " static shapes folded, " + std::to_string(identities_removed) + " Identity/Dropout removed, " +
-       std::to_string(batch_norms_folded) + " BatchNormalization folded; " + std::to_string(nodes_before) + " -> " +
+       std::to_string(batch_norms_folded) + " BatchNormalization folded, " + std::to_string(ifs_inlined) + " If inlined; " + std::to_string(nodes_before) + " -> " +
        std::to_string(nodes_after) + " nodes";
   return s;
 }
@@ -31,17 +32,19 @@ PrepareReport prepare_model(ir::Model& model, const PrepareOptions& options) {
   report.upgraded_nodes = upgrade.rewritten;
   report.upgrade_changes = upgrade.changes;
 
-  report.identities_removed = remove_identities(graph);
   FoldCounts counts;
   fold_constants(graph, counts);
-  // Folding can make more shapes static, and static shapes fold more: repeat until neither changes.
+  // Folding can make more shapes static, static shapes fold more, and a constant If condition
+  // inlines its branch: repeat until nothing changes.
   for (int round = 0; round < 8; ++round) {
     onnx_io::infer_shapes(model);
-    const int before = counts.shapes + counts.folded;
+    const int before = counts.shapes + counts.folded + report.ifs_inlined;
     fold_static_shapes(graph, counts);
     fold_constants(graph, counts);
-    if (counts.shapes + counts.folded == before) break;
+    report.ifs_inlined += inline_constant_ifs(graph);
+    if (counts.shapes + counts.folded + report.ifs_inlined == before) break;
   }
+  report.identities_removed = remove_identities(graph);
   if (options.fold_batch_norm) report.batch_norms_folded = fold_batch_norms(graph);
   report.constants = counts.constants;
   report.folded = counts.folded;

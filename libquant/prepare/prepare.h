@@ -2,9 +2,10 @@
 // later stages see one canonical form whatever the exporter wrote:
 //   1. shape inference on the model as loaded (the upgrade rules read ranks from it);
 //   2. opset upgrade to the target opset (upgrade.h);
-//   3. Identity and inference Dropout removed (remove_identity.h);
-//   4. constant folding: Constant nodes become initializers, constant subgraphs are computed once,
-//      Shape/Size of static shapes become constants (fold_constants.h);
+//   3. constant folding: Constant nodes become initializers, constant subgraphs are computed once,
+//      Shape/Size of static shapes become constants (fold_constants.h), and an If whose condition
+//      is then constant is replaced by its branch (inline_if.h);
+//   4. Identity and inference Dropout removed (remove_identity.h);
 //   5. BatchNormalization after Conv/ConvTranspose/Gemm folded into the weights (fold_batch_norm.h);
 //   6. unused nodes and initializers dropped, shape inference again: every tensor gets a type and
 //      shape (symbolic dims such as a batch "N" stay symbolic).
@@ -27,7 +28,7 @@ struct PrepareReport {
   int upgraded_nodes = 0;
   std::vector<std::string> upgrade_changes;  // one line per op form change applied
   int constants = 0, folded = 0, shapes_folded = 0;
-  int identities_removed = 0, batch_norms_folded = 0;
+  int identities_removed = 0, batch_norms_folded = 0, ifs_inlined = 0;
   int nodes_before = 0, nodes_after = 0;
   std::vector<std::string> unshaped;  // tensors shape inference could not shape
   // One line for the log: "opset 9 -> 13 (4 nodes rewritten), 12 Constant nodes -> initializers, ..."

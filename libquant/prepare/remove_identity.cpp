@@ -40,6 +40,7 @@ int remove_identities(ir::Graph& graph) {
     if (mask_used) continue;
     const std::string in = resolve(n.inputs[0]);
     const std::string& out = n.outputs[0];
+    if (edit.is_captured(out) || edit.is_captured(in)) continue;  // a subgraph reads it by name
     if (!edit.is_graph_output(out)) {
       alias[out] = in;
       drop[i] = true;

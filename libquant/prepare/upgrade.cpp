@@ -13,26 +13,17 @@ int default_target_opset(const ir::Model& model) {
   return std::max(13, own);
 }
 
-UpgradeResult upgrade_opset(ir::Model& model, int target) {
-  UpgradeResult result;
-  result.from = static_cast<int>(model.opsets.at(""));
-  result.to = target;
-  if (target > onnx_io::kNewestSchemaOpset)
-    throw Error(ErrorKind::Unsupported, "target opset " + std::to_string(target) + " is newer than quant's ONNX schemas (up to " +
-                                            std::to_string(onnx_io::kNewestSchemaOpset) + ")");
-  if (target < result.from)
-    throw Error(ErrorKind::Usage, "target opset " + std::to_string(target) + " is older than the model's own (" + std::to_string(result.from) +
-                                      "): quant upgrades, it does not downgrade");
-  if (target == result.from) return result;
-  if (result.from < kOldestUpgradableOpset)
-    throw Error(ErrorKind::Unsupported, "the model's opset " + std::to_string(result.from) + " is older than quant upgrades from (" +
-                                            std::to_string(kOldestUpgradableOpset) + ")");
+namespace {
 
-  ir::Graph& graph = model.graph;
+// Upgrades every default-domain node of `graph` and of its subgraphs (If branches) from
+// result.from to result.to, then checks each against the target schema.
+void upgrade_graph(ir::Graph& graph, UpgradeResult& result, std::set<std::string>& described) {
+  const int target = result.to;
   GraphEdit edit(graph);
   RuleContext ctx{edit, target};
-  std::set<std::string> described;
   for (ir::Node& node : graph.nodes) {
+    for (auto& [key, a] : node.attributes)
+      if (a.kind == ir::AttrKind::Graph && a.g) upgrade_graph(*a.g, result, described);
     if (!node.domain.empty()) continue;
     bool rewritten = false;
     for (int at = result.from;;) {
@@ -59,11 +50,9 @@ UpgradeResult upgrade_opset(ir::Model& model, int target) {
       }
       at = next;
     }
-    node.opset = target;
     result.rewritten += rewritten;
   }
   edit.commit();
-  model.opsets[""] = target;
   for (ir::Node& node : graph.nodes) {
     if (!node.domain.empty()) continue;
     node.opset = target;
@@ -73,7 +62,29 @@ UpgradeResult upgrade_opset(ir::Model& model, int target) {
       throw Error(ErrorKind::Internal, "after the opset upgrade: " + e.message(), e.context());
     }
   }
-  ir::validate_and_sort(graph);
+}
+
+}  // namespace
+
+UpgradeResult upgrade_opset(ir::Model& model, int target) {
+  UpgradeResult result;
+  result.from = static_cast<int>(model.opsets.at(""));
+  result.to = target;
+  if (target > onnx_io::kNewestSchemaOpset)
+    throw Error(ErrorKind::Unsupported, "target opset " + std::to_string(target) + " is newer than quant's ONNX schemas (up to " +
+                                            std::to_string(onnx_io::kNewestSchemaOpset) + ")");
+  if (target < result.from)
+    throw Error(ErrorKind::Usage, "target opset " + std::to_string(target) + " is older than the model's own (" + std::to_string(result.from) +
+                                      "): quant upgrades, it does not downgrade");
+  if (target == result.from) return result;
+  if (result.from < kOldestUpgradableOpset)
+    throw Error(ErrorKind::Unsupported, "the model's opset " + std::to_string(result.from) + " is older than quant upgrades from (" +
+                                            std::to_string(kOldestUpgradableOpset) + ")");
+
+  std::set<std::string> described;
+  upgrade_graph(model.graph, result, described);
+  model.opsets[""] = target;
+  ir::validate_and_sort(model.graph);
   return result;
 }
 

@@ -3,7 +3,8 @@
 # rewrite, Constant-weight folding, Identity/Dropout removal and BatchNormalization folding keeps
 # the model's outputs equal in ONNX Runtime (max relative error 1e-5), on the old-form models of
 # testdata/prepare (made by tools/make_prepare_models.py); weights stored as Constant nodes come out
-# quantized; an op whose old form has no rule is refused naming the node, op and opset.
+# quantized; If subgraphs are described, run, inlined when constant; an op whose old form has no
+# rule is refused naming the node, op and opset.
 # Usage: prepare_e2e.sh QUANTIZE_BINARY SOURCE_DIR
 set -u
 . "$2/tests/lib.sh" "$1" "$2"
@@ -57,6 +58,40 @@ expect_exit 0 "optimize on an opset-7 model (BatchNormalization folded, per-chan
   "$QUANTIZE" optimize "$DATA/batchnorm_opset7.onnx" --calib "$DATA/batchnorm_opset7.x.npy" -o "$WORK/bn.onnx"
 sqnr=$(node "$SRC/tools/compare_models.mjs" "$DATA/batchnorm_opset7.onnx" "$WORK/bn.onnx" "$DATA/batchnorm_opset7.x.npy" 2>&1 | sed -n 's/.*sqnr_db \([0-9.]*\).*/\1/p')
 if [ -n "$sqnr" ] && awk "BEGIN{exit !($sqnr >= 30)}"; then ok "opset-7 model quantized: SQNR $sqnr dB (>= 30)"; else fail "opset-7 model SQNR '$sqnr'"; fi
+
+# If subgraphs: parse-model describes them; the interpreter runs them (= ONNX Runtime); a constant
+# condition inlines the taken branch (its LSTM then quantizes like the rest); a data-dependent If
+# stays, and its inner nodes are listed as float with the reason.
+"$QUANTIZE" parse-model "$DATA/if_dynamic_opset13.onnx" --json > "$WORK/if.json" 2>/dev/null
+if node -e "
+  const j = JSON.parse(require('fs').readFileSync('$WORK/if.json'));
+  const s = j.subgraphs.map(g => g.path + ':' + Object.keys(g.op_counts).join() + ':' + g.reads_outer.join()).sort().join(' ');
+  if (s !== 'If_2.else_branch:Neg:x If_2.then_branch:Relu:x') { console.log(s); process.exit(1); }" >"$WORK/err" 2>&1; then
+  ok "parse-model --json lists each If branch with its ops and the outer values it reads"
+else
+  fail "parse-model subgraphs: $(cat "$WORK/err")"
+fi
+"$QUANTIZE" parse-model "$DATA/if_dynamic_opset13.onnx" > "$WORK/if.txt" 2>&1
+grep -q "If_2.then_branch (If): 1 nodes (Relu x1); outputs: t_out; reads from outside: x" "$WORK/if.txt" \
+  && ok "parse-model prints the subgraphs" || fail "parse-model text: $(cat "$WORK/if.txt")"
+for name in if_lstm_opset11 if_dynamic_opset13; do
+  if "$QUANTIZE" -q infer "$DATA/$name.onnx" --input "x=$DATA/$name.x.npy" -o "$WORK/infer_$name" &&
+     result=$(node "$SRC/tools/ort_compare.mjs" "$DATA/$name.onnx" "$WORK/infer_$name" --tol 1e-5 "x=$DATA/$name.x.npy" 2>&1); then
+    ok "$name: quantize infer runs the If as ONNX Runtime does: $result"
+  else
+    fail "$name: infer vs ONNX Runtime: ${result:-infer failed}"
+  fi
+done
+expect_exit 0 "prepare on the If-around-LSTM model" "$QUANTIZE" prepare "$DATA/if_lstm_opset11.onnx" -o "$WORK/if_lstm.onnx"
+expect_stderr "a constant If condition inlines the branch" "1 If inlined"
+"$QUANTIZE" parse-model "$WORK/if_lstm.onnx" --json > "$WORK/if_lstm.json" 2>/dev/null
+node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/if_lstm.json')); process.exit(!j.op_counts.If && j.op_counts.LSTM.count === 1 && !j.subgraphs.length ? 0 : 1)" \
+  && ok "the inlined model has the LSTM at the top level and no If" || fail "if_lstm prepared: $(head -c 300 "$WORK/if_lstm.json")"
+expect_exit 0 "optimize on a model with a data-dependent If" \
+  "$QUANTIZE" optimize "$DATA/if_dynamic_opset13.onnx" --calib "$DATA/if_dynamic_opset13.x.npy" -o "$WORK/if_q.onnx"
+expect_stderr "optimize names the nodes inside the If as float, with the reason" "left float \(inside If 'If_2' then_branch \(subgraphs run in float\), 1\): Relu_4"
+node "$SRC/tools/compare_models.mjs" "$DATA/if_dynamic_opset13.onnx" "$WORK/if_q.onnx" "$DATA/if_dynamic_opset13.x.npy" >/dev/null 2>&1 \
+  && ok "ONNX Runtime runs the quantized model with the If" || fail "ONNX Runtime cannot run $WORK/if_q.onnx"
 
 # No rule for an old form: refused, naming the node, the op and the opsets; nothing written.
 expect_exit 6 "RoiAlign-10 to opset 16 has no rule" "$QUANTIZE" prepare "$DATA/roialign_opset10.onnx" --target-opset 16 -o "$WORK/roi.onnx"
