@@ -94,6 +94,7 @@ QUANT_KERNEL(rnn_kernel);
 QUANT_KERNEL(gru_kernel);
 QUANT_KERNEL(lstm_kernel);
 QUANT_KERNEL(if_kernel);
+QUANT_KERNEL(upsample_kernel);
 #undef QUANT_KERNEL
 
 }  // namespace quant::ops

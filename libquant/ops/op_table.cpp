@@ -148,10 +148,11 @@ constexpr std::array kOps = {
     OpEntry{"Transpose", transpose_kernel, kMovement},
     OpEntry{"Trilu", trilu_kernel, kElementwise},
     OpEntry{"Unsqueeze", unsqueeze_kernel, kMovement},
+    OpEntry{"Upsample", upsample_kernel, kElementwise},
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 133, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 134, "update the op count in docs/ops.md with the table");
 
 }  // namespace
 

@@ -143,4 +143,18 @@ Outputs resize_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
   return {y};
 }
 
+// Upsample (deprecated at 10) is Resize-10: inputs X and scales (before opset 9 an attribute).
+Outputs upsample_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
+  ir::Node as_resize = node;
+  as_resize.opset = 10;
+  Tensor scales;
+  Inputs args = inputs;
+  if (node.opset < 9) {
+    const std::vector<float> s = node.attr_floats("scales");
+    scales = Tensor::from_vector<float>({static_cast<int64_t>(s.size())}, s);
+    args = {&required_input(inputs, 0, "X"), &scales};
+  }
+  return resize_kernel(as_resize, args, config);
+}
+
 }  // namespace quant::ops

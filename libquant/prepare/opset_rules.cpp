@@ -137,18 +137,20 @@ void upsample_scales_to_input(ir::Node& n, RuleContext& ctx) {
 void upsample_to_resize(ir::Node& n, RuleContext&) { n.op_type = "Resize"; }
 
 // Resize-10 maps output to input coordinates as x_in = x_out / scale ("asymmetric") and, for
-// nearest, rounds down when upsampling -> Resize-11 with roi (unused, empty),
-// coordinate_transformation_mode = asymmetric, nearest_mode = floor. Nearest downsampling (a
-// scale below 1) rounds differently in runtimes and has no exact form: refused.
+// nearest, rounds down when upsampling and up when downsampling (as ONNX Runtime runs it) ->
+// Resize-11 with roi (unused, empty), coordinate_transformation_mode = asymmetric, nearest_mode =
+// floor (every scale >= 1) or ceil (every scale <= 1). Nearest with scales on both sides of 1, or
+// with scales computed at run time, has no single nearest_mode: refused.
 void resize_coordinate_modes(ir::Node& n, RuleContext& ctx) {
   const std::string mode = n.attr_string("mode", "nearest");
   if (mode == "nearest") {
     const Tensor* scales = n.has_input(1) ? ctx.edit.graph().constant(n.inputs[1]) : nullptr;
     if (!scales) throw Error(ErrorKind::Unsupported, "Resize-10 nearest with scales computed at run time has no exact opset-11 form", where(n));
-    for (int64_t i = 0; i < scales->numel(); ++i)
-      if (scales->value_as_double(i) < 1)
-        throw Error(ErrorKind::Unsupported, "Resize-10 nearest downsampling (a scale below 1) has no exact opset-11 form", where(n));
-    n.attributes["nearest_mode"] = string_attr("floor");
+    bool up = false, down = false;
+    for (int64_t i = 0; i < scales->numel(); ++i) up |= scales->value_as_double(i) > 1, down |= scales->value_as_double(i) < 1;
+    if (up && down)
+      throw Error(ErrorKind::Unsupported, "Resize-10 nearest that upsamples some axes and downsamples others has no exact opset-11 form", where(n));
+    n.attributes["nearest_mode"] = string_attr(down ? "ceil" : "floor");
   }
   n.attributes["coordinate_transformation_mode"] = string_attr("asymmetric");
   const std::string scales = n.inputs.size() > 1 ? n.inputs[1] : "";
