@@ -26,7 +26,12 @@ const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const 
     any_float |= t == DType::Undefined || is_float(t);
     any_read |= !facts.readers_of(out).empty() || facts.outputs.count(out);
   }
-  if (!any_float) return "integer tensor";
+  if (!any_float) {
+    // Integer in, integer out: computing shapes (Gather of a Shape, Concat of dims, ...).
+    bool float_input = false;
+    for (const std::string& in : n.inputs) float_input |= !in.empty() && is_float(dtype_of(graph, in));
+    return float_input ? "integer tensor" : "shape arithmetic";
+  }
   if (!any_read) return "output unused";
   return "no quantized form";
 }
