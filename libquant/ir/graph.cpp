@@ -78,6 +78,37 @@ const Tensor* Graph::constant(const std::string& value) const {
   return nullptr;
 }
 
+namespace {
+
+// The declared info of a graph input, graph output or inferred intermediate value.
+const ValueInfo* declared_info(const Graph& g, const std::string& value) {
+  if (const ValueInfo* in = g.find_input(value)) return in;
+  if (auto it = g.value_infos.find(value); it != g.value_infos.end()) return &it->second;
+  for (const ValueInfo& o : g.outputs)
+    if (o.name == value) return &o;
+  return nullptr;
+}
+
+}  // namespace
+
+bool Graph::known_dims(const std::string& value, std::vector<int64_t>& dims) const {
+  if (auto it = initializers.find(value); it != initializers.end()) {
+    dims = it->second.shape();
+    return true;
+  }
+  const ValueInfo* info = declared_info(*this, value);
+  if (!info || !info->has_shape) return false;
+  dims.clear();
+  for (const Dim& d : info->dims) dims.push_back(d.fixed() ? d.size : -1);
+  return true;
+}
+
+DType Graph::known_dtype(const std::string& value) const {
+  if (auto it = initializers.find(value); it != initializers.end()) return it->second.dtype();
+  const ValueInfo* info = declared_info(*this, value);
+  return info ? info->dtype : DType::Undefined;
+}
+
 bool has_subgraphs(const Node& node) {
   for (const auto& [key, a] : node.attributes)
     if (a.kind == AttrKind::Graph && a.g) return true;

@@ -64,6 +64,11 @@ struct Graph {
   const Node* producer(const std::string& value) const;  // nullptr for inputs and initializers
   // The value of a constant: an initializer, or the output of a Constant node with a tensor value.
   const Tensor* constant(const std::string& value) const;
+  // What the graph knows of a value's type and dims: from an initializer, a graph input or output,
+  // or value_infos (shape inference). known_dims is false when the rank is unknown; unknown dims
+  // inside a known rank are -1. known_dtype is Undefined when unknown.
+  bool known_dims(const std::string& value, std::vector<int64_t>& dims) const;
+  DType known_dtype(const std::string& value) const;
 };
 
 struct Model {

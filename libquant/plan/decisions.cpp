@@ -5,16 +5,6 @@ namespace {
 
 bool is_float(DType t) { return t == DType::Float32 || t == DType::Float16 || t == DType::BFloat16 || t == DType::Float64; }
 
-// The element type of a value as the prepared graph knows it (Undefined when unknown).
-DType dtype_of(const ir::Graph& graph, const std::string& value) {
-  if (auto it = graph.initializers.find(value); it != graph.initializers.end()) return it->second.dtype();
-  if (const ir::ValueInfo* in = graph.find_input(value)) return in->dtype;
-  if (auto it = graph.value_infos.find(value); it != graph.value_infos.end()) return it->second.dtype;
-  for (const ir::ValueInfo& o : graph.outputs)
-    if (o.name == value) return o.dtype;
-  return DType::Undefined;
-}
-
 // Why a node none of whose outputs is quantized stays float.
 const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const ir::Node& n, const ops::OpEntry* op) {
   if (!op) return "no quantized form";
@@ -22,14 +12,14 @@ const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const 
   bool any_float = false, any_read = false;
   for (const std::string& out : n.outputs) {
     if (out.empty()) continue;
-    const DType t = dtype_of(graph, out);
+    const DType t = graph.known_dtype(out);
     any_float |= t == DType::Undefined || is_float(t);
     any_read |= !facts.readers_of(out).empty() || facts.outputs.count(out);
   }
   if (!any_float) {
     // Integer in, integer out: computing shapes (Gather of a Shape, Concat of dims, ...).
     bool float_input = false;
-    for (const std::string& in : n.inputs) float_input |= !in.empty() && is_float(dtype_of(graph, in));
+    for (const std::string& in : n.inputs) float_input |= !in.empty() && is_float(graph.known_dtype(in));
     return float_input ? "integer tensor" : "shape arithmetic";
   }
   if (!any_read) return "output unused";

@@ -49,23 +49,7 @@ bool try_fold(ir::Graph& graph, const ir::Node& node, FoldCounts& counts) {
 
 // The dims of a value, when all of them are fixed (false otherwise).
 bool static_shape(const ir::Graph& graph, const std::string& value, Shape& shape) {
-  if (auto it = graph.initializers.find(value); it != graph.initializers.end()) {
-    shape = it->second.shape();
-    return true;
-  }
-  const ir::ValueInfo* info = graph.find_input(value);
-  if (!info) {
-    auto it = graph.value_infos.find(value);
-    if (it == graph.value_infos.end()) return false;
-    info = &it->second;
-  }
-  if (!info->has_shape) return false;
-  shape.clear();
-  for (const ir::Dim& d : info->dims) {
-    if (!d.fixed()) return false;
-    shape.push_back(d.size);
-  }
-  return true;
+  return graph.known_dims(value, shape) && std::all_of(shape.begin(), shape.end(), [](int64_t d) { return d >= 0; });
 }
 
 }  // namespace

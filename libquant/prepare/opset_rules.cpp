@@ -10,32 +10,6 @@
 
 namespace quant::prepare {
 
-bool RuleContext::dims_of(const std::string& value, std::vector<int64_t>& dims) const {
-  const ir::Graph& g = edit.graph();
-  if (auto it = g.initializers.find(value); it != g.initializers.end()) {
-    dims = it->second.shape();
-    return true;
-  }
-  const ir::ValueInfo* info = g.find_input(value);
-  if (!info) {
-    auto it = g.value_infos.find(value);
-    if (it == g.value_infos.end()) return false;
-    info = &it->second;
-  }
-  if (!info->has_shape) return false;
-  dims.clear();
-  for (const ir::Dim& d : info->dims) dims.push_back(d.fixed() ? d.size : -1);
-  return true;
-}
-
-DType RuleContext::dtype_of(const std::string& value) const {
-  const ir::Graph& g = edit.graph();
-  if (auto it = g.initializers.find(value); it != g.initializers.end()) return it->second.dtype();
-  if (const ir::ValueInfo* info = g.find_input(value)) return info->dtype;
-  auto it = g.value_infos.find(value);
-  return it == g.value_infos.end() ? DType::Undefined : it->second.dtype;
-}
-
 namespace {
 
 ErrorContext where(const ir::Node& n) { return {.node = n.name, .op_type = n.op_type}; }
@@ -59,7 +33,7 @@ void ints_attribute_to_input(ir::Node& n, RuleContext& ctx, const std::string& k
 
 // A scalar initializer of the data's element type (float when unknown).
 std::string scalar_input(ir::Node& n, RuleContext& ctx, const std::string& base, double value) {
-  const DType t = ctx.dtype_of(n.inputs[0]);
+  const DType t = ctx.edit.graph().known_dtype(n.inputs[0]);
   const Tensor f = Tensor::scalar<float>(static_cast<float>(value));
   return ctx.edit.add_initializer(n.name + "_" + base, t == DType::Undefined || t == DType::Float32 ? f : cast_tensor(f, t));
 }
@@ -70,7 +44,7 @@ std::string scalar_input(ir::Node& n, RuleContext& ctx, const std::string& base,
 void softmax_2d_coercion(ir::Node& n, RuleContext& ctx) {
   int64_t axis = n.attr_int("axis", 1);
   std::vector<int64_t> dims;
-  if (ctx.dims_of(n.inputs[0], dims)) {
+  if (ctx.edit.graph().known_dims(n.inputs[0], dims)) {
     const int64_t rank = static_cast<int64_t>(dims.size());
     if (axis < 0) axis += rank;
     if (std::all_of(dims.begin() + std::min(axis + 1, rank), dims.end(), [](int64_t d) { return d == 1; })) {

@@ -11,15 +11,12 @@
 
 namespace quant::prepare {
 
-// What a rule may use: the graph being edited (new nodes and initializers go through it), the
-// target opset of nodes it adds, and what is known of a value's type and shape.
+// What a rule may use: the graph being edited (new nodes and initializers go through it; what is
+// known of a value's type and shape: Graph::known_dims/known_dtype) and the target opset of nodes
+// it adds.
 struct RuleContext {
   GraphEdit& edit;
   int target = 13;
-  // The declared dims of a value (graph input, initializer, or inferred value info); false when
-  // unknown. Unknown dims inside a known rank are -1.
-  bool dims_of(const std::string& value, std::vector<int64_t>& dims) const;
-  DType dtype_of(const std::string& value) const;  // Undefined when unknown
 };
 
 // Rewrites one node from the form before `at` to the form at `at`. May change its op type.
