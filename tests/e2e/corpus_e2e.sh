@@ -32,6 +32,19 @@ while read -r model data measure bound; do
   fi
   node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/$model.q.json')); process.exit(j.nodes.float_weights === 0 && j.tensors.some(t => t.role === 'weight') ? 0 : 1)" \
     && ok "$model: optimize --strict quantized every weight" || fail "$model: weights left float in $WORK/$model.q.json"
+  # Every Conv/Gemm/MatMul reads only dequantized tensors: weights, and both activations of an
+  # attention MatMul (Q·Kᵀ, A·V).
+  "$QUANTIZE" parse-model "$WORK/$model.q.onnx" --json --layers > "$WORK/$model.layers.json" 2>/dev/null
+  if node -e "
+    const j = JSON.parse(require('fs').readFileSync('$WORK/$model.layers.json'));
+    const dq = new Set(j.layers.filter(l => l.op_type === 'DequantizeLinear').flatMap(l => l.outputs));
+    const bad = j.layers.filter(l => ['Conv', 'Gemm', 'MatMul', 'ConvTranspose'].includes(l.op_type))
+                        .filter(l => !l.inputs.filter(i => i).every(i => dq.has(i))).map(l => l.name);
+    if (bad.length) { console.log(bad.join(' ')); process.exit(1); }" >"$WORK/err" 2>&1; then
+    ok "$model: every Conv/Gemm/MatMul input is quantized (activation x activation MatMuls too)"
+  else
+    fail "$model: float inputs to $(cat "$WORK/err")"
+  fi
   if [ "$measure" = accuracy ]; then
     f=$(node "$SRC/tools/evaluate.mjs" "$DATA/$model.onnx" "$TEST_X" "$TEST_Y" | awk '{print $2}')
     q=$(node "$SRC/tools/evaluate.mjs" "$WORK/$model.q.onnx" "$TEST_X" "$TEST_Y" | awk '{print $2}')
