@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints the corpus table of docs/accuracy.md: per model of testdata/corpus, float vs default INT8
-# (top-1 on the 500 bundled Fashion-MNIST test images, or output SQNR on inputs not used for
-# calibration), the nodes left float by reason, and the calibration time. Needs a build
-# (bash scripts/build.sh) and the npm tools (bash scripts/install-deps.sh).
+# vs the naive ORT-style baseline (tools/naive_quantize.py) on the same prepared graph (top-1 on the
+# 500 bundled Fashion-MNIST test images, or output SQNR on inputs not used for calibration), the
+# nodes left float by reason, and the calibration time. Needs a build (bash scripts/build.sh), the
+# npm tools (bash scripts/install-deps.sh) and Debian's python3-onnx.
 #   bash scripts/corpus-report.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,8 @@ TEST_X=testdata/inputs/fashion_test_500.npy
 TEST_Y=testdata/inputs/fashion_test_500_labels.npy
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-echo "| model | float | INT8 (default) | nodes | left float (reason: count) | calibration |"
-echo "|---|---|---|---|---|---|"
+echo "| model | float | INT8 (default) | naive baseline | nodes left float | (reason: count) | calibration |"
+echo "|---|---|---|---|---|---|---|"
 for model in vit_tiny_opset13 vit_tiny_opset17 gru_rows lstm_rows cnn_opset9 constant_weights conv1d_audio yolo_head; do
   case $model in
     conv1d_audio|yolo_head) calib=$DATA/$model.calib.npy; test=$DATA/$model.test.npy; judge=sqnr ;;
@@ -21,6 +22,8 @@ for model in vit_tiny_opset13 vit_tiny_opset17 gru_rows lstm_rows cnn_opset9 con
     *) calib=$DATA/fashion_calib_128.npy; test=$TEST_X; judge=accuracy ;;
   esac
   $Q optimize "$DATA/$model.onnx" --calib "$calib" -o "$OUT/$model.onnx" --strict 2> "$OUT/log"
+  $Q -q prepare "$DATA/$model.onnx" -o "$OUT/$model.prepared.onnx"
+  /usr/bin/python3 tools/naive_quantize.py "$OUT/$model.prepared.onnx" "$calib" "$OUT/$model.naive.onnx" "$Q" > /dev/null
   seconds=$(sed -n 's/.*calibrated [0-9]* tensors in \([0-9.]*\) s (.*/\1/p' "$OUT/log")
   samples=$(sed -n 's/.*calibrating on \([0-9]*\) samples.*/\1/p' "$OUT/log")
   reasons=$(node -e "
@@ -32,9 +35,12 @@ for model in vit_tiny_opset13 vit_tiny_opset17 gru_rows lstm_rows cnn_opset9 con
   if [ $judge = accuracy ]; then
     f=$(node tools/evaluate.mjs "$DATA/$model.onnx" "$TEST_X" "$TEST_Y" | awk '{printf "%.1f%%", $2 * 100}')
     q=$(node tools/evaluate.mjs "$OUT/$model.onnx" "$TEST_X" "$TEST_Y" | awk '{printf "%.1f%%", $2 * 100}')
+    b=$(node tools/evaluate.mjs "$OUT/$model.naive.onnx" "$TEST_X" "$TEST_Y" 2>/dev/null | awk '{printf "%.1f%%", $2 * 100}')
   else
     f="-"
-    q="$(node tools/compare_models.mjs "$DATA/$model.onnx" "$OUT/$model.onnx" "$test" | sed -n 's/.*sqnr_db \([0-9.]*\).*/\1/p' | sort -n | head -1) dB SQNR"
+    sqnr() { node tools/compare_models.mjs "$DATA/$model.onnx" "$1" "$test" 2>/dev/null | sed -n 's/.*sqnr_db \([0-9.]*\).*/\1/p' | sort -n | head -1; }
+    q="$(sqnr "$OUT/$model.onnx") dB SQNR"
+    b="$(sqnr "$OUT/$model.naive.onnx") dB SQNR"
   fi
-  echo "| $model | $f | $q | ${reasons%%|*} | ${reasons#*|} | $samples samples, $seconds s |"
+  echo "| $model | $f | $q | $b | ${reasons%%|*} | ${reasons#*|} | $samples samples, $seconds s |"
 done
