@@ -178,6 +178,12 @@ def main():
           helper.make_node("If", ["positive"], ["branch"], then_branch=then_g, else_branch=else_g),
           helper.make_node("Add", ["branch", "x"], ["y"])],
          (3, 4), [("y", F)])
+    # A constant subgraph whose result is large (ConstantOfShape of 1100 x 1000): left to run, with a warning.
+    save("large_constant_opset13", 13,
+         [const_node("big_shape", np.array([1100, 1000], np.int64)),
+          helper.make_node("ConstantOfShape", ["big_shape"], ["ones"], value=t("one", np.array([1.0], np.float32))),
+          helper.make_node("Add", ["x", "ones"], ["y"])],
+         (1000,), [("y", F)])
     # RoiAlign-10 changes meaning at 16 (coordinate_transformation_mode): no rule, refused.
     rois = helper.make_tensor_value_info("rois", F, [1, 4])
     save("roialign_opset10", 10,

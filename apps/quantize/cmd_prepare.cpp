@@ -36,6 +36,9 @@ prepare::PrepareReport prepare_and_log(ir::Model& model, const prepare::PrepareO
   const prepare::PrepareReport report = prepare::prepare_model(model, options);
   spdlog::info("prepare: {}", report.summary());
   for (const std::string& change : report.upgrade_changes) spdlog::info("  upgraded {}", change);
+  if (!report.not_folded.empty())
+    spdlog::warn("prepare: {} constant nodes not folded (their results are large; they run at inference): first '{}'", report.not_folded.size(),
+                 report.not_folded.front());
   if (!report.unshaped.empty())
     spdlog::warn("prepare: shape inference left {} tensors without a full type and shape (first: '{}')", report.unshaped.size(),
                  report.unshaped.front());

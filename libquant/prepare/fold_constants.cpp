@@ -40,7 +40,10 @@ bool try_fold(ir::Graph& graph, const ir::Node& node, FoldCounts& counts) {
   }
   size_t output_bytes = 0;
   for (const Tensor& t : outputs) output_bytes += t.nbytes();
-  if (output_bytes > kMaxGrownBytes && output_bytes > 2 * input_bytes) return false;
+  if (output_bytes > kMaxGrownBytes && output_bytes > 2 * input_bytes) {
+    if (std::find(counts.too_large.begin(), counts.too_large.end(), node.name) == counts.too_large.end()) counts.too_large.push_back(node.name);
+    return false;
+  }
   for (size_t i = 0; i < node.outputs.size() && i < outputs.size(); ++i)
     if (!node.outputs[i].empty()) graph.initializers[node.outputs[i]] = outputs[i].to_plain();
   ++(node.op_type == "Constant" ? counts.constants : counts.folded);

@@ -3,6 +3,9 @@
 // outputs. So weights stored as Constant nodes, and weight chains such as Constant -> Transpose ->
 // Reshape -> Cast or a scale Mul, become plain initializers that later stages see as weights.
 #pragma once
+#include <string>
+#include <vector>
+
 #include "ir/graph.h"
 
 namespace quant::prepare {
@@ -11,6 +14,7 @@ struct FoldCounts {
   int constants = 0;  // Constant nodes turned into initializers
   int folded = 0;     // other nodes computed once
   int shapes = 0;     // Shape/Size nodes of statically shaped tensors
+  std::vector<std::string> too_large;  // constant nodes left to run because their result is large
 };
 
 // Folds until nothing changes. A node is left alone when its outputs are graph outputs, when

@@ -33,15 +33,6 @@ void GraphEdit::add_node(ir::Node node) {
   pending_.push_back(std::move(node));
 }
 
-void GraphEdit::replace_uses(const std::string& from, const std::string& to) {
-  for (ir::Node& n : graph_.nodes)
-    for (std::string& in : n.inputs)
-      if (in == from) in = to;
-  for (ir::Node& n : pending_)
-    for (std::string& in : n.inputs)
-      if (in == from) in = to;
-}
-
 bool GraphEdit::is_graph_output(const std::string& value) const {
   for (const ir::ValueInfo& o : graph_.outputs)
     if (o.name == value) return true;

@@ -1,5 +1,5 @@
-// Small graph surgery the preparation passes share: fresh names, new initializers, rewiring the
-// readers of a value. Nodes added through add_node are appended; the caller re-sorts the graph.
+// Small graph surgery the preparation passes share: fresh names, new initializers and nodes, who
+// reads a value. Nodes added through add_node are appended by commit(); the caller re-sorts the graph.
 #pragma once
 #include <string>
 #include <unordered_set>
@@ -20,8 +20,6 @@ class GraphEdit {
   std::string add_initializer(const std::string& base, Tensor value);
   // Queues a node (its name made unique) to be appended by commit().
   void add_node(ir::Node node);
-  // Makes every node that reads `from` read `to` instead (graph outputs are not touched).
-  void replace_uses(const std::string& from, const std::string& to);
   bool is_graph_output(const std::string& value) const;
   // How many nodes read the value (a node whose subgraph reads it counts once more).
   int reader_count(const std::string& value) const;

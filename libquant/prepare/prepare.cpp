@@ -49,6 +49,7 @@ PrepareReport prepare_model(ir::Model& model, const PrepareOptions& options) {
   report.constants = counts.constants;
   report.folded = counts.folded;
   report.shapes_folded = counts.shapes;
+  report.not_folded = counts.too_large;
 
   ir::prune_unused(graph);
   ir::validate_and_sort(graph);

@@ -31,6 +31,7 @@ struct PrepareReport {
   int identities_removed = 0, batch_norms_folded = 0, ifs_inlined = 0;
   int nodes_before = 0, nodes_after = 0;
   std::vector<std::string> unshaped;  // tensors shape inference could not shape
+  std::vector<std::string> not_folded;  // constant nodes left to run: their result is over 4 MiB and more than twice their inputs
   // One line for the log: "opset 9 -> 13 (4 nodes rewritten), 12 Constant nodes -> initializers, ..."
   std::string summary() const;
 };

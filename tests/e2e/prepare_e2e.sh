@@ -93,6 +93,10 @@ expect_stderr "optimize names the nodes inside the If as float, with the reason"
 node "$SRC/tools/compare_models.mjs" "$DATA/if_dynamic_opset13.onnx" "$WORK/if_q.onnx" "$DATA/if_dynamic_opset13.x.npy" >/dev/null 2>&1 \
   && ok "ONNX Runtime runs the quantized model with the If" || fail "ONNX Runtime cannot run $WORK/if_q.onnx"
 
+# A constant subgraph too large to fold stays a node, and the log says so.
+expect_exit 0 "prepare on a model with a large constant subgraph" "$QUANTIZE" prepare "$DATA/large_constant_opset13.onnx" -o "$WORK/large.onnx"
+expect_stderr "the large constant node left to run is named" "1 constant nodes not folded \(their results are large; they run at inference\): first 'ConstantOfShape_"
+
 # No rule for an old form: refused, naming the node, the op and the opsets; nothing written.
 expect_exit 6 "RoiAlign-10 to opset 16 has no rule" "$QUANTIZE" prepare "$DATA/roialign_opset10.onnx" --target-opset 16 -o "$WORK/roi.onnx"
 expect_stderr "the message names the node, op and opsets" "node 'RoiAlign_0' \(RoiAlign\): no rule brings RoiAlign-10 \(opset 10\) to opset 16: its form changes at opset 16"
