@@ -62,6 +62,12 @@ const ValueInfo* Graph::find_input(const std::string& input_name) const {
   return nullptr;
 }
 
+bool Graph::is_output(const std::string& value) const {
+  for (const ValueInfo& o : outputs)
+    if (o.name == value) return true;
+  return false;
+}
+
 const Node* Graph::producer(const std::string& value) const {
   for (const Node& n : nodes)
     for (const std::string& o : n.outputs)

@@ -61,6 +61,7 @@ struct Graph {
 
   const Node* find_node(const std::string& name) const;
   const ValueInfo* find_input(const std::string& name) const;
+  bool is_output(const std::string& name) const;  // a graph output's name
   const Node* producer(const std::string& value) const;  // nullptr for inputs and initializers
   // The value of a constant: an initializer, or the output of a Constant node with a tensor value.
   const Tensor* constant(const std::string& value) const;
@@ -80,9 +81,6 @@ struct Model {
   std::string source_path;  // where it was loaded from, for messages
 };
 
-// Checks that every name a node reads is produced exactly once (by an input, an initializer or a
-// node), that outputs exist, that node names are unique, and that there is no cycle; then sorts
-// the nodes topologically (stable: file order where the data allows). Throws Model with the node name.
 // Values of enclosing graphs that a graph reads (directly or in its own subgraphs): names read
 // but not defined by its inputs, initializers or nodes.
 std::vector<std::string> captured_values(const Graph& graph);
@@ -90,6 +88,9 @@ std::vector<std::string> captured_values(const Graph& graph);
 std::vector<std::string> node_captures(const Node& node);
 bool has_subgraphs(const Node& node);
 
+// Checks that every name a node reads is produced exactly once (by an input, an initializer or a
+// node), that outputs exist, that node names are unique, and that there is no cycle; then sorts
+// the nodes topologically (stable: file order where the data allows). Throws Model with the node name.
 // `outer` (for subgraphs): the names the enclosing graphs define, which the graph may read.
 // Subgraphs are validated too, and a node reading an outer value through its subgraph is ordered
 // after that value's producer.

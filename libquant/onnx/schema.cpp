@@ -42,9 +42,4 @@ std::vector<int> schema_changes(const std::string& op_type, int from, int to) {
   return changes;
 }
 
-bool schema_deprecated(const std::string& op_type, int opset) {
-  const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op_type, opset, "");
-  return schema && schema->Deprecated();
-}
-
 }  // namespace quant::onnx_io

@@ -25,7 +25,4 @@ int schema_since_version(const std::string& op_type, int opset);
 // (the opset that introduces an op is not a change).
 std::vector<int> schema_changes(const std::string& op_type, int from, int to);
 
-// Whether the op's schema at `opset` marks it deprecated (Upsample from 10, Scatter from 11).
-bool schema_deprecated(const std::string& op_type, int opset);
-
 }  // namespace quant::onnx_io

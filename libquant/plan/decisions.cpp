@@ -3,8 +3,6 @@
 namespace quant::plan {
 namespace {
 
-bool is_float(DType t) { return t == DType::Float32 || t == DType::Float16 || t == DType::BFloat16 || t == DType::Float64; }
-
 // Why a node none of whose outputs is quantized stays float.
 const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const ir::Node& n, const ops::OpEntry* op) {
   if (!op) return "no quantized form";
@@ -13,13 +11,13 @@ const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const 
   for (const std::string& out : n.outputs) {
     if (out.empty()) continue;
     const DType t = graph.known_dtype(out);
-    any_float |= t == DType::Undefined || is_float(t);
+    any_float |= t == DType::Undefined || dtype_is_float(t);
     any_read |= !facts.readers_of(out).empty() || facts.outputs.count(out);
   }
   if (!any_float) {
     // Integer in, integer out: computing shapes (Gather of a Shape, Concat of dims, ...).
     bool float_input = false;
-    for (const std::string& in : n.inputs) float_input |= !in.empty() && is_float(graph.known_dtype(in));
+    for (const std::string& in : n.inputs) float_input |= !in.empty() && dtype_is_float(graph.known_dtype(in));
     return float_input ? "integer tensor" : "shape arithmetic";
   }
   if (!any_read) return "output unused";
@@ -59,7 +57,7 @@ void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts&
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const std::string& in = n.inputs[i];
       auto it = graph.initializers.find(in);
-      if (in.empty() || it == graph.initializers.end() || !is_float(it->second.dtype()) || plan.find(in)) continue;
+      if (in.empty() || it == graph.initializers.end() || !dtype_is_float(it->second.dtype()) || plan.find(in)) continue;
       const bool weight = op && op->facts.kind == ops::OpKind::Compute && static_cast<int>(i) == op->facts.weight_input;
       const bool bias = op && static_cast<int>(i) == op->facts.bias_input;
       std::string reason = weight ? (it->second.dtype() != DType::Float32 ? "weight of type " + std::string(dtype_name(it->second.dtype())) +

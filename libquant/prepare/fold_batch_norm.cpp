@@ -64,7 +64,7 @@ int fold_batch_norms(ir::Graph& graph) {
     auto p = producer.find(bn.inputs[0]);
     if (p == producer.end() || drop[p->second]) continue;
     ir::Node& op = graph.nodes[p->second];
-    if (!op.domain.empty() || op.outputs.size() != 1 || edit.reader_count(op.outputs[0]) != 1 || edit.is_graph_output(op.outputs[0])) continue;
+    if (!op.domain.empty() || op.outputs.size() != 1 || edit.reader_count(op.outputs[0]) != 1 || graph.is_output(op.outputs[0])) continue;
     const Tensor* w = op.has_input(1) ? graph.constant(op.inputs[1]) : nullptr;
     if (!w || w->dtype() != DType::Float32 || !graph.initializers.count(op.inputs[1])) continue;
     const ChannelMap map = channel_map(op, *w);

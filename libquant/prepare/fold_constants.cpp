@@ -10,16 +10,12 @@ namespace {
 // A folded tensor may be at most this large, unless it is no larger than twice its inputs.
 constexpr size_t kMaxGrownBytes = size_t{4} << 20;
 
-bool is_graph_output(const ir::Graph& graph, const std::string& value) {
-  return std::any_of(graph.outputs.begin(), graph.outputs.end(), [&](const ir::ValueInfo& o) { return o.name == value; });
-}
-
 // Runs the node if all its inputs are initializers; true when it was replaced.
 bool try_fold(ir::Graph& graph, const ir::Node& node, FoldCounts& counts) {
   const ops::OpEntry* op = ops::find_op(node.domain, node.op_type);
   if (!op || op->facts.kind == ops::OpKind::Quantization || ir::has_subgraphs(node)) return false;
   for (const std::string& out : node.outputs)
-    if (is_graph_output(graph, out)) return false;
+    if (graph.is_output(out)) return false;
   ops::Inputs inputs;
   size_t input_bytes = 0;
   for (const std::string& in : node.inputs) {
@@ -71,7 +67,7 @@ void fold_static_shapes(ir::Graph& graph, FoldCounts& counts) {
   for (ir::Node& node : graph.nodes) {
     Shape shape;
     const bool shape_op = node.domain.empty() && (node.op_type == "Shape" || node.op_type == "Size");
-    if (shape_op && node.has_input(0) && !is_graph_output(graph, node.outputs[0]) && static_shape(graph, node.inputs[0], shape)) {
+    if (shape_op && node.has_input(0) && !graph.is_output(node.outputs[0]) && static_shape(graph, node.inputs[0], shape)) {
       // Shape-15's start/end pick a slice of the dims.
       const int64_t rank = static_cast<int64_t>(shape.size());
       int64_t start = node.attr_int("start", 0), end = node.attr_int("end", rank);

@@ -33,12 +33,6 @@ void GraphEdit::add_node(ir::Node node) {
   pending_.push_back(std::move(node));
 }
 
-bool GraphEdit::is_graph_output(const std::string& value) const {
-  for (const ir::ValueInfo& o : graph_.outputs)
-    if (o.name == value) return true;
-  return false;
-}
-
 int GraphEdit::reader_count(const std::string& value) const {
   int count = is_captured(value) ? 1 : 0;
   for (const ir::Node& n : graph_.nodes)

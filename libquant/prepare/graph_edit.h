@@ -20,7 +20,6 @@ class GraphEdit {
   std::string add_initializer(const std::string& base, Tensor value);
   // Queues a node (its name made unique) to be appended by commit().
   void add_node(ir::Node node);
-  bool is_graph_output(const std::string& value) const;
   // How many nodes read the value (a node whose subgraph reads it counts once more).
   int reader_count(const std::string& value) const;
   // Whether a subgraph of some node reads the value (If branches read outer values by name).

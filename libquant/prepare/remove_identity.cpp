@@ -36,19 +36,19 @@ int remove_identities(ir::Graph& graph) {
     const ir::Node& n = graph.nodes[i];
     if (!is_pass_through(graph, n) || !n.has_input(0)) continue;
     const bool mask_used = n.outputs.size() > 1 && !n.outputs[1].empty() &&
-                           (edit.reader_count(n.outputs[1]) > 0 || edit.is_graph_output(n.outputs[1]));
+                           (edit.reader_count(n.outputs[1]) > 0 || graph.is_output(n.outputs[1]));
     if (mask_used) continue;
     const std::string in = resolve(n.inputs[0]);
     const std::string& out = n.outputs[0];
     if (edit.is_captured(out) || edit.is_captured(in)) continue;  // a subgraph reads it by name
-    if (!edit.is_graph_output(out)) {
+    if (!graph.is_output(out)) {
       alias[out] = in;
       drop[i] = true;
       continue;
     }
     // A graph output keeps its name: the node producing `in` produces `out` instead, when `in` is
     // a node output and not a graph output itself.
-    if (edit.is_graph_output(in)) continue;
+    if (graph.is_output(in)) continue;
     for (size_t p = 0; p < i && !drop[i]; ++p) {
       if (drop[p]) continue;
       for (std::string& o : graph.nodes[p].outputs)
