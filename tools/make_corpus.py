@@ -17,6 +17,8 @@ Random weights (output SQNR is measured):
   cnn_opset9.onnx        BatchNorm, nn.Upsample and Softmax(dim=1) exported at opset 9
   constant_weights.onnx  cnn_opset9 with every initializer turned into a Constant node, as
                          Paddle2ONNX writes weights
+  resnet18_224.onnx, mobilenetv2_224.onnx  ImageNet-shaped classifiers at 224x224 (with --large only:
+                         too large to commit, the tests write them into the build folder)
 Calibration and test inputs: the Fashion-MNIST models calibrate on fashion_calib_128.npy (the
 first 128 training images) and are judged on testdata/inputs/fashion_test_500.npy (test images,
 with labels); the others come with NAME.calib.npy and NAME.test.npy (different random draws).
@@ -33,6 +35,7 @@ import torch.nn.functional as F
 from onnx import helper, numpy_helper
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/corpus"
+# --large: only the ResNet-18- and MobileNetV2-shaped models at 224x224 (random weights), into OUT.
 DATA = "/usr/share/datasets/fashion-mnist"
 torch.manual_seed(20261125)
 np.random.seed(20261125)
@@ -169,6 +172,89 @@ class OldCnn(nn.Module):
         return torch.softmax(self.c3(self.up(self.c2(self.c1(x)))), dim=1)
 
 
+class BasicBlock(nn.Module):
+    def __init__(self, i, o, stride):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(i, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o)
+        self.c2, self.b2 = nn.Conv2d(o, o, 3, 1, 1, bias=False), nn.BatchNorm2d(o)
+        self.down = None
+        if stride != 1 or i != o:
+            self.down = nn.Sequential(nn.Conv2d(i, o, 1, stride, bias=False), nn.BatchNorm2d(o))
+
+    def forward(self, x):
+        y = self.b2(self.c2(F.relu(self.b1(self.c1(x)))))
+        return F.relu(y + (self.down(x) if self.down is not None else x))
+
+
+class ResNet18(nn.Module):
+    """torchvision's resnet18, written out (Debian has no python3-torchvision)."""
+    def __init__(self, classes=1000):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        blocks, c = [], 64
+        for o, s in [(64, 1), (64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1)]:
+            blocks.append(BasicBlock(c, o, s))
+            c = o
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(512, classes)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1)
+        return self.fc(torch.flatten(x, 1))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, i, o, stride, expand):
+        super().__init__()
+        h = i * expand
+        layers = [] if expand == 1 else [nn.Conv2d(i, h, 1, bias=False), nn.BatchNorm2d(h), nn.ReLU6()]
+        layers += [nn.Conv2d(h, h, 3, stride, 1, groups=h, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
+                   nn.Conv2d(h, o, 1, bias=False), nn.BatchNorm2d(o)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and i == o
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+class MobileNetV2(nn.Module):
+    """torchvision's mobilenet_v2 (width 1.0), written out."""
+    def __init__(self, classes=1000):
+        super().__init__()
+        layers, c = [nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6()], 32
+        for t, o, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+            for k in range(n):
+                layers.append(InvertedResidual(c, o, s if k == 0 else 1, t))
+                c = o
+        layers += [nn.Conv2d(c, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU6()]
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, classes))
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), 1)
+        return self.classifier(torch.flatten(x, 1))
+
+
+def init_like_torchvision(model):
+    # Kaiming-normal convolutions, N(0, 0.01) classifier: the initialization torchvision uses, so
+    # activations keep a realistic scale through the depth of a random-weight network.
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0, 0.01)
+            nn.init.zeros_(m.bias)
+
+
+def imagenet_like(count):
+    # Smooth random images (upsampled 7x7 noise), normalized with ImageNet's mean and std.
+    low = torch.rand(count, 3, 7, 7)
+    x = F.interpolate(low, size=(224, 224), mode="bilinear", align_corners=False)
+    mean = torch.tensor([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1)
+    return ((x - mean) / std).numpy()
+
+
 def randomize_bn(model):
     # Random-weight models get BatchNorm statistics that are not the identity.
     for m in model.modules():
@@ -196,8 +282,24 @@ def constants_for_initializers(src, dst):
     print(f"wrote {dst}")
 
 
+def large_models():
+    # Too large to commit (45 MB and 14 MB): the tests generate them into the build folder once.
+    for name, cls in (("resnet18_224", ResNet18), ("mobilenetv2_224", MobileNetV2)):
+        torch.manual_seed(20261125)
+        print(name)
+        model = cls()
+        init_like_torchvision(model)
+        randomize_bn(model)
+        model.eval()
+        export(model, name, torch.zeros(1, 3, 224, 224), 13)
+        save_inputs(name, imagenet_like(16), imagenet_like(8))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if "--large" in sys.argv:
+        large_models()
+        return
     img = torch.zeros(1, 1, 28, 28)
     calib_x, _ = fashion("train", 128)
     np.save(os.path.join(OUT, "fashion_calib_128.npy"), calib_x)

@@ -39,6 +39,7 @@ struct OptimizeOptions {
   bool per_tensor_weights = false;
   bool fp16 = false;
   bool strict = false;
+  bool full_integer = false;
   int target_opset = 0;
 };
 
@@ -126,7 +127,10 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
 
 // One line per reason: the nodes left float, then the constants kept float (all of them; the JSON
 // has the same lists).
-void log_decisions(const plan::NodeDecisions& d) {
+void log_decisions(const plan::NodeDecisions& d, bool full_integer) {
+  if (full_integer) spdlog::info("--full-integer: every float activation quantized, fragile ops at 16 bits");
+  else spdlog::info("default policy: Conv/Gemm/MatMul and the ops between them on integers; fragile ops and model outputs float "
+                    "(--full-integer quantizes everything)");
   spdlog::info("{} nodes: {} quantized, {} left float; {} float constants read by quantized nodes ({} weights)", d.nodes, d.quantized,
                d.float_nodes.size(), d.float_constants.size(), d.float_weights());
   auto by_reason = [](const std::vector<plan::FloatItem>& items, const char* what) {
@@ -171,11 +175,12 @@ void run_optimize(OptimizeOptions opt) {
   plan_options.method_options.levels = static_cast<int>(act.qmax - act.qmin);
   plan_options.per_channel_weights = !opt.per_tensor_weights;
   plan_options.rules = prepared.plan_rules;
+  plan_options.full_integer = opt.full_integer;
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
-  log_decisions(plan.decisions);
+  log_decisions(plan.decisions, opt.full_integer);
   if (opt.strict && plan.decisions.float_weights() > 0) {
     std::string list;
     for (const plan::FloatItem& f : plan.decisions.float_constants)
@@ -228,6 +233,9 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--percentile", opt->percentile, "For --calib-method percentile (default 99.99)");
   cmd->add_option("--activation-type", opt->activation_type, "uint8 (default, asymmetric) or int8");
   cmd->add_flag("--per-tensor-weights", opt->per_tensor_weights, "One scale per weight tensor instead of per output channel");
+  cmd->add_flag("--full-integer", opt->full_integer,
+                "Quantize every float activation (integer-only accelerators): fragile ops (exp, div, sqrt, normalizations, sums) "
+                "at 16 bits, outputs included. Default: integer compute ops and what lies between them; fragile ops and outputs float");
   cmd->add_flag("--strict", opt->strict, "Fail if any Conv/Gemm/MatMul/ConvTranspose weight would stay float");
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to before quantization (default: 13, or the model's own when newer)");
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");

@@ -10,6 +10,8 @@ nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsCont
   out["quantized_model"] = context.quantized_model_path;
   out["calibration"] = {{"method", calib::method_name(plan.options.method)}, {"samples", context.samples}};
   if (plan.options.method == calib::Method::Percentile) out["calibration"]["percentile"] = plan.options.method_options.percentile;
+  // What is quantized: "default" (integer compute ops and what lies between them) or "full_integer".
+  out["policy"] = plan.options.full_integer ? "full_integer" : "default";
   out["tensors"] = nlohmann::ordered_json::array();
   for (const plan::TensorQuant& q : plan.tensors) {
     nlohmann::ordered_json t;

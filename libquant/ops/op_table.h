@@ -23,7 +23,7 @@ enum class OpKind {
   Compute,      // arithmetic with a weight (Conv, Gemm, MatMul...)
   Elementwise,  // arithmetic on activations
   Activation,   // a monotone function of one input (Relu, Clip, Sigmoid...)
-  DataMovement, // reshapes and copies values without changing them (Reshape, Transpose, MaxPool...)
+  DataMovement, // moves values, or picks/interpolates among them, never leaving their range (Reshape, MaxPool, Resize...)
   ShapeOnly,    // computes shapes / constants, not activations (Shape, Constant)
   Quantization, // QuantizeLinear / DequantizeLinear
 };
@@ -33,6 +33,9 @@ struct OpFacts {
   int weight_input = -1;  // index of the input that is a weight when it is an initializer
   int bias_input = -1;
   ChannelAxis channel_axis = ChannelAxis::None;
+  // Numerically fragile ops (exponentials, division, square roots, normalizations, sums): why the
+  // default plan computes them in float. --full-integer quantizes their outputs at 16 bits.
+  const char* float_by_default = nullptr;
 };
 
 struct OpEntry {

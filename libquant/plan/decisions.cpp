@@ -39,17 +39,19 @@ void record_subgraph_nodes(const ir::Node& n, NodeDecisions& d) {
 
 }  // namespace
 
-void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts) {
+void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts, const Policy& policy) {
   plan.decisions = {};
   NodeDecisions& d = plan.decisions;
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-    bool quantized = false;
-    for (const std::string& out : n.outputs) quantized |= !out.empty() && (plan.find(out) || facts.is_fused_output(out));
+    const bool quantized = policy.runs_integer(&n);
     ++d.nodes;
     record_subgraph_nodes(n, d);
     if (!quantized) {
-      d.float_nodes.push_back({n.name, n.op_type, "", float_reason(graph, facts, n, op), false});
+      std::string reason = float_reason(graph, facts, n, op);
+      auto why = policy.float_reason.find(&n);
+      if (reason == "no quantized form" && why != policy.float_reason.end()) reason = why->second;
+      d.float_nodes.push_back({n.name, n.op_type, "", std::move(reason), false});
       continue;
     }
     ++d.quantized;

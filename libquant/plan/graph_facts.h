@@ -20,7 +20,8 @@ struct GraphFacts {
   std::unordered_map<std::string, std::vector<const ir::Node*>> readers;
   std::unordered_map<std::string, const ir::Node*> producer;
   std::set<std::string> outputs;
-  // A Relu/Clip that runs fused with the compute op before it -> that compute op.
+  // A Relu/Clip that runs fused with the compute op before it, or the Add of a constant bias after
+  // a MatMul (torch.onnx writes Linear on 3-D inputs so; runtimes fuse the pair) -> that compute op.
   std::unordered_map<const ir::Node*, const ir::Node*> fused_with;
 
   explicit GraphFacts(const ir::Graph& g) : graph(g) {
@@ -34,7 +35,11 @@ struct GraphFacts {
       const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
       if (!op || op->facts.kind != ops::OpKind::Compute || n.outputs.empty()) continue;
       const auto& r = readers[n.outputs[0]];
-      if (r.size() == 1 && is_fusable_activation(*r.front()) && !outputs.count(n.outputs[0])) fused_with[r.front()] = &n;
+      if (r.size() != 1 || outputs.count(n.outputs[0])) continue;
+      const ir::Node& next = *r.front();
+      const bool bias_add = next.op_type == "Add" && !n.has_input(static_cast<size_t>(op->facts.bias_input)) && next.inputs.size() == 2 &&
+                            g.initializers.count(next.inputs[next.inputs[0] == n.outputs[0] ? 1 : 0]);
+      if (is_fusable_activation(next) || bias_add) fused_with[&next] = &n;
     }
   }
   const std::vector<const ir::Node*>& readers_of(const std::string& tensor) const {

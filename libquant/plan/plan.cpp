@@ -8,6 +8,7 @@
 #include "ops/op_table.h"
 #include "plan/decisions.h"
 #include "plan/graph_facts.h"
+#include "plan/policy.h"
 #include "plan/weights.h"
 #include "qmath/rounding.h"
 
@@ -77,12 +78,16 @@ bool QuantPlan::has_16_bit() const {
 QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, const PlanOptions& options) {
   QuantPlan plan;
   plan.options = options;
-  const PlanRules& rules = options.rules;
   for (const ir::Node& n : graph.nodes)
     if (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear")
       throw Error(ErrorKind::Unsupported, "the model is already quantized (it has QuantizeLinear/DequantizeLinear nodes): give the float model",
                   {.node = n.name, .op_type = n.op_type});
   const GraphFacts facts(graph);
+  auto observed = [&](const std::string& v) { return stats.tensors.count(v) != 0; };
+  const Policy policy = choose_policy(facts, options.rules, options.full_integer, observed);
+  // The script's rules, and under them the precisions the policy sets (16-bit fragile ops).
+  PlanRules rules = options.rules;
+  for (const auto& [node, precision] : policy.precision) rules.precision.emplace(node, precision);
   auto add = [&](TensorQuant q) {
     plan.index[q.name] = plan.tensors.size();
     plan.tensors.push_back(std::move(q));
@@ -108,10 +113,10 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     const LayerPrecision* precision;
   };
   std::vector<Activation> activations;
-  auto observed = [&](const std::string& v) { return stats.tensors.count(v) != 0; };
   for (const ir::ValueInfo& in : graph.inputs) {
     if (in.dtype != DType::Float32) continue;
     if (!observed(in.name)) throw Error(ErrorKind::Data, "no calibration statistics for model input '" + in.name + "'");
+    if (!policy.quantized.count(in.name)) continue;
     int bits = 8;
     const LayerPrecision* precision = nullptr;
     for (const ir::Node* r : facts.readers_of(in.name))
@@ -123,8 +128,7 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
     for (const std::string& out : n.outputs) {
-      if (out.empty() || !observed(out) || facts.is_fused_output(out)) continue;
-      if (facts.readers_of(out).empty() && !facts.outputs.count(out)) continue;
+      if (!policy.quantized.count(out) || facts.is_fused_output(out)) continue;
       const LayerPrecision* precision = rule_for(rules.precision, facts, &n);
       const int bits = follows_input(&n) ? bits_of.at(n.inputs[0]) : precision ? precision->output_bits : 8;
       activations.push_back({out, &n, activation_dtype(bits, options.activation_type), precision});
@@ -142,6 +146,9 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     const size_t data_inputs = n.op_type == "Concat" ? n.inputs.size() : 1;
     for (const std::string& out : n.outputs)
       for (size_t i = 0; i < data_inputs && i < n.inputs.size(); ++i) {
+        // By default a Concat input that other ops read too keeps its own parameters (the Concat
+        // requantizes it), so that its range is not widened for them; --full-integer shares.
+        if (!options.full_integer && n.op_type == "Concat" && facts.readers_of(n.inputs[i]).size() > 1) continue;
         auto a = activation_of.find(n.inputs[i]), b = activation_of.find(out);
         if (a != activation_of.end() && b != activation_of.end() && a->second->dtype == b->second->dtype) groups.join(n.inputs[i], out);
       }
@@ -199,11 +206,11 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     add(q);
   }
 
-  // 4. Conversions: a reader whose input precision differs from the tensor's gets its own Q/DQ pair.
+  // 4. Conversions: an integer reader whose input precision differs from the tensor's gets its
+  //    own Q/DQ pair (float readers take the dequantized tensor as it is).
   std::unordered_map<std::string, std::string> conversion_for;  // "tensor\nreader" -> conversion name
   for (const ir::Node& n : graph.nodes) {
-    const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-    if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
+    if (!policy.runs_integer(&n)) continue;
     const int bits = input_bits(&n);
     for (const std::string& in : n.inputs) {
       const TensorQuant* t = plan.find(in);
@@ -237,7 +244,11 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
   add_weights_and_biases(plan, graph, facts, conversion_for);
 
   // 6. Every node's decision, and every float one's reason.
-  record_decisions(plan, graph, facts);
+  record_decisions(plan, graph, facts, policy);
+  if (plan.tensors.empty())
+    throw Error(ErrorKind::Unsupported, options.full_integer ? "nothing to quantize: the model has no float activations"
+                                                             : "nothing to quantize by default: the model has no Conv, ConvTranspose, Gemm or MatMul "
+                                                               "(--full-integer quantizes every float activation)");
   return plan;
 }
 

@@ -2,9 +2,10 @@
 // and where they came from. Built from the graph, the calibration statistics, the options and the
 // model script's rules; the emit stage turns it into a QDQ model and a parameters JSON.
 // Rules (docs/quantization.md):
-//   - activations: every float graph input and node output, except outputs of shape/constant ops
-//     and a Conv/Gemm/MatMul output whose only reader is a Relu/Clip (the pair runs fused, so only
-//     the activation's output is quantized);
+//   - activations: what plan/policy.h chooses (by default the tensors integer ops read and write;
+//     with full_integer every float graph input and node output), except outputs of shape/constant
+//     ops and a Conv/Gemm/MatMul output whose only reader is a Relu/Clip (the pair runs fused, so
+//     only the activation's output is quantized);
 //   - a tensor's precision is its producer's output precision (precision_mode a<A>_w<W>[_a<O>]:
 //     O bits out; ops that only move data keep their input's precision unless named); a graph
 //     input takes its readers' input precision. A reader whose input precision differs gets a
@@ -57,6 +58,9 @@ struct PlanOptions {
   calib::MethodOptions method_options;
   DType activation_type = DType::UInt8;  // for 8-bit activations; 16-bit ones are its 16-bit sibling
   bool per_channel_weights = true;
+  // Quantize every float activation, fragile ops at 16 bits (integer-only accelerators), rather
+  // than the default's integer compute ops and what lies between them (plan/policy.h).
+  bool full_integer = false;
   PlanRules rules;
 };
 

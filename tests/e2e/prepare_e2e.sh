@@ -87,8 +87,8 @@ expect_stderr "a constant If condition inlines the branch" "1 If inlined"
 "$QUANTIZE" parse-model "$WORK/if_lstm.onnx" --json > "$WORK/if_lstm.json" 2>/dev/null
 node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/if_lstm.json')); process.exit(!j.op_counts.If && j.op_counts.LSTM.count === 1 && !j.subgraphs.length ? 0 : 1)" \
   && ok "the inlined model has the LSTM at the top level and no If" || fail "if_lstm prepared: $(head -c 300 "$WORK/if_lstm.json")"
-expect_exit 0 "optimize on a model with a data-dependent If" \
-  "$QUANTIZE" optimize "$DATA/if_dynamic_opset13.onnx" --calib "$DATA/if_dynamic_opset13.x.npy" -o "$WORK/if_q.onnx"
+expect_exit 0 "optimize --full-integer on a model with a data-dependent If (no compute op outside it)" \
+  "$QUANTIZE" optimize "$DATA/if_dynamic_opset13.onnx" --calib "$DATA/if_dynamic_opset13.x.npy" -o "$WORK/if_q.onnx" --full-integer
 expect_stderr "optimize names the nodes inside the If as float, with the reason" "left float \(inside If 'If_2' then_branch \(subgraphs run in float\), 1\): Relu_4"
 node "$SRC/tools/compare_models.mjs" "$DATA/if_dynamic_opset13.onnx" "$WORK/if_q.onnx" "$DATA/if_dynamic_opset13.x.npy" >/dev/null 2>&1 \
   && ok "ONNX Runtime runs the quantized model with the If" || fail "ONNX Runtime cannot run $WORK/if_q.onnx"

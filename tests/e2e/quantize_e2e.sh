@@ -22,8 +22,12 @@ else
 fi
 "$QUANTIZE" parse-model "$WORK/q.onnx" --json > "$WORK/parsed.json" 2>"$WORK/err"
 if r=$(node "$SRC/tools/check_params.mjs" "$WORK/q.json" "$WORK/parsed.json"); then ok "params JSON agrees exactly with the model: $r"; else fail "params vs model: $r"; fi
-node -e "const p=require('$WORK/parsed.json').quantization; if (p.inputs[0].qp_zp !== 73 || p.outputs.length !== 1 || !p.layers.some(l => l.weight === 'int8' && l.per_channel)) process.exit(1)" \
-  && ok "parse-model shows input/output quant info and per-channel int8 layers" || fail "parse-model quantization: $(head -c 300 "$WORK/parsed.json")"
+node -e "const p=require('$WORK/parsed.json').quantization; if (p.inputs[0].qp_zp !== 73 || p.outputs.length !== 0 || !p.layers.some(l => l.weight === 'int8' && l.per_channel)) process.exit(1)" \
+  && ok "parse-model shows input quant info, per-channel int8 layers and a float output (default)" || fail "parse-model quantization: $(head -c 300 "$WORK/parsed.json")"
+expect_exit 0 "optimize --full-integer" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/fi.onnx" --full-integer
+"$QUANTIZE" parse-model "$WORK/fi.onnx" --json > "$WORK/fi_parsed.json" 2>"$WORK/err"
+node -e "const p=require('$WORK/fi_parsed.json').quantization, j=require('$WORK/fi.json'); if (p.outputs.length !== 1 || j.policy !== 'full_integer' || require('$WORK/q.json').policy !== 'default') process.exit(1)" \
+  && ok "--full-integer quantizes the output too; the JSON names the policy" || fail "--full-integer output: $(head -c 300 "$WORK/fi_parsed.json")"
 
 # Same parameters whatever the batch size, and from saved statistics.
 for m in minmax percentile entropy mse; do
@@ -47,7 +51,7 @@ done
 
 # The two-output policy: each output its own parameters, errors reported against float.
 POLICY="$SRC/testdata/models/policy.onnx"
-expect_exit 0 "optimize the policy on .npy calibration data" "$QUANTIZE" optimize "$POLICY" --calib "$SRC/testdata/inputs/policy_calib_x.npy" -o "$WORK/p.onnx"
+expect_exit 0 "optimize the policy on .npy calibration data (--full-integer: outputs quantized)" "$QUANTIZE" optimize "$POLICY" --calib "$SRC/testdata/inputs/policy_calib_x.npy" -o "$WORK/p.onnx" --full-integer
 node -e "
   const t = require('$WORK/p.json').tensors, p = t.find(x => x.name === 'out_pedal'), s = t.find(x => x.name === 'out_steer');
   if (!p || !s || p.role !== 'output' || p.qp_zp !== 0 || s.qp_zp < 120 || s.qp_zp > 136 || p.qp_scale === s.qp_scale) process.exit(1)" \
@@ -62,11 +66,14 @@ fi
 ADD=/usr/include/onnx/backend/test/data/node/test_add/model.onnx
 if [ -f "$ADD" ]; then
   node -e "import('$SRC/tools/npy.mjs').then(m => { for (const [n, k] of [['x', 1], ['y', -2]]) m.writeNpy('$WORK/' + n + '.npy', '<f4', [3, 4, 5], new Float32Array(60).map((_, i) => k * (i - 20) / 10)); })"
-  expect_exit 0 "two inputs: --calib x=... --calib y=..." "$QUANTIZE" optimize "$ADD" --calib "x=$WORK/x.npy" --calib "y=$WORK/y.npy" -o "$WORK/add.onnx"
+  expect_exit 0 "two inputs: --calib x=... --calib y=..." "$QUANTIZE" optimize "$ADD" --calib "x=$WORK/x.npy" --calib "y=$WORK/y.npy" -o "$WORK/add.onnx" --full-integer
   node -e "const t=require('$WORK/add.json').tensors; const x=t.find(a=>a.name==='x'), y=t.find(a=>a.name==='y'); process.exit(x && y && x.role==='input' && y.role==='input' && x.range_max > 3.8 && y.range_min < -7.8 ? 0 : 1)" \
     && ok "each input has its own calibrated parameters" || fail "two-input parameters"
   expect_exit 2 "two inputs: an input without data is named" "$QUANTIZE" optimize "$ADD" --calib "x=$WORK/x.npy" -o "$WORK/add2.onnx"
   expect_stderr "names the missing input" "no calibration data for model input 'y'"
+  expect_exit 6 "a model with no compute op: nothing to quantize by default" "$QUANTIZE" optimize "$ADD" --calib "x=$WORK/x.npy" --calib "y=$WORK/y.npy" -o "$WORK/add3.onnx"
+  expect_stderr "says why and what to do" "nothing to quantize by default: the model has no Conv, ConvTranspose, Gemm or MatMul"
+  [ ! -e "$WORK/add3.onnx" ] && ok "writes no model" || fail "add3.onnx written"
 fi
 
 # fp16 weights: half the bytes, same answers.

@@ -49,7 +49,9 @@ TEST_CASE("minmax and the scale/zp it gives", "[calib]") {
   calib::Statistics stats;
   stats.tensors["x"] = stats_of(ramp(1001, -1.0f, 3.0f));
   stats.tensors["y"] = stats_of(ramp(1001, 0.0f, 3.0f));
-  const plan::QuantPlan p = plan::make_plan(relu_graph(), stats, {});
+  plan::PlanOptions options;
+  options.full_integer = true;  // the model output too (the default leaves outputs float)
+  const plan::QuantPlan p = plan::make_plan(relu_graph(), stats, options);
   const plan::TensorQuant* x = p.find("x");
   REQUIRE(x);
   // scale = 4 / 255; zp = round(0 - (-1) / (4/255)) = round(63.75) = 64.

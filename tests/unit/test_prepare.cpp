@@ -9,24 +9,15 @@
 #include "prepare/fold_constants.h"
 #include "prepare/opset_rules.h"
 #include "prepare/remove_identity.h"
+#include "small_graphs.h"
 
 using namespace quant;
 
 namespace {
 
-ir::Node node(const std::string& name, const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {
-  ir::Node n;
-  n.name = name;
-  n.op_type = op;
-  n.opset = 13;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  return n;
-}
-
-ir::ValueInfo value(const std::string& name) { return {.name = name, .dtype = DType::Float32}; }
-
-Tensor vec(std::vector<float> v) { return Tensor::from_vector<float>({static_cast<int64_t>(v.size())}, v); }
+using test::node;
+using test::value;
+using test::vec;
 
 void add_batch_norm(ir::Graph& g, const std::string& in, const std::string& out, std::vector<float> gamma, std::vector<float> beta,
                     std::vector<float> mean, std::vector<float> var, float eps) {

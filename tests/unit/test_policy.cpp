@@ -1,0 +1,156 @@
+// What the plan quantizes (plan/policy.h): the default's integer compute ops and what lies between
+// them, fragile ops and model outputs in float, units (decomposed LayerNorm, GELU, SiLU) handled
+// whole; and --full-integer, which quantizes everything with fragile ops at 16 bits.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "plan/plan.h"
+#include "small_graphs.h"
+
+using namespace quant;
+using test::node;
+using test::value;
+using test::vec;
+
+namespace {
+
+Tensor filled(std::vector<int64_t> shape, float v) {
+  Tensor t(DType::Float32, shape);
+  std::fill_n(t.data<float>(), t.numel(), v);
+  return t;
+}
+
+// Statistics in [-1, 2] for every float tensor of the graph.
+calib::Statistics stats_for(const ir::Graph& g) {
+  calib::Statistics s;
+  auto add = [&](const std::string& t) {
+    if (!t.empty() && !g.initializers.count(t)) s.tensors[t] = {.min = -1, .max = 2, .count = 8};
+  };
+  for (const ir::ValueInfo& in : g.inputs) add(in.name);
+  for (const ir::Node& n : g.nodes)
+    for (const std::string& o : n.outputs) add(o);
+  return s;
+}
+
+// x -> Conv -> Relu -> r1 -> Exp -> e -> Conv -> c2 -> SiLU (Sigmoid, Mul) -> m -> Conv -> y (output)
+ir::Graph cnn_with_exp() {
+  ir::Graph g;
+  g.inputs.push_back(value("x"));
+  g.outputs.push_back(value("y"));
+  for (const char* w : {"w1", "w2", "w3"}) g.initializers[w] = filled({2, 2, 1, 1}, 0.5f);
+  g.initializers["b1"] = vec({0.1f, -0.1f});
+  g.nodes = {node("conv1", "Conv", {"x", "w1", "b1"}, {"c1"}), node("relu1", "Relu", {"c1"}, {"r1"}), node("exp", "Exp", {"r1"}, {"e"}),
+             node("conv2", "Conv", {"e", "w2"}, {"c2"}),           node("sig", "Sigmoid", {"c2"}, {"s"}), node("silu", "Mul", {"c2", "s"}, {"m"}),
+             node("conv3", "Conv", {"m", "w3"}, {"y"})};
+  return g;
+}
+
+const plan::FloatItem* float_node(const plan::QuantPlan& p, const std::string& name) {
+  for (const plan::FloatItem& f : p.decisions.float_nodes)
+    if (f.node == name) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("default policy: compute ops and what lies between them; fragile ops and outputs float", "[policy]") {
+  const ir::Graph g = cnn_with_exp();
+  const plan::QuantPlan p = plan::make_plan(g, stats_for(g), {});
+  CHECK(p.find("x"));             // a Conv input
+  CHECK_FALSE(p.find("c1"));      // Conv + Relu run fused
+  CHECK(p.find("r1"));            // the fused pair's output, read by Exp in float
+  CHECK(p.find("e"));             // Exp computes in float; its result is quantized for conv2
+  CHECK(p.find("c2"));
+  CHECK_FALSE(p.find("s"));       // inside the SiLU unit: never quantized
+  CHECK(p.find("m"));
+  CHECK_FALSE(p.find("y"));       // the model output leaves in float
+  CHECK(p.find("w3"));            // its Conv still runs on integers
+  const plan::FloatItem* exp = float_node(p, "exp");
+  REQUIRE(exp);
+  CHECK(exp->reason == "fragile: exponential");
+  CHECK_FALSE(float_node(p, "conv3"));
+  CHECK_FALSE(float_node(p, "sig"));
+}
+
+TEST_CASE("full integer: every activation, fragile ops and what they read at 16 bits", "[policy]") {
+  const ir::Graph g = cnn_with_exp();
+  plan::PlanOptions o;
+  o.full_integer = true;
+  const plan::QuantPlan p = plan::make_plan(g, stats_for(g), o);
+  REQUIRE(p.find("y"));
+  CHECK(p.find("y")->role == plan::Role::Output);
+  CHECK(p.find("y")->dtype == DType::UInt8);
+  REQUIRE(p.find("e"));
+  CHECK(p.find("e")->dtype == DType::UInt16);   // Exp's output
+  CHECK(p.find("e")->rule_source == "--full-integer (exponential)");
+  REQUIRE(p.find("r1"));
+  CHECK(p.find("r1")->dtype == DType::UInt16);  // what Exp reads, written at 16 by the fused Conv+Relu
+  CHECK_FALSE(p.find("s"));                      // a SiLU's interior is one look-up table to an accelerator
+  CHECK(p.decisions.float_nodes.empty());
+}
+
+TEST_CASE("decomposed LayerNorm and Erf GELU are units: only what enters and leaves is quantized", "[policy]") {
+  ir::Graph g;
+  g.inputs.push_back(value("x"));
+  g.outputs.push_back(value("y"));
+  for (const char* w : {"W1", "W2", "W3"}) g.initializers[w] = filled({4, 4}, 0.25f);
+  g.initializers["two"] = vec({2.0f});
+  g.initializers["eps"] = vec({1e-5f});
+  g.initializers["gamma"] = filled({4}, 1.0f);
+  g.initializers["beta"] = filled({4}, 0.0f);
+  g.initializers["sqrt2"] = vec({1.4142135f});
+  g.initializers["one"] = vec({1.0f});
+  g.initializers["half"] = vec({0.5f});
+  g.nodes = {node("mm1", "MatMul", {"x", "W1"}, {"a"}),
+             // LayerNorm over the last axis, as torch.onnx writes it at opset 13
+             node("mean", "ReduceMean", {"a"}, {"mu"}), node("sub", "Sub", {"a", "mu"}, {"d"}), node("pow", "Pow", {"d", "two"}, {"p"}),
+             node("var", "ReduceMean", {"p"}, {"v"}), node("addeps", "Add", {"v", "eps"}, {"ve"}), node("sqrt", "Sqrt", {"ve"}, {"sd"}),
+             node("div", "Div", {"d", "sd"}, {"n"}), node("gamma", "Mul", {"n", "gamma"}, {"ng"}), node("beta", "Add", {"ng", "beta"}, {"ln"}),
+             node("mm2", "MatMul", {"ln", "W2"}, {"h"}),
+             // GELU: x * 0.5 * (1 + erf(x / sqrt 2))
+             node("scale", "Div", {"h", "sqrt2"}, {"hd"}), node("erf", "Erf", {"hd"}, {"ef"}), node("plus1", "Add", {"ef", "one"}, {"e1"}),
+             node("times", "Mul", {"h", "e1"}, {"hm"}), node("halve", "Mul", {"hm", "half"}, {"gl"}),
+             node("mm3", "MatMul", {"gl", "W3"}, {"y"})};
+  const plan::QuantPlan p = plan::make_plan(g, stats_for(g), {});
+  for (const char* t : {"x", "a", "ln", "h", "gl"}) CHECK(p.find(t));
+  for (const char* t : {"mu", "d", "p", "v", "ve", "sd", "n", "ng", "hd", "ef", "e1", "hm", "y"}) CHECK_FALSE(p.find(t));
+  const plan::FloatItem* sqrt = float_node(p, "sqrt");
+  REQUIRE(sqrt);
+  CHECK(sqrt->reason == "fragile: inside a decomposed LayerNorm");
+  REQUIRE(float_node(p, "halve"));
+  CHECK(float_node(p, "halve")->reason == "fragile: inside a GELU (Erf)");
+
+  plan::PlanOptions o;
+  o.full_integer = true;
+  const plan::QuantPlan f = plan::make_plan(g, stats_for(g), o);
+  for (const char* t : {"d", "p", "v", "sd", "n", "hd", "ef", "hm"}) {
+    INFO(t);
+    REQUIRE(f.find(t));
+    CHECK(f.find(t)->dtype == DType::UInt16);
+  }
+  CHECK(f.find("ln")->dtype == DType::UInt8);  // a unit's own output stays 8-bit for the MatMul
+  CHECK(f.find("a")->dtype == DType::UInt16);  // what the unit reads, written at 16 bits
+}
+
+TEST_CASE("a MatMul's bias Add runs fused: only the sum is quantized", "[policy]") {
+  ir::Graph g;
+  g.inputs.push_back(value("x"));
+  g.outputs.push_back(value("y"));
+  g.initializers["W"] = filled({4, 4}, 0.25f);
+  g.initializers["b"] = filled({4}, 0.1f);
+  g.nodes = {node("mm", "MatMul", {"x", "W"}, {"m"}), node("bias", "Add", {"m", "b"}, {"a"}), node("relu", "Relu", {"a"}, {"r"}),
+             node("mm2", "MatMul", {"r", "W"}, {"y"})};
+  const plan::QuantPlan p = plan::make_plan(g, stats_for(g), {});
+  CHECK_FALSE(p.find("m"));
+  CHECK(p.find("a"));
+  CHECK(p.find("r"));
+}
+
+TEST_CASE("a model with no compute op has nothing to quantize by default", "[policy]") {
+  ir::Graph g;
+  g.inputs.push_back(value("x"));
+  g.outputs.push_back(value("y"));
+  g.nodes = {node("relu", "Relu", {"x"}, {"y"})};
+  CHECK_THROWS_WITH(plan::make_plan(g, stats_for(g), {}), Catch::Contains("nothing to quantize by default"));
+}
