@@ -37,17 +37,20 @@ policy_row() {
 echo
 echo "| policy | inputs | out_pedal max abs | out_pedal RMS | out_pedal SQNR | out_steer max abs | out_steer RMS | out_steer SQNR |"
 echo "|---|---|---|---|---|---|---|---|"
+# --full-integer: the outputs quantized too (the default leaves model outputs in float).
 for m in minmax percentile mse; do
-  $Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" -m $m -o "$W/p.onnx"
-  policy_row "$W/p.onnx" "a8_w8 $m" "$SHARED/policy_test_x.npy" test
+  $Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" -m $m -o "$W/p.onnx" --full-integer
+  policy_row "$W/p.onnx" "a8_w8 $m, full integer" "$SHARED/policy_test_x.npy" test
 done
+$Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" -o "$W/p.onnx"
+policy_row "$W/p.onnx" "a8_w8 minmax, default (outputs float)" "$SHARED/policy_test_x.npy" test
 echo
 echo "| policy precision (minmax) | inputs | out_pedal max abs | out_pedal RMS | out_pedal SQNR | out_steer max abs | out_steer RMS | out_steer SQNR |"
 echo "|---|---|---|---|---|---|---|---|"
 for cfg in none all_a16_w16 policy_heads_a16 policy_body_a16; do
   script=(); label="a8_w8 everywhere"
   [ "$cfg" != none ] && script=(--script "testdata/scripts/$cfg.alls") && label="$cfg.alls"
-  $Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" "${script[@]}" -o "$W/p.onnx"
+  $Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" "${script[@]}" -o "$W/p.onnx" --full-integer
   policy_row "$W/p.onnx" "$label" "$SHARED/policy_calib_x.npy" "calibration (1,024)"
   policy_row "$W/p.onnx" "$label" "$SHARED/policy_test_x.npy" "test (10,000)"
 done

@@ -16,6 +16,8 @@ PACKAGES=(
   libdnnl-dev                         # oneDNN: sgemm (CPUID-dispatched)
   libonnx-testdata                    # ONNX backend node tests (conformance suite)
   dataset-fashion-mnist               # images for the bundled example, benchmarks and accuracy figures
+  python3-onnx python3-numpy          # the naive ORT-style baseline the corpus test compares against
+  python3-torch                       # writes the ResNet-18/MobileNetV2 corpus models (too large to commit)
 )
 # Node.js runs ONNX Runtime (npm onnxruntime-node), the reference runtime of the tests. Take
 # Debian's only where no node/npm is installed already (the machine image may ship its own).

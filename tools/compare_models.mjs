@@ -3,11 +3,12 @@
 // Prints, per output: max |error|, RMS error and SQNR (dB) = 20 log10(||float|| / ||float - quant||).
 import * as ort from 'onnxruntime-node';
 import { readNpy } from './npy.mjs';
+import { openSession } from './ort_session.mjs';
 
 const [floatPath, quantPath, inputsPath] = process.argv.slice(2);
 const x = readNpy(inputsPath);
 const run = async (path) => {
-  const s = await ort.InferenceSession.create(path, { intraOpNumThreads: 2 });
+  const s = await openSession(path);
   return s.run({ [s.inputNames[0]]: new ort.Tensor(x.ortType, x.data, x.shape) });
 };
 const [f, q] = [await run(floatPath), await run(quantPath)];

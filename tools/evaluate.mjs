@@ -2,11 +2,12 @@
 // IMAGES.npy holds the model's float input [N, ...]; prints "top1 <fraction> (<correct>/<N>)".
 import * as ort from 'onnxruntime-node';
 import { readNpy } from './npy.mjs';
+import { openSession } from './ort_session.mjs';
 
 const [model, imagesPath, labelsPath, batchArg = '500'] = process.argv.slice(2);
 const x = readNpy(imagesPath);
 const y = readNpy(labelsPath);
-const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 2 });
+const session = await openSession(model);
 const [n, ...rest] = x.shape;
 const per = rest.reduce((a, b) => a * b, 1);
 const batch = Number(batchArg);

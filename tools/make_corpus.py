@@ -10,6 +10,11 @@ agreement, is measured:
   vit_tiny_opset13.onnx, vit_tiny_opset17.onnx  patch conv, 2 encoder blocks (attention, LayerNorm,
                                                  GELU); at 13 LayerNorm is decomposed, at 17 one op
   gru_rows.onnx, lstm_rows.onnx                  the 28 image rows as a sequence
+  vad_if_lstm.onnx                               a voice-activity-detector-shaped model: inputs
+                                                 `input` and a sample rate `sr` (int64 scalar);
+                                                 If(sr == 16000) picks one of two Conv1d + LSTM
+                                                 networks (the other reads every second column),
+                                                 as Silero VAD picks its 16 kHz or 8 kHz branch
 Random weights (output SQNR is measured):
   conv1d_audio.onnx      Conv1d/BatchNorm/ReLU/pooling over a 1x4000 waveform
   yolo_head.onnx         a small backbone, Upsample + Concat, a detection head split into box,
@@ -36,6 +41,7 @@ from onnx import helper, numpy_helper
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/corpus"
 # --large: only the ResNet-18- and MobileNetV2-shaped models at 224x224 (random weights), into OUT.
+# --vad: only vad_if_lstm.onnx (each model's seed is its own: adding one does not change the others).
 DATA = "/usr/share/datasets/fashion-mnist"
 torch.manual_seed(20261125)
 np.random.seed(20261125)
@@ -123,6 +129,67 @@ class Rows(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x.reshape(x.shape[0], 28, 28))
         return self.head(out[:, -1])
+
+
+class ConvLstm(nn.Module):
+    """One branch of the VAD-shaped model: the image rows as a sequence (every `step`-th column),
+    a Conv1d front end over time, an LSTM, and a classifier on the last step."""
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+        self.front = nn.Conv1d(28 // step, 32, 3, padding=1)
+        self.rnn = nn.LSTM(32, 64, batch_first=True)
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        rows = x.reshape(x.shape[0], 28, 28)[:, :, ::self.step]      # [N, T=28, F]
+        feats = F.relu(self.front(rows.transpose(1, 2))).transpose(1, 2)
+        out, _ = self.rnn(feats)
+        return self.head(out[:, -1])
+
+
+def branch_graph(path, prefix):
+    # An exported model as an If branch: it reads the outer graph's `input` (no inputs of its own);
+    # every other name gets the prefix, as ONNX wants names unique across subgraphs.
+    g = onnx.load(path).graph
+    def rename(name):
+        return name if name in ("", "input") else prefix + name
+    for node in g.node:
+        node.name = prefix + (node.name or node.op_type)
+        node.input[:] = [rename(n) for n in node.input]
+        node.output[:] = [rename(n) for n in node.output]
+    for init in g.initializer:
+        init.name = rename(init.name)
+    for v in list(g.output) + list(g.value_info):
+        v.name = rename(v.name)
+    del g.input[:]
+    g.name = prefix + "branch"
+    return g
+
+
+def vad_model():
+    torch.manual_seed(20261201)
+    branches = {}
+    for rate, step in ((16000, 1), (8000, 2)):
+        print(f"vad_if_lstm: {rate} Hz branch")
+        model = ConvLstm(step)
+        train(model, epochs=2)
+        branches[rate] = branch_graph(export(model, f"vad_branch_{rate}", torch.zeros(1, 1, 28, 28), 13), f"sr{rate}_")
+        os.remove(os.path.join(OUT, f"vad_branch_{rate}.onnx"))
+    x = helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["N", 1, 28, 28])
+    sr = helper.make_tensor_value_info("sr", onnx.TensorProto.INT64, [])
+    out = helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, ["N", 10])
+    nodes = [
+        helper.make_node("Constant", [], ["sr_16k"], name="sr_16k", value=numpy_helper.from_array(np.array(16000, np.int64))),
+        helper.make_node("Equal", ["sr", "sr_16k"], ["is_16k"], name="is_16k"),
+        helper.make_node("If", ["is_16k"], ["output"], name="pick_branch", then_branch=branches[16000], else_branch=branches[8000]),
+    ]
+    model = helper.make_model(helper.make_graph(nodes, "vad_if_lstm", [x, sr], [out]),
+                              opset_imports=[helper.make_opsetid("", 13)], producer_name="tools/make_corpus.py")
+    onnx.checker.check_model(model)
+    path = os.path.join(OUT, "vad_if_lstm.onnx")
+    onnx.save(model, path)
+    print(f"wrote {path}")
 
 
 class Audio(nn.Module):
@@ -300,6 +367,9 @@ def main():
     if "--large" in sys.argv:
         large_models()
         return
+    if "--vad" in sys.argv:
+        vad_model()
+        return
     img = torch.zeros(1, 1, 28, 28)
     calib_x, _ = fashion("train", 128)
     np.save(os.path.join(OUT, "fashion_calib_128.npy"), calib_x)
@@ -336,6 +406,8 @@ def main():
     old.eval()
     path = export(old, "cnn_opset9", img, 9)
     constants_for_initializers(path, os.path.join(OUT, "constant_weights.onnx"))
+
+    vad_model()
 
 
 main()

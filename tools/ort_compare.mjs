@@ -4,6 +4,7 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readNpy } from './npy.mjs';
+import { openSession } from './ort_session.mjs';
 
 const args = process.argv.slice(2);
 const [modelPath, outDir] = args;
@@ -15,7 +16,7 @@ for (let i = 2; i < args.length; i++) {
   const t = readNpy(file);
   feeds[name] = new ort.Tensor(t.ortType, t.data, t.shape);
 }
-const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 });
+const session = await openSession(modelPath, 1);
 const results = await session.run(feeds);
 let ok = true;
 for (const name of session.outputNames) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "dataset/image_source.h"
+#include "tensor_files.h"
 #include "dataset/npy_source.h"
 
 namespace quant::app {
@@ -18,6 +19,7 @@ void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required)
   cmd.add_option("--calib-size", opt.calib_size, "Use the first N samples (default: all)");
   cmd.add_option("--batch-size", opt.batch_size, "Samples per interpreter run (default 32); does not change the result");
   cmd.add_option("--input-shape", opt.input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
+  cmd.add_option("--input-value", opt.input_values, kInputValueHelp);
   cmd.add_option("--channel-order", opt.channel_order, "Images: rgb, bgr or gray (default: gray for 1 channel, rgb for 3)");
   cmd.add_option("--layout", opt.layout, "Images: auto, nchw or nhwc (default auto, from the input shape)");
   cmd.add_option("--mean", opt.mean, "Images: per-channel mean in pixel units, value = (pixel - mean) / std (default 0)")

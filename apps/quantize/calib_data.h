@@ -11,6 +11,7 @@ namespace quant::app {
 struct CalibDataOptions {
   std::vector<std::string> calib;          // [NAME=]PATH
   std::vector<std::string> input_shapes;   // NAME:D0,D1,...
+  std::vector<std::string> input_values;   // NAME=V0,V1,...
   int64_t calib_size = -1;   // -1: not given (all samples, unless a model script says otherwise)
   int64_t batch_size = -1;   // -1: not given (32, unless a model script says otherwise)
   std::string channel_order;               // "" = from the input's channel count

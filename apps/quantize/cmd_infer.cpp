@@ -19,7 +19,7 @@ namespace {
 struct InferOptions {
   std::string model;
   std::vector<std::string> inputs;
-  std::vector<std::string> input_shapes;
+  std::vector<std::string> input_shapes, input_values;
   std::string output_dir;
   bool reference = false;
 };
@@ -48,6 +48,7 @@ interp::TensorMap read_inputs(const ir::Graph& graph, const std::vector<std::str
 void run_infer(const InferOptions& opt) {
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
+  apply_input_values(model.graph, opt.input_values);
   const interp::Interpreter interpreter(model.graph, {.reference = opt.reference});
   const interp::TensorMap inputs = read_inputs(model.graph, opt.inputs);
 
@@ -75,6 +76,7 @@ void register_infer(CLI::App& app) {
   cmd->add_option("--input,-i", opt->inputs, "NAME=FILE (.npy or .pb); FILE alone for a one-input model")->required();
   cmd->add_option("--output-dir,-o", opt->output_dir, "Folder for the outputs, one <output name>.npy each")->required();
   cmd->add_option("--input-shape", opt->input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
+  cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("--reference", opt->reference, "Use the plain nested-loop kernels (slow; for checking)");
   cmd->callback([opt] { run_infer(*opt); });
 }

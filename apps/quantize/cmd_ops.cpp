@@ -50,15 +50,17 @@ void register_ops(CLI::App& app) {
                        {"kind", kind_name(e.facts.kind)},
                        {"weight_input", e.facts.weight_input},
                        {"bias_input", e.facts.bias_input},
-                       {"weight_channel_axis", axis_name(e.facts.channel_axis)}});
+                       {"weight_channel_axis", axis_name(e.facts.channel_axis)},
+                       {"float_by_default", e.facts.float_by_default ? nlohmann::json(e.facts.float_by_default) : nlohmann::json(nullptr)}});
       std::cout << out.dump(2) << "\n";
       return;
     }
-    std::printf("%-20s %-14s %-7s %-5s %s\n", "op", "kind", "weight", "bias", "channel axis");
+    std::printf("%-26s %-14s %-7s %-5s %-13s %s\n", "op", "kind", "weight", "bias", "channel axis", "float by default (fragile)");
     for (const ops::OpEntry& e : ops::all_ops())
-      std::printf("%-20.*s %-14s %-7s %-5s %s\n", static_cast<int>(e.op_type.size()), e.op_type.data(), kind_name(e.facts.kind),
+      std::printf("%-26.*s %-14s %-7s %-5s %-13s %s\n", static_cast<int>(e.op_type.size()), e.op_type.data(), kind_name(e.facts.kind),
                   e.facts.weight_input >= 0 ? std::to_string(e.facts.weight_input).c_str() : "-",
-                  e.facts.bias_input >= 0 ? std::to_string(e.facts.bias_input).c_str() : "-", axis_name(e.facts.channel_axis));
+                  e.facts.bias_input >= 0 ? std::to_string(e.facts.bias_input).c_str() : "-", axis_name(e.facts.channel_axis),
+                  e.facts.float_by_default ? e.facts.float_by_default : "-");
   });
 }
 

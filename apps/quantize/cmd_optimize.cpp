@@ -82,6 +82,7 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
   Prepared p;
   p.model = onnx_io::load_model(model_path);
   apply_input_shapes(p.model.graph, data.input_shapes);
+  apply_input_values(p.model.graph, data.input_values);
   prepare_and_log(p.model, {.target_opset = target_opset});
   if (!script_path.empty()) {
     p.rules = script::load_rules(script_path);
@@ -201,7 +202,9 @@ void run_optimize(OptimizeOptions opt) {
   const ir::Model qdq = emit::make_qdq_model(model, plan);
   // Serialize both before writing either, so that a failure leaves nothing behind.
   const std::string model_bytes = onnx_io::serialize_model(qdq);
-  const std::string params = emit::params_json(plan, {opt.model, opt.output, stats.samples}).dump(2) + "\n";
+  emit::ParamsContext params_context{opt.model, opt.output, stats.samples};
+  for (const std::string& spec : opt.data.input_values) params_context.fixed_inputs.push_back(parse_input_value(spec));
+  const std::string params = emit::params_json(plan, params_context).dump(2) + "\n";
   write_file_atomically(opt.output, model_bytes);
   write_file_atomically(opt.params, params);
   std::map<plan::Role, int> count;

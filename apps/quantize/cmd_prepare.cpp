@@ -17,7 +17,7 @@ namespace {
 
 struct PrepareCommandOptions {
   std::string model, output;
-  std::vector<std::string> input_shapes;
+  std::vector<std::string> input_shapes, input_values;
   int target_opset = 0;
   bool fold_batch_norm = true;
 };
@@ -25,6 +25,7 @@ struct PrepareCommandOptions {
 void run_prepare(const PrepareCommandOptions& opt) {
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
+  apply_input_values(model.graph, opt.input_values);
   prepare_and_log(model, {.target_opset = opt.target_opset, .fold_batch_norm = opt.fold_batch_norm});
   onnx_io::save_model(model, opt.output);
   spdlog::info("wrote {}", opt.output);
@@ -52,6 +53,7 @@ void register_prepare(CLI::App& app) {
   cmd->add_option("-o,--output", opt->output, "The prepared ONNX model to write")->required();
   cmd->add_option("--target-opset", opt->target_opset, "Opset to upgrade to (default: 13, or the model's own when newer)");
   cmd->add_option("--input-shape", opt->input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
+  cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("!--no-fold-batch-norm", opt->fold_batch_norm, "Keep BatchNormalization nodes after Conv/Gemm as they are");
   cmd->callback([opt] { run_prepare(*opt); });
 }

@@ -1,5 +1,8 @@
 #include "tensor_files.h"
 
+#include <spdlog/spdlog.h>
+
+#include <cmath>
 #include <filesystem>
 
 #include "interp/interpreter.h"
@@ -42,6 +45,37 @@ void apply_input_shapes(ir::Graph& graph, const std::vector<std::string>& specs)
   for (const std::string& spec : specs) {
     auto [name, shape] = parse_input_shape(spec);
     interp::set_input_shape(graph, name, shape);
+  }
+}
+
+std::pair<std::string, std::vector<double>> parse_input_value(const std::string& spec) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw Error(ErrorKind::Usage, "--input-value '" + spec + "': expected NAME=V0,V1,... (e.g. sr=16000)");
+  std::vector<double> values;
+  size_t pos = eq + 1;
+  while (pos <= spec.size()) {
+    const size_t comma = std::min(spec.find(',', pos), spec.size());
+    const std::string item = spec.substr(pos, comma - pos);
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+    }
+    if (item.empty() || used != item.size() || !std::isfinite(v))
+      throw Error(ErrorKind::Usage, "--input-value '" + spec + "': '" + item + "' is not a finite number");
+    values.push_back(v);
+    pos = comma + 1;
+  }
+  return {spec.substr(0, eq), values};
+}
+
+void apply_input_values(ir::Graph& graph, const std::vector<std::string>& specs) {
+  for (const std::string& spec : specs) {
+    auto [name, values] = parse_input_value(spec);
+    interp::set_input_value(graph, name, values);
+    spdlog::info("input '{}' fixed to {}: the model no longer takes it as an input", name, spec.substr(name.size() + 1));
   }
 }
 

@@ -12,6 +12,7 @@ nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsCont
   if (plan.options.method == calib::Method::Percentile) out["calibration"]["percentile"] = plan.options.method_options.percentile;
   // What is quantized: "default" (integer compute ops and what lies between them) or "full_integer".
   out["policy"] = plan.options.full_integer ? "full_integer" : "default";
+  for (const auto& [name, values] : context.fixed_inputs) out["fixed_inputs"][name] = values;
   out["tensors"] = nlohmann::ordered_json::array();
   for (const plan::TensorQuant& q : plan.tensors) {
     nlohmann::ordered_json t;

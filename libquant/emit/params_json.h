@@ -8,6 +8,8 @@
 // qp_scale / qp_zp / limvals are numbers per tensor, arrays per channel (with "axis").
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,8 @@ namespace quant::emit {
 struct ParamsContext {
   std::string model_path, quantized_model_path;
   uint64_t samples = 0;
+  // Inputs replaced by constants (--input-value): the quantized model holds only for these values.
+  std::vector<std::pair<std::string, std::vector<double>>> fixed_inputs;
 };
 
 nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsContext& context);

@@ -1,5 +1,7 @@
 #include "interp/interpreter.h"
 
+#include <algorithm>
+#include <numeric>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -152,6 +154,29 @@ void set_input_shape(ir::Graph& graph, const std::string& name, const Shape& sha
     return;
   }
   throw Error(ErrorKind::Usage, "--input-shape: the model has no input named '" + name + "'");
+}
+
+void set_input_value(ir::Graph& graph, const std::string& name, const std::vector<double>& values) {
+  const auto input = std::find_if(graph.inputs.begin(), graph.inputs.end(), [&](const ir::ValueInfo& v) { return v.name == name; });
+  if (input == graph.inputs.end()) throw Error(ErrorKind::Usage, "--input-value: the model has no input named '" + name + "'");
+  if (input->dtype == DType::Undefined || input->dtype == DType::String)
+    throw Error(ErrorKind::Usage, "--input-value " + name + ": the model declares no numeric element type for it");
+  Shape shape;
+  if (!input->has_shape) {
+    if (values.size() != 1) shape.push_back(static_cast<int64_t>(values.size()));
+  } else {
+    for (const ir::Dim& d : input->dims) {
+      if (!d.fixed())
+        throw Error(ErrorKind::Usage, "--input-value " + name + ": its shape " + input->shape_string() + " has a symbolic dim (fix it with --input-shape)");
+      shape.push_back(d.size);
+    }
+  }
+  const int64_t count = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  if (count != static_cast<int64_t>(values.size()))
+    throw Error(ErrorKind::Usage, "--input-value " + name + ": the input " + (input->has_shape ? input->shape_string() : "") + " holds " +
+                                      std::to_string(count) + " values, got " + std::to_string(values.size()));
+  graph.initializers[name] = cast_tensor(Tensor::from_vector<double>(shape, values), input->dtype);
+  graph.inputs.erase(input);
 }
 
 }  // namespace quant::interp

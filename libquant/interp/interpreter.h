@@ -57,4 +57,10 @@ class Interpreter {
 // rank and any fixed dims. Throws Usage naming the input.
 void set_input_shape(ir::Graph& graph, const std::string& name, const Shape& shape);
 
+// Replaces a graph input by a constant (from `--input-value sr=16000`): the model is specialized to
+// that value, and preparation then folds what depends on it (e.g. the condition of an If that picks
+// a branch by sample rate). The value takes the input's declared element type and shape (a scalar
+// or 1-D list when no shape is declared). Throws Usage naming the input.
+void set_input_value(ir::Graph& graph, const std::string& name, const std::vector<double>& values);
+
 }  // namespace quant::interp
