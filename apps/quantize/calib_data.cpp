@@ -70,7 +70,8 @@ OpenedCalibData open_calib_data(const ir::Graph& graph, const CalibDataOptions& 
   for (const ir::ValueInfo& in : graph.inputs) {
     bool given = false;
     for (const calib::CalibrationInput& c : data.inputs) given |= c.name == in.name;
-    if (!given) throw Error(ErrorKind::Usage, "no calibration data for model input '" + in.name + "' (--calib " + in.name + "=PATH)");
+    if (!given) throw Error(ErrorKind::Usage, "no calibration data for model input '" + in.name + "' (--calib " + in.name + "=PATH, or --input-value " + in.name +
+                                                  "=V to fix it to a constant)");
   }
   return data;
 }

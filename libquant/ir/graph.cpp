@@ -109,6 +109,18 @@ bool Graph::known_dims(const std::string& value, std::vector<int64_t>& dims) con
   return true;
 }
 
+bool Graph::known_dims(const std::string& value, std::vector<Dim>& dims) const {
+  if (auto it = initializers.find(value); it != initializers.end()) {
+    dims.clear();
+    for (int64_t d : it->second.shape()) dims.push_back({d, ""});
+    return true;
+  }
+  const ValueInfo* info = declared_info(*this, value);
+  if (!info || !info->has_shape) return false;
+  dims = info->dims;
+  return true;
+}
+
 DType Graph::known_dtype(const std::string& value) const {
   if (auto it = initializers.find(value); it != initializers.end()) return it->second.dtype();
   const ValueInfo* info = declared_info(*this, value);

@@ -69,6 +69,8 @@ struct Graph {
   // or value_infos (shape inference). known_dims is false when the rank is unknown; unknown dims
   // inside a known rank are -1. known_dtype is Undefined when unknown.
   bool known_dims(const std::string& value, std::vector<int64_t>& dims) const;
+  // The same with symbolic dims kept as symbols ("N").
+  bool known_dims(const std::string& value, std::vector<Dim>& dims) const;
   DType known_dtype(const std::string& value) const;
 };
 

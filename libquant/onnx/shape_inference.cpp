@@ -3,10 +3,15 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include "onnx/model_proto.h"
+#include "onnx/shape_values.h"
 
 namespace quant::onnx_io {
 
-std::vector<std::string> infer_shapes(ir::Model& model) {
+namespace {
+
+// One run of ONNX's inference: graph.value_infos become what it found; returns the node outputs
+// left without a type or shape.
+std::vector<std::string> run_onnx_inference(ir::Model& model) {
   onnx::ModelProto proto;
   model_to_proto(model, proto);
   onnx::ShapeInferenceOptions options;
@@ -41,6 +46,19 @@ std::vector<std::string> infer_shapes(ir::Model& model) {
       }
       graph.value_infos[o] = it->second;
     }
+  return unknown;
+}
+
+}  // namespace
+
+std::vector<std::string> infer_shapes(ir::Model& model) {
+  // ONNX's inference, then the shapes it cannot carry through symbolic shape values (a Reshape to
+  // Concat(Shape(x)[0], 28, 28)), then ONNX's again from those, until nothing more is found.
+  std::vector<std::string> unknown = run_onnx_inference(model);
+  for (int round = 0; round < 8 && !unknown.empty(); ++round) {
+    if (add_shapes_from_shape_values(model.graph) == 0) break;
+    unknown = run_onnx_inference(model);
+  }
   return unknown;
 }
 

@@ -1,6 +1,7 @@
 // Types and shapes of every tensor of a model, by ONNX's own shape inference (the schemas'
-// inference functions, with constant propagation of shape data). Symbolic dims (a batch "N") stay
-// symbolic.
+// inference functions, with constant propagation of shape data), completed by quant's shape values
+// (shape_values.h) where a Reshape/Expand/Slice reads a shape computed from a symbolic batch.
+// Symbolic dims stay symbolic ("N", "N*3").
 #pragma once
 #include <string>
 #include <vector>

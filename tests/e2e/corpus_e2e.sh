@@ -96,8 +96,10 @@ while read -r model data measure bound fixed; do
     fi
   fi
   # Default INT8 at or above the naive baseline, on the same prepared graph and calibration data.
-  "$QUANTIZE" -q prepare "$MODEL" "${fix[@]}" -o "$WORK/$model.prepared.onnx" &&
-    /usr/bin/python3 "$SRC/tools/naive_quantize.py" "$WORK/$model.prepared.onnx" "$calib" "$WORK/$model.naive.onnx" "$QUANTIZE" >/dev/null 2>"$WORK/err" ||
+  "$QUANTIZE" prepare "$MODEL" "${fix[@]}" -o "$WORK/$model.prepared.onnx" 2>"$WORK/prepare.log" &&
+    ! grep -q "without a full type and shape" "$WORK/prepare.log" && ok "$model: prepare gives every tensor a type and shape" ||
+    fail "$model: prepare: $(grep -E 'warn|error' "$WORK/prepare.log" | head -c 300)"
+  /usr/bin/python3 "$SRC/tools/naive_quantize.py" "$WORK/$model.prepared.onnx" "$calib" "$WORK/$model.naive.onnx" "$QUANTIZE" >/dev/null 2>"$WORK/err" ||
     fail "$model: naive baseline: $(head -c 300 "$WORK/err")"
   ours=$(sqnr "$REF" "$WORK/$model.q.onnx" "$test")
   naive=$(sqnr "$REF" "$WORK/$model.naive.onnx" "$test")

@@ -93,6 +93,34 @@ expect_stderr "optimize names the nodes inside the If as float, with the reason"
 node "$SRC/tools/compare_models.mjs" "$DATA/if_dynamic_opset13.onnx" "$WORK/if_q.onnx" "$DATA/if_dynamic_opset13.x.npy" >/dev/null 2>&1 \
   && ok "ONNX Runtime runs the quantized model with the If" || fail "ONNX Runtime cannot run $WORK/if_q.onnx"
 
+# An If on an input (the VAD-shaped corpus model picks its branch by the sample rate `sr`):
+# --input-value fixes the input, and the If is inlined with the branch that value takes.
+VAD="$SRC/testdata/corpus/vad_if_lstm.onnx"
+expect_exit 2 "optimize without a value for the sample-rate input" "$QUANTIZE" optimize "$VAD" --calib "input=$SRC/testdata/corpus/fashion_calib_128.npy" -o "$WORK/vad.onnx"
+expect_stderr "the message says how to give one" "no calibration data for model input 'sr' \(--calib sr=PATH, or --input-value sr=V to fix it to a constant\)"
+for rate in 16000 8000; do
+  expect_exit 0 "prepare --input-value sr=$rate" "$QUANTIZE" prepare "$VAD" --input-value "sr=$rate" -o "$WORK/vad$rate.onnx"
+  expect_stderr "the log says the input is fixed" "input 'sr' fixed to $rate: the model no longer takes it as an input"
+  expect_stderr "and the If inlined" "1 If inlined"
+done
+"$QUANTIZE" parse-model "$WORK/vad16000.onnx" --json > "$WORK/vad16000.json" 2>/dev/null
+"$QUANTIZE" parse-model "$WORK/vad8000.onnx" --json > "$WORK/vad8000.json" 2>/dev/null
+node -e "const r = (f) => JSON.parse(require('fs').readFileSync(f));
+  const a = r('$WORK/vad16000.json'), b = r('$WORK/vad8000.json');
+  const ok = [a, b].every((j) => j.inputs.length === 1 && j.inputs[0].name === 'input' && !j.op_counts.If && j.op_counts.LSTM.count === 1);
+  process.exit(ok && !a.op_counts.Slice && b.op_counts.Slice ? 0 : 1)" \
+  && ok "each value keeps its own branch (the 8 kHz one reads every second column through a Slice), sr is no longer an input" \
+  || fail "vad prepared: $(head -c 300 "$WORK/vad8000.json")"
+expect_exit 2 "--input-value with a name the model lacks" "$QUANTIZE" prepare "$VAD" --input-value rate=16000 -o "$WORK/bad.onnx"
+expect_stderr "the message names it" "--input-value: the model has no input named 'rate'"
+expect_exit 2 "--input-value with the wrong count" "$QUANTIZE" prepare "$VAD" --input-value sr=16000,8000 -o "$WORK/bad.onnx"
+expect_stderr "the message gives the shape and counts" "--input-value sr: the input \[\] holds 1 values, got 2"
+expect_exit 2 "--input-value with a word" "$QUANTIZE" prepare "$VAD" --input-value sr=fast -o "$WORK/bad.onnx"
+expect_stderr "the message quotes it" "'fast' is not a finite number"
+expect_exit 2 "--input-value on an input with a symbolic dim" "$QUANTIZE" prepare "$VAD" --input-value input=0 -o "$WORK/bad.onnx"
+expect_stderr "the message says to fix the shape" "has a symbolic dim \(fix it with --input-shape\)"
+[ ! -e "$WORK/bad.onnx" ] && ok "nothing written for a bad --input-value" || fail "bad.onnx written"
+
 # A constant subgraph too large to fold stays a node, and the log says so.
 expect_exit 0 "prepare on a model with a large constant subgraph" "$QUANTIZE" prepare "$DATA/large_constant_opset13.onnx" -o "$WORK/large.onnx"
 expect_stderr "the large constant node left to run is named" "1 constant nodes not folded \(their results are large; they run at inference\): first 'ConstantOfShape_"

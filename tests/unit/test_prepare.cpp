@@ -4,9 +4,11 @@
 // against ONNX's own schemas.
 #include <catch2/catch.hpp>
 
+#include "interp/interpreter.h"
 #include "onnx/schema.h"
 #include "prepare/fold_batch_norm.h"
 #include "prepare/fold_constants.h"
+#include "prepare/inline_if.h"
 #include "prepare/opset_rules.h"
 #include "prepare/remove_identity.h"
 #include "small_graphs.h"
@@ -147,4 +149,48 @@ TEST_CASE("Every form change of a quant-supported op between opsets 7 and 13 has
       INFO(op << " at " << at);
       CHECK(prepare::find_form_change(op, at) != nullptr);
     }
+}
+
+TEST_CASE("An input fixed by --input-value becomes an initializer of its declared type and shape", "[prepare]") {
+  ir::Graph g;
+  g.inputs = {value("x"), {.name = "sr", .dtype = DType::Int64, .dims = {}, .has_shape = true},
+              {.name = "scales", .dtype = DType::Float32, .dims = {{2, ""}}, .has_shape = true}};
+  interp::set_input_value(g, "sr", {16000});
+  interp::set_input_value(g, "scales", {0.5, 2});
+  REQUIRE(g.inputs.size() == 1);
+  CHECK(g.inputs[0].name == "x");
+  const Tensor& sr = g.initializers.at("sr");
+  CHECK(sr.dtype() == DType::Int64);
+  CHECK(sr.shape().empty());
+  CHECK(sr.values<int64_t>()[0] == 16000);
+  CHECK(g.initializers.at("scales").to_float_vector() == std::vector<float>{0.5f, 2.0f});
+  // Wrong count, unknown name, and a shape with a symbolic dim are usage errors.
+  ir::Graph h;
+  h.inputs = {{.name = "sr", .dtype = DType::Int64, .dims = {}, .has_shape = true},
+              {.name = "x", .dtype = DType::Float32, .dims = {{-1, "N"}}, .has_shape = true}};
+  CHECK_THROWS_WITH(interp::set_input_value(h, "sr", {1, 2}), Catch::Contains("holds 1 values, got 2"));
+  CHECK_THROWS_WITH(interp::set_input_value(h, "rate", {1}), Catch::Contains("no input named 'rate'"));
+  CHECK_THROWS_WITH(interp::set_input_value(h, "x", {1}), Catch::Contains("symbolic dim"));
+}
+
+TEST_CASE("An If whose condition became constant is replaced by the branch it takes", "[prepare]") {
+  ir::Graph then_branch, else_branch;
+  then_branch.nodes = {node("t_relu", "Relu", {"x"}, {"t_out"})};
+  then_branch.outputs = {value("t_out")};
+  else_branch.nodes = {node("e_neg", "Neg", {"x"}, {"e_out"})};
+  else_branch.outputs = {value("e_out")};
+  for (bool cond : {true, false}) {
+    ir::Graph g;
+    g.inputs = {value("x")};
+    g.outputs = {value("y")};
+    g.initializers["c"] = Tensor::scalar<bool>(cond);
+    ir::Node n = node("if", "If", {"c"}, {"y"});
+    n.attributes["then_branch"] = {.kind = ir::AttrKind::Graph, .g = std::make_shared<ir::Graph>(then_branch)};
+    n.attributes["else_branch"] = {.kind = ir::AttrKind::Graph, .g = std::make_shared<ir::Graph>(else_branch)};
+    g.nodes = {n};
+    CHECK(prepare::inline_constant_ifs(g) == 1);
+    REQUIRE(g.nodes.size() == 1);
+    CHECK(g.nodes[0].op_type == (cond ? "Relu" : "Neg"));
+    CHECK(g.nodes[0].outputs == std::vector<std::string>{"y"});
+  }
 }
