@@ -16,6 +16,8 @@ constexpr OpFacts kQuantization{OpKind::Quantization};
 // Fragile ops (plan/policy.cpp): float by default, 16 bits with --full-integer.
 constexpr OpFacts fragile(OpKind kind, const char* why) { return {kind, -1, -1, ChannelAxis::None, why}; }
 constexpr OpFacts kTrigonometric = fragile(OpKind::Activation, "trigonometric");
+// Ops whose inputs after the first are parameters (OpFacts::parameters_from).
+constexpr OpFacts with_parameters(OpKind kind) { return {kind, -1, -1, ChannelAxis::None, nullptr, 1}; }
 
 // Keep sorted by op name: a reader looks an op up here, and the table drives `quantize ops`.
 // The trailing `true` marks kernels that take channels-last inputs.
@@ -38,7 +40,7 @@ constexpr std::array kOps = {
     OpEntry{"CastLike", cast_like_kernel, kMovement},
     OpEntry{"Ceil", unary_kernel, kActivation, true},
     OpEntry{"Celu", unary_kernel, kActivation, true},
-    OpEntry{"Clip", clip_kernel, kActivation, true},
+    OpEntry{"Clip", clip_kernel, with_parameters(OpKind::Activation), true},
     OpEntry{"Compress", compress_kernel, kMovement},
     OpEntry{"Concat", concat_kernel, kMovement},
     OpEntry{"Constant", constant_kernel, kShapeOnly},
@@ -101,7 +103,7 @@ constexpr std::array kOps = {
     OpEntry{"OneHot", one_hot_kernel, kElementwise},
     OpEntry{"Or", or_kernel, kElementwise},
     OpEntry{"PRelu", prelu_kernel, kElementwise},
-    OpEntry{"Pad", pad_kernel, kMovement},
+    OpEntry{"Pad", pad_kernel, with_parameters(OpKind::DataMovement)},
     OpEntry{"Pow", pow_kernel, fragile(OpKind::Elementwise, "power")},
     OpEntry{"QuantizeLinear", quantize_linear_kernel, kQuantization},
     OpEntry{"RNN", rnn_kernel, fragile(OpKind::Elementwise, "recurrent (float weights and state)")},
@@ -119,7 +121,7 @@ constexpr std::array kOps = {
     OpEntry{"ReduceSumSquare", reduce_kernel, fragile(OpKind::Elementwise, "sum of squares")},
     OpEntry{"Relu", unary_kernel, kActivation, true},
     OpEntry{"Reshape", reshape_kernel, kMovement},
-    OpEntry{"Resize", resize_kernel, kMovement},
+    OpEntry{"Resize", resize_kernel, with_parameters(OpKind::DataMovement)},
     OpEntry{"Round", unary_kernel, kActivation, true},
     OpEntry{"Scatter", scatter_elements_kernel, kElementwise},
     OpEntry{"ScatterElements", scatter_elements_kernel, kElementwise},
@@ -151,7 +153,7 @@ constexpr std::array kOps = {
     OpEntry{"Transpose", transpose_kernel, kMovement},
     OpEntry{"Trilu", trilu_kernel, kElementwise},
     OpEntry{"Unsqueeze", unsqueeze_kernel, kMovement},
-    OpEntry{"Upsample", upsample_kernel, kMovement},
+    OpEntry{"Upsample", upsample_kernel, with_parameters(OpKind::DataMovement)},
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };

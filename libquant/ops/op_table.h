@@ -36,6 +36,9 @@ struct OpFacts {
   // Numerically fragile ops (exponentials, division, square roots, normalizations, sums): why the
   // default plan computes them in float. --full-integer quantizes their outputs at 16 bits.
   const char* float_by_default = nullptr;
+  // Inputs from this index on are the op's parameters, not data: Clip's bounds, Resize's roi and
+  // scales, Pad's pads and value. They stay float by the op's definition (-1: every input is data).
+  int parameters_from = -1;
 };
 
 struct OpEntry {

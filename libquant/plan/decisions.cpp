@@ -62,11 +62,13 @@ void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts&
       if (in.empty() || it == graph.initializers.end() || !dtype_is_float(it->second.dtype()) || plan.find(in)) continue;
       const bool weight = op && op->facts.kind == ops::OpKind::Compute && static_cast<int>(i) == op->facts.weight_input;
       const bool bias = op && static_cast<int>(i) == op->facts.bias_input;
+      const bool parameter = op && op->facts.parameters_from >= 0 && static_cast<int>(i) >= op->facts.parameters_from;
       std::string reason = weight ? (it->second.dtype() != DType::Float32 ? "weight of type " + std::string(dtype_name(it->second.dtype())) +
                                                                                 " (only float32 weights are quantized)"
                                                                           : "weight not quantized")
                            : bias ? "bias not quantized (its input has no quantization parameters)"
-                                  : "constant operand kept float";
+                           : parameter ? "op parameter (float by the op's definition)"
+                                       : "constant operand kept float";
       d.float_constants.push_back({n.name, n.op_type, in, std::move(reason), weight});
     }
   }
