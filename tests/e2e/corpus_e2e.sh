@@ -60,12 +60,25 @@ while read -r model data measure bound fixed; do
       ok "$model: prepared with --input-value $fixed (If inlined) it computes what the original does with $fixed" ||
       fail "$model: the model prepared with --input-value $fixed differs: $result"
   fi
+  "$QUANTIZE" prepare "$MODEL" "${fix[@]}" -o "$WORK/$model.prepared.onnx" 2>"$WORK/prepare.log" &&
+    ! grep -q "without a full type and shape" "$WORK/prepare.log" && ok "$model: prepare gives every tensor a type and shape" ||
+    fail "$model: prepare: $(grep -E 'warn|error' "$WORK/prepare.log" | head -c 300)"
   if ! "$QUANTIZE" -q optimize "$MODEL" "${fix[@]}" --calib "$calib" -o "$WORK/$model.q.onnx" --strict 2>"$WORK/err"; then
     fail "$model: optimize --strict failed: $(head -c 300 "$WORK/err")"
     continue
   fi
-  node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/$model.q.json')); process.exit(j.nodes.float_weights === 0 && j.tensors.some(t => t.role === 'weight') ? 0 : 1)" \
-    && ok "$model: optimize --strict quantized every weight" || fail "$model: weights left float in $WORK/$model.q.json"
+  # The weights quantized are exactly the Conv/Gemm/MatMul/ConvTranspose weights of the prepared
+  # model (distinct initializers such nodes read; a tied weight counts once).
+  expected=$(/usr/bin/python3 -c "
+import onnx
+g = onnx.load('$WORK/$model.prepared.onnx').graph
+inits = {i.name for i in g.initializer}
+print(len({x for n in g.node if n.op_type in ('Conv', 'Gemm', 'MatMul', 'ConvTranspose') for x in n.input[:2] if x in inits}))")
+  got=$(node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/$model.q.json'));
+    console.log(j.nodes.float_weights === 0 ? j.tensors.filter(t => t.role === 'weight').length : -1)")
+  [ -n "$expected" ] && [ "$expected" -gt 0 ] && [ "$got" = "$expected" ] \
+    && ok "$model: optimize --strict quantized every weight ($got of $expected Conv/Gemm/MatMul/ConvTranspose weights)" \
+    || fail "$model: $got weights quantized (-1: some left float), $expected in the prepared model ($WORK/$model.q.json)"
   # Every Conv/Gemm/MatMul reads only dequantized tensors: weights, and both activations of an
   # attention MatMul (Q·Kᵀ, A·V).
   "$QUANTIZE" parse-model "$WORK/$model.q.onnx" --json --layers > "$WORK/$model.layers.json" 2>/dev/null
@@ -96,9 +109,6 @@ while read -r model data measure bound fixed; do
     fi
   fi
   # Default INT8 at or above the naive baseline, on the same prepared graph and calibration data.
-  "$QUANTIZE" prepare "$MODEL" "${fix[@]}" -o "$WORK/$model.prepared.onnx" 2>"$WORK/prepare.log" &&
-    ! grep -q "without a full type and shape" "$WORK/prepare.log" && ok "$model: prepare gives every tensor a type and shape" ||
-    fail "$model: prepare: $(grep -E 'warn|error' "$WORK/prepare.log" | head -c 300)"
   /usr/bin/python3 "$SRC/tools/naive_quantize.py" "$WORK/$model.prepared.onnx" "$calib" "$WORK/$model.naive.onnx" "$QUANTIZE" >/dev/null 2>"$WORK/err" ||
     fail "$model: naive baseline: $(head -c 300 "$WORK/err")"
   ours=$(sqnr "$REF" "$WORK/$model.q.onnx" "$test")
