@@ -12,6 +12,13 @@ int64_t shape_numel(const Shape& shape) {
   return n;
 }
 
+int64_t checked_byte_size(const Shape& shape, int64_t element_size) {
+  int64_t n = element_size;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
+  return n;
+}
+
 std::vector<int64_t> shape_strides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size(), 1);
   for (size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];

@@ -27,7 +27,9 @@ Tensor::Tensor(DType dtype, Shape shape, Init init, Layout layout) : dtype_(dtyp
     if (d < 0) throw Error(ErrorKind::Data, "negative dimension in shape " + shape_to_string(shape_));
   const size_t elem = dtype_size(dtype);
   if (elem == 0) throw Error(ErrorKind::Unsupported, std::string("tensors of type ") + dtype_name(dtype) + " are not supported");
-  nbytes_ = static_cast<size_t>(shape_numel(shape_)) * elem;
+  const int64_t bytes = checked_byte_size(shape_, static_cast<int64_t>(elem));
+  if (bytes < 0) throw Error(ErrorKind::Data, "shape " + shape_to_string(shape_) + " holds more bytes than 64 bits count");
+  nbytes_ = static_cast<size_t>(bytes);
   bytes_ = allocate(nbytes_, init);
 }
 

@@ -1,5 +1,6 @@
 #include "onnx/tensor_proto.h"
 
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -10,37 +11,95 @@ namespace quant::onnx_io {
 namespace {
 
 Error tensor_error(ErrorKind kind, const onnx::TensorProto& proto, const std::string& what) {
-  return Error(kind, "tensor '" + proto.name() + "': " + what);
+  const std::string& name = proto.name();
+  return Error(kind, "tensor '" + (name.size() > 200 ? name.substr(0, 200) + "..." : name) + "': " + what);
 }
 
-void read_external(const onnx::TensorProto& proto, const std::string& base_dir, Tensor& out) {
-  std::string location;
+// A non-negative integer written as text (external_data offset/length), or -1.
+int64_t parse_size(const std::string& text) {
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() && v >= 0 ? v : -1;
+}
+
+// True when `path` is `folder` or lies below it (both canonical).
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  auto p = path.begin();
+  for (auto f = folder.begin(); f != folder.end(); ++f, ++p)
+    if (p == path.end() || *p != *f) return false;
+  return true;
+}
+
+// The file an external tensor's data is in, checked before anything is read or allocated: a
+// relative location without "..", that resolves (symbolic links followed) to a regular file in the
+// model's folder or below, holding `nbytes` bytes from `offset`. A model is untrusted input: an
+// absolute or climbing location would read any file on the machine as weights.
+struct ExternalData {
+  std::filesystem::path path;
   int64_t offset = 0;
-  int64_t length = -1;
+};
+ExternalData locate_external(const onnx::TensorProto& proto, const std::string& base_dir, int64_t nbytes) {
+  namespace fs = std::filesystem;
+  std::string location;
+  int64_t offset = 0, length = -1;
   for (const auto& kv : proto.external_data()) {
-    if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    if (kv.key() == "location") {
+      location = kv.value();
+    } else if (kv.key() == "offset" || kv.key() == "length") {
+      const int64_t v = parse_size(kv.value());
+      if (v < 0) throw tensor_error(ErrorKind::Parse, proto, "external data " + kv.key() + " '" + kv.value().substr(0, 40) + "' is not a size");
+      (kv.key() == "offset" ? offset : length) = v;
+    }
   }
+  const std::string shown = "'" + location.substr(0, 200) + (location.size() > 200 ? "...'" : "'");
   if (location.empty()) throw tensor_error(ErrorKind::Parse, proto, "external data without a location");
-  const std::filesystem::path path = std::filesystem::path(base_dir) / location;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw tensor_error(ErrorKind::Io, proto, "cannot open external data file '" + path.string() + "'");
-  if (length >= 0 && static_cast<size_t>(length) != out.nbytes())
-    throw tensor_error(ErrorKind::Parse, proto, "external data length " + std::to_string(length) +
-                                                   " does not match its shape (" + std::to_string(out.nbytes()) + " bytes)");
-  in.seekg(offset);
+  const fs::path relative(location);
+  if (relative.is_absolute() || relative.has_root_name() || relative.has_root_directory())
+    throw tensor_error(ErrorKind::Model, proto, "external data location " + shown + " is an absolute path: only files in the model's folder or below are read");
+  for (const fs::path& part : relative)
+    if (part == "..")
+      throw tensor_error(ErrorKind::Model, proto, "external data location " + shown + " climbs out of the model's folder ('..')");
+  std::error_code ec;
+  const fs::path folder = fs::canonical(base_dir.empty() ? fs::path(".") : fs::path(base_dir), ec);
+  const fs::path file = ec ? fs::path() : fs::canonical(folder / relative, ec);
+  if (ec) throw tensor_error(ErrorKind::Io, proto, "cannot open external data file " + shown + " (" + ec.message() + ")");
+  if (!is_within(file, folder))
+    throw tensor_error(ErrorKind::Model, proto, "external data location " + shown + " resolves to '" + file.string() + "', outside the model's folder");
+  if (!fs::is_regular_file(file, ec)) throw tensor_error(ErrorKind::Model, proto, "external data location " + shown + " is not a regular file");
+  if (length >= 0 && length != nbytes)
+    throw tensor_error(ErrorKind::Parse, proto, "external data length " + std::to_string(length) + " does not match its shape (" + std::to_string(nbytes) + " bytes)");
+  const auto size = static_cast<int64_t>(fs::file_size(file, ec));
+  if (ec || offset > size || size - offset < nbytes)
+    throw tensor_error(ErrorKind::Parse, proto, "external data file " + shown + " holds " + std::to_string(ec ? 0 : std::max<int64_t>(0, size - offset)) +
+                                                   " bytes from offset " + std::to_string(offset) + ", the tensor needs " + std::to_string(nbytes));
+  return {file, offset};
+}
+
+void read_external(const onnx::TensorProto& proto, const ExternalData& where, Tensor& out) {
+  std::ifstream in(where.path, std::ios::binary);
+  if (!in) throw tensor_error(ErrorKind::Io, proto, "cannot open external data file '" + where.path.string() + "'");
+  in.seekg(where.offset);
   in.read(reinterpret_cast<char*>(out.raw()), static_cast<std::streamsize>(out.nbytes()));
   if (static_cast<size_t>(in.gcount()) != out.nbytes())
-    throw tensor_error(ErrorKind::Parse, proto, "external data file '" + path.string() + "' is too short");
+    throw tensor_error(ErrorKind::Io, proto, "external data file '" + where.path.string() + "' could not be read to the end");
+}
+
+// How many values the typed field that holds a tensor of this element type stores.
+int64_t typed_value_count(const onnx::TensorProto& proto, DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return proto.float_data_size();
+    case DType::Float64: return proto.double_data_size();
+    case DType::Int64: return proto.int64_data_size();
+    case DType::UInt32:
+    case DType::UInt64: return proto.uint64_data_size();
+    default: return proto.int32_data_size();
+  }
 }
 
 // Copies a typed repeated field into the tensor, converting each element to T.
+// (The count was checked against the shape before the tensor was allocated.)
 template <typename T, typename Field>
-void copy_field(const Field& field, Tensor& out, const onnx::TensorProto& proto) {
-  if (static_cast<int64_t>(field.size()) != out.numel())
-    throw tensor_error(ErrorKind::Parse, proto, "holds " + std::to_string(field.size()) + " values but its shape " +
-                                                   shape_to_string(out.shape()) + " needs " + std::to_string(out.numel()));
+void copy_field(const Field& field, Tensor& out, const onnx::TensorProto&) {
   T* dst = reinterpret_cast<T*>(out.raw());
   for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<T>(field.Get(i));
 }
@@ -65,20 +124,31 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
   Shape shape(proto.dims().begin(), proto.dims().end());
   for (int64_t d : shape)
     if (d < 0) throw tensor_error(ErrorKind::Parse, proto, "negative dimension in " + shape_to_string(shape));
-  Tensor out(dtype, shape);
+  // The declared size is checked against the data present before anything is allocated: a file
+  // cannot make quant allocate more than it holds.
+  const auto element = static_cast<int64_t>(dtype_size(dtype));
+  const int64_t nbytes = checked_byte_size(shape, element);
+  if (nbytes < 0) throw tensor_error(ErrorKind::Parse, proto, "its shape " + shape_to_string(shape) + " holds more bytes than 64 bits count");
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-    read_external(proto, base_dir, out);
+    const ExternalData where = locate_external(proto, base_dir, nbytes);
+    Tensor out(dtype, shape, Init::Uninitialized);
+    read_external(proto, where, out);
     return out;
   }
   if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != out.nbytes())
+    if (static_cast<int64_t>(proto.raw_data().size()) != nbytes)
       throw tensor_error(ErrorKind::Parse, proto, "raw_data has " + std::to_string(proto.raw_data().size()) +
-                                                     " bytes, its shape " + shape_to_string(shape) + " needs " +
-                                                     std::to_string(out.nbytes()));
+                                                     " bytes, its shape " + shape_to_string(shape) + " needs " + std::to_string(nbytes));
+    Tensor out(dtype, shape, Init::Uninitialized);
     std::memcpy(out.raw(), proto.raw_data().data(), out.nbytes());
     return out;
   }
+  const int64_t values = typed_value_count(proto, dtype), needed = element > 0 ? nbytes / element : 0;
+  if (values != needed)
+    throw tensor_error(ErrorKind::Parse, proto, "holds " + std::to_string(values) + " values but its shape " + shape_to_string(shape) + " needs " +
+                                                   std::to_string(needed));
+  Tensor out(dtype, shape, Init::Uninitialized);
   switch (dtype) {
     case DType::Float32: copy_field<float>(proto.float_data(), out, proto); break;
     case DType::Float64: copy_field<double>(proto.double_data(), out, proto); break;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Hostile models (testdata/hostile, written by tools/make_hostile_models.py): external data that
+# points outside the model's folder, sizes that disagree with the data present or overflow. Each is
+# refused with one message naming the tensor, before anything is read or allocated, and no output is
+# written; external data beside the model, in a subfolder, keeps working.
+# Usage: hostile_models.sh QUANTIZE_BINARY SOURCE_DIR
+set -u
+. "$2/tests/lib.sh" "$1" "$2"
+M="$WORK/models"
+cp -r "$SRC/testdata/hostile" "$M"
+ln -s /etc/passwd "$M/external_link.bin"
+mkfifo "$M/external_fifo.bin"
+/usr/bin/python3 -c "import numpy; numpy.save('$WORK/x.npy', numpy.zeros(3, numpy.float32))"
+
+expect_exit 0 "external data in a subfolder, at an offset, is read" "$QUANTIZE" infer "$M/external_subfolder.onnx" --input "x=$WORK/x.npy" -o "$WORK/ok"
+node -e "import('$SRC/tools/npy.mjs').then(m => { const y = m.readNpy('$WORK/ok/y.npy'); process.exit(String(Array.from(y.data)) === '100,200,300' ? 0 : 1); })" \
+  && ok "its values are the ones in the file" || fail "external_subfolder: wrong values"
+
+# model, exit code, what the message says (after "tensor 'w': ")
+while read -r model code message; do
+  expect_exit "$code" "$model is refused" timeout 20 "$QUANTIZE" infer "$M/$model.onnx" --input "x=$WORK/x.npy" -o "$WORK/out_$model"
+  expect_stderr "$model: the message names the tensor and the problem" "^quantize: error: .*$model.onnx: tensor 'w': $message"
+  [ "$(grep -c . "$ERR_FILE")" -eq 1 ] && ok "$model: one line" || fail "$model: $(cat "$ERR_FILE")"
+  [ ! -e "$WORK/out_$model" ] && ok "$model: nothing written" || fail "$model: output written"
+done <<'CASES'
+external_absolute 5 external data location '/etc/passwd' is an absolute path: only files in the model's folder or below are read
+external_parent 5 external data location '\.\./\.\./\.\./\.\./\.\./\.\./etc/passwd' climbs out of the model's folder \('\.\.'\)
+external_link 5 external data location 'external_link.bin' resolves to '/etc/passwd', outside the model's folder
+external_fifo 5 external data location 'external_fifo.bin' is not a regular file
+external_offset_beyond 4 external data file 'data/w.bin' holds 0 bytes from offset 1000, the tensor needs 12
+external_length_mismatch 4 external data length 4 does not match its shape \(12 bytes\)
+external_bad_offset 4 external data offset '-8' is not a size
+huge_declared 4 holds 0 values but its shape \[100000, 100000, 1000\] needs 10000000000000
+size_overflow 4 its shape \[4611686018427387923\] holds more bytes than 64 bits count
+CASES
+
+# The other commands load the same way: parse-model and optimize refuse too, and optimize writes nothing.
+expect_exit 5 "parse-model refuses the absolute location" "$QUANTIZE" parse-model "$M/external_absolute.onnx"
+expect_exit 4 "parse-model refuses the overflowing size (it used to print 4611686018427387923 parameters)" "$QUANTIZE" parse-model "$M/size_overflow.onnx"
+expect_exit 5 "optimize refuses the link to /etc/passwd" "$QUANTIZE" optimize "$M/external_link.onnx" --calib "$WORK/x.npy" -o "$WORK/q.onnx"
+[ ! -e "$WORK/q.onnx" ] && [ ! -e "$WORK/q.json" ] && ok "optimize wrote neither model nor JSON" || fail "optimize wrote output"
+finish
