@@ -51,4 +51,6 @@ Error Error::with_file(const std::string& file) const {
   return Error(kind_, message_, c);
 }
 
+std::string shortened(const std::string& text, size_t max) { return text.size() <= max ? text : text.substr(0, max) + "..."; }
+
 }  // namespace quant

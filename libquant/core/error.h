@@ -50,4 +50,8 @@ class Error : public std::runtime_error {
 
 std::string format_error(const std::string& message, const ErrorContext& context);
 
+// Text from an input file as a message shows it: whole up to `max` characters, else its first `max`
+// and "..." (a 1 MB name in a model or script must not become a 1 MB message).
+std::string shortened(const std::string& text, size_t max = 200);
+
 }  // namespace quant

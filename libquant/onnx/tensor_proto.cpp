@@ -11,8 +11,7 @@ namespace quant::onnx_io {
 namespace {
 
 Error tensor_error(ErrorKind kind, const onnx::TensorProto& proto, const std::string& what) {
-  const std::string& name = proto.name();
-  return Error(kind, "tensor '" + (name.size() > 200 ? name.substr(0, 200) + "..." : name) + "': " + what);
+  return Error(kind, "tensor '" + shortened(proto.name()) + "': " + what);
 }
 
 // A non-negative integer written as text (external_data offset/length), or -1.
@@ -47,11 +46,11 @@ ExternalData locate_external(const onnx::TensorProto& proto, const std::string& 
       location = kv.value();
     } else if (kv.key() == "offset" || kv.key() == "length") {
       const int64_t v = parse_size(kv.value());
-      if (v < 0) throw tensor_error(ErrorKind::Parse, proto, "external data " + kv.key() + " '" + kv.value().substr(0, 40) + "' is not a size");
+      if (v < 0) throw tensor_error(ErrorKind::Parse, proto, "external data " + kv.key() + " '" + shortened(kv.value(), 40) + "' is not a size");
       (kv.key() == "offset" ? offset : length) = v;
     }
   }
-  const std::string shown = "'" + location.substr(0, 200) + (location.size() > 200 ? "...'" : "'");
+  const std::string shown = "'" + shortened(location) + "'";
   if (location.empty()) throw tensor_error(ErrorKind::Parse, proto, "external data without a location");
   const fs::path relative(location);
   if (relative.is_absolute() || relative.has_root_name() || relative.has_root_directory())

@@ -29,11 +29,12 @@ std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std:
     if (any) continue;
     // The closest names, to catch typos and Hailo-style names (conv1) meant as ONNX ones (/c1/Conv).
     std::vector<std::pair<size_t, std::string>> scored;
-    for (const ir::Node& n : graph.nodes) scored.push_back({edit_distance(ref.pattern, n.name), n.name});
+    const std::string pattern = shortened(ref.pattern);  // a hostile 1 MB name must not cost 1 MB x every node
+    for (const ir::Node& n : graph.nodes) scored.push_back({edit_distance(pattern, n.name), n.name});
     std::sort(scored.begin(), scored.end());
     std::string close;
     for (size_t i = 0; i < scored.size() && i < 5; ++i) close += (i ? ", " : "") + scored[i].second;
-    const std::string shown = ref.glob ? "{" + ref.pattern + "}" : ref.pattern;
+    const std::string shown = ref.glob ? "{" + pattern + "}" : pattern;
     fail_at(rules.script, ref.pos, "no layer matches '" + shown + "' (closest layers: " + close + "; see 'quantize parse-model --layers')", true);
   }
   return out;

@@ -134,7 +134,7 @@ class Parser {
     return t;
   }
   static std::string shown(const Token& t) {
-    return t.kind == Tok::Newline || t.kind == Tok::End ? describe(t.kind) : "'" + t.text + "'";
+    return t.kind == Tok::Newline || t.kind == Tok::End ? describe(t.kind) : "'" + shortened(t.text, 60) + "'";
   }
   Token expect(Tok kind, const std::string& context) {
     const Token& t = peek();
@@ -145,7 +145,11 @@ class Parser {
     }
     return take();
   }
+  // Brackets nest a few levels in real scripts; the bound keeps a hostile one from exhausting the
+  // stack (value() recurses once per '[').
+  static constexpr int kMaxNesting = 32;
   void open(const Token& t, char c) {
+    if (depth_ >= kMaxNesting) fail_at(script_, t.pos, "brackets nested deeper than " + std::to_string(kMaxNesting) + " levels");
     ++depth_;
     open_.push_back(t.pos);
     open_char_.push_back(c);
@@ -260,8 +264,13 @@ class Parser {
 void fail_at(const Script& script, Pos pos, const std::string& message, bool usage_error) {
   std::string text = message;
   if (pos.line >= 1 && static_cast<size_t>(pos.line) <= script.lines.size()) {
+    // The line with a caret under the column; a long line shows 60 characters either side of it.
     const std::string& line = script.lines[static_cast<size_t>(pos.line - 1)];
-    text += "\n    " + line + "\n    " + std::string(static_cast<size_t>(std::max(0, pos.col - 1)), ' ') + "^";
+    const size_t col = static_cast<size_t>(std::max(0, pos.col - 1));
+    const size_t from = col > 60 ? col - 60 : 0;
+    const std::string head = from > 0 ? "..." : "";
+    const std::string tail = line.size() > col + 60 ? "..." : "";
+    text += "\n    " + head + line.substr(std::min(from, line.size()), 120) + tail + "\n    " + std::string(head.size() + col - from, ' ') + "^";
   }
   throw Error(usage_error ? ErrorKind::Usage : ErrorKind::Parse, text, {.file = script.file, .line = pos.line, .col = pos.col});
 }

@@ -84,5 +84,14 @@ printf 'quantization_param(/c1/Conv,\n    precision_mode=a16_w16\n' > "$WORK/ope
 expect_exit 4 "an unterminated parenthesis" "$QUANTIZE" optimize "$CNN" --calib "$FX" --script "$WORK/open.alls" -o "$WORK/bad3.onnx"
 expect_stderr "points at the opening" "open.alls:1:19: unterminated '\(' opened here"
 expect_exit 3 "a missing script" "$QUANTIZE" optimize "$CNN" --calib "$FX" --script "$WORK/none.alls" -o "$WORK/bad4.onnx"
+# Hostile scripts: 100,000 nested '[' (the parser used to recurse until SIGSEGV) and a 1 MB layer
+# name (the message used to repeat it whole).
+/usr/bin/python3 -c "open('$WORK/deep.alls', 'w').write('quantization_param(' + '[' * 100000)"
+expect_exit 4 "100,000 nested brackets" "$QUANTIZE" optimize "$CNN" --calib "$FX" --script "$WORK/deep.alls" -o "$WORK/bad5.onnx"
+expect_stderr "stops at a bounded depth, positioned" "deep.alls:1:51: brackets nested deeper than 32 levels"
+/usr/bin/python3 -c "open('$WORK/long.alls', 'w').write('quantization_param(' + 'x' * 1000000 + ', precision_mode=a16_w16)\\n')"
+expect_exit 2 "a 1 MB layer name" "$QUANTIZE" optimize "$CNN" --calib "$FX" --script "$WORK/long.alls" -o "$WORK/bad6.onnx"
+expect_stderr "the message names no such layer" "long.alls:1:20: no layer matches 'x{200}\\.\\.\\.' \\(closest layers"
+[ "$(wc -c < "$ERR_FILE")" -lt 2000 ] && ok "and stays short ($(wc -c < "$ERR_FILE") bytes)" || fail "the message is $(wc -c < "$ERR_FILE") bytes"
 [ -z "$(ls "$WORK"/bad* 2>/dev/null)" ] && ok "failed runs wrote nothing" || fail "failed runs left files: $(ls "$WORK"/bad*)"
 finish
