@@ -50,12 +50,6 @@ struct CalibrateOptions {
   int target_opset = 0;
 };
 
-void require_writable_folder(const std::string& path, const char* what) {
-  const std::filesystem::path p(path);
-  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
-  if (!std::filesystem::is_directory(dir))
-    throw Error(ErrorKind::Io, std::string("cannot write the ") + what + ": folder '" + dir.string() + "' does not exist", {.file = path});
-}
 
 // The float model as preparation and the script leave it (normalization folded in), the script's rules, and the
 // calibration options after the script's defaults (command-line flags win).
@@ -153,8 +147,18 @@ std::string default_params_path(const std::string& output) {
   return p.string();
 }
 
+// The files a run reads: the model, the script, saved statistics and calibration sources.
+std::vector<NamedPath> inputs_of(const std::string& model, const std::string& script, const std::string& stats, const CalibDataOptions& data) {
+  std::vector<NamedPath> in{{"the input model", model}, {"the model script", script}, {"the statistics file", stats}};
+  for (const std::string& spec : data.calib) in.push_back({"calibration data", spec.substr(spec.find('=') == std::string::npos ? 0 : spec.find('=') + 1)});
+  return in;
+}
+
 void run_optimize(OptimizeOptions opt) {
-  require_writable_folder(opt.output, "quantized model");
+  if (opt.params.empty() && !opt.fp16) opt.params = default_params_path(opt.output);
+  require_distinct_outputs(inputs_of(opt.model, opt.script, opt.stats, opt.data),
+                           {{"-o", opt.output}, {"--params", opt.params}, {"--save-float-model", opt.save_float_model}});
+  require_writable_target(opt.output);
   Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
   const ir::Model& model = prepared.model;
   if (opt.fp16) {
@@ -162,8 +166,7 @@ void run_optimize(OptimizeOptions opt) {
     spdlog::info("wrote {} (float16 weights, float32 compute)", opt.output);
     return;
   }
-  if (opt.params.empty()) opt.params = default_params_path(opt.output);
-  require_writable_folder(opt.params, "parameters JSON");
+  require_writable_target(opt.params);
   if (opt.data.calib.empty() && opt.stats.empty()) throw Error(ErrorKind::Usage, "give calibration data (--calib) or saved statistics (--stats)");
 
   plan::PlanOptions plan_options;
@@ -205,8 +208,7 @@ void run_optimize(OptimizeOptions opt) {
   emit::ParamsContext params_context{opt.model, opt.output, stats.samples};
   for (const std::string& spec : opt.data.input_values) params_context.fixed_inputs.push_back(parse_input_value(spec));
   const std::string params = emit::params_json(plan, params_context).dump(2) + "\n";
-  write_file_atomically(opt.output, model_bytes);
-  write_file_atomically(opt.params, params);
+  write_files_atomically({{opt.output, model_bytes}, {opt.params, params}});
   std::map<plan::Role, int> count;
   for (const plan::TensorQuant& q : plan.tensors) ++count[q.role];
   const int activations = count[plan::Role::Input] + count[plan::Role::Output] + count[plan::Role::Activation];
@@ -215,7 +217,8 @@ void run_optimize(OptimizeOptions opt) {
 }
 
 void run_calibrate(const CalibrateOptions& opt) {
-  require_writable_folder(opt.stats_out, "statistics");
+  require_distinct_outputs(inputs_of(opt.model, opt.script, "", opt.data), {{"--stats-out", opt.stats_out}});
+  require_writable_target(opt.stats_out);
   const Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
   calib::save_statistics(opt.stats_out, run_calibration(prepared.model, prepared.data, opt.histograms));
   spdlog::info("wrote {}", opt.stats_out);

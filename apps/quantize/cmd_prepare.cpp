@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "core/file_io.h"
 #include "onnx/load.h"
 #include "onnx/save.h"
 #include "prepare/prepare.h"
@@ -23,6 +24,8 @@ struct PrepareCommandOptions {
 };
 
 void run_prepare(const PrepareCommandOptions& opt) {
+  require_distinct_outputs({{"the input model", opt.model}}, {{"-o", opt.output}});
+  require_writable_target(opt.output);
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
   apply_input_values(model.graph, opt.input_values);

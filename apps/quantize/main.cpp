@@ -5,12 +5,27 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 
 #include "commands.h"
+#include "core/file_io.h"
 #include "exit_codes.h"
 
+namespace {
+
+// SIGINT/SIGTERM/SIGHUP: remove the temporary files of writes in progress, then die of the signal
+// as the default action would (the exit status says which).
+extern "C" void on_terminating_signal(int sig) {
+  quant::remove_temporary_files_now();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_terminating_signal);
   // Logs go to stderr so that stdout carries only results (tables, JSON).
   spdlog::set_default_logger(spdlog::stderr_color_mt("quantize"));
   spdlog::set_pattern("%^[%l]%$ %v");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -24,27 +25,112 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
-void write_file_atomically(const std::string& path, const std::string& bytes) {
+namespace {
+
+// Temporary files being written, for remove_temporary_files_now(): fixed slots of plain chars, so
+// that a signal handler can read them without allocating.
+constexpr size_t kSlots = 8, kPathMax = 4096;
+char g_temporary[kSlots][kPathMax];
+volatile std::sig_atomic_t g_in_use[kSlots];
+
+size_t register_temporary(const std::string& path) {
+  for (size_t i = 0; i < kSlots; ++i) {
+    if (g_in_use[i] || path.size() >= kPathMax) continue;
+    std::memcpy(g_temporary[i], path.c_str(), path.size() + 1);
+    g_in_use[i] = 1;
+    return i;
+  }
+  return kSlots;  // not registered: a kill may leave it (only with more than 8 files at once)
+}
+void release_temporary(size_t slot) {
+  if (slot < kSlots) g_in_use[slot] = 0;
+}
+
+}  // namespace
+
+// The target must be absent or a regular file: renaming over a device or a folder would replace it.
+void require_writable_target(const std::string& path) {
   const std::filesystem::path target(path);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   std::error_code ec;
+  const auto status = std::filesystem::status(target, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw Error(ErrorKind::Io, "cannot write: it exists and is not a regular file (quant replaces only regular files)", {.file = target.string()});
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   if (!std::filesystem::is_directory(dir, ec))
-    throw Error(ErrorKind::Io, "cannot write: folder '" + dir.string() + "' does not exist", {.file = path});
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(ErrorKind::Io, std::string("cannot write: ") + std::strerror(errno), {.file = path});
+    throw Error(ErrorKind::Io, "cannot write: folder '" + dir.string() + "' does not exist", {.file = target.string()});
+}
+
+namespace {
+
+struct Pending {
+  std::string path, tmp;
+  size_t slot;
+};
+
+void discard(std::vector<Pending>& pending) {
+  std::error_code ec;
+  for (const Pending& p : pending) {
+    std::filesystem::remove(p.tmp, ec);
+    release_temporary(p.slot);
+  }
+}
+
+}  // namespace
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  for (const auto& [path, bytes] : files) require_writable_target(path);
+  std::vector<Pending> pending;
+  for (const auto& [path, bytes] : files) {
+    Pending p{path, path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(pending.size()), 0};
+    p.slot = register_temporary(p.tmp);
+    pending.push_back(p);
+    std::ofstream out(p.tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      const std::string why = std::strerror(errno);
+      discard(pending);
+      throw Error(ErrorKind::Io, "cannot write: " + why, {.file = path});
+    }
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
     if (!out) {
-      std::filesystem::remove(tmp, ec);
+      discard(pending);
       throw Error(ErrorKind::Io, "write failed (disk full?)", {.file = path});
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::filesystem::remove(tmp, ec);
-    throw Error(ErrorKind::Io, "cannot replace the file: " + why, {.file = path});
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (std::rename(pending[i].tmp.c_str(), pending[i].path.c_str()) != 0) {
+      const std::string why = std::strerror(errno);
+      std::vector<Pending> rest(pending.begin() + static_cast<std::ptrdiff_t>(i), pending.end());
+      discard(rest);
+      throw Error(ErrorKind::Io, "cannot replace the file: " + why, {.file = pending[i].path});
+    }
+    release_temporary(pending[i].slot);
+  }
+}
+
+void write_file_atomically(const std::string& path, const std::string& bytes) { write_files_atomically({{path, bytes}}); }
+
+void remove_temporary_files_now() {
+  for (size_t i = 0; i < kSlots; ++i)
+    if (g_in_use[i]) ::unlink(g_temporary[i]);
+}
+
+void require_distinct_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs) {
+  namespace fs = std::filesystem;
+  auto same = [](const std::string& a, const std::string& b) {
+    std::error_code ec1, ec2;
+    if (fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2) && !ec1 && !ec2) return true;
+    std::error_code ec;
+    return fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec);
+  };
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].path.empty()) continue;
+    for (const NamedPath& in : inputs)
+      if (!in.path.empty() && same(outputs[i].path, in.path))
+        throw Error(ErrorKind::Usage, outputs[i].what + " '" + outputs[i].path + "' is " + in.what + ": writing it would replace a file this run reads");
+    for (size_t j = 0; j < i; ++j)
+      if (!outputs[j].path.empty() && same(outputs[i].path, outputs[j].path))
+        throw Error(ErrorKind::Usage, outputs[i].what + " and " + outputs[j].what + " are the same file '" + outputs[i].path + "'");
   }
 }
 

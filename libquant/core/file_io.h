@@ -1,11 +1,32 @@
 // Whole-file reads and atomic writes: a file quant writes appears complete or not at all
-// (written to a temporary file beside it, then renamed over the target).
+// (written to a temporary file beside it, then renamed over the target), only ever replaces a
+// regular file, and the outputs of one run are checked against its inputs and each other.
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace quant {
 
 std::string read_file(const std::string& path);  // throws Io naming the path
 void write_file_atomically(const std::string& path, const std::string& bytes);  // throws Io
+// Writes every file to a temporary file beside it, then renames them all, so that the outputs of
+// one run (a model and its JSON) appear together: a failure or a kill before the renames leaves
+// none of them and no temporary file. Throws Io.
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
+// Throws Io unless `path` can be written by write_files_atomically: its folder exists, and it is
+// absent or a regular file (never a device, FIFO or folder). Checked before a run's long work.
+void require_writable_target(const std::string& path);
+// Removes the temporary files of writes in progress. Async-signal-safe: the SIGINT/SIGTERM handler
+// of apps/ calls it before the process dies.
+void remove_temporary_files_now();
+
+// A file the command line names, with what it is ("the input model", "-o").
+struct NamedPath {
+  std::string what, path;
+};
+// Throws Usage when an output is one of the inputs or another output (same file by path or by
+// identity: links and "./x" included). Empty paths are ignored.
+void require_distinct_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
 }  // namespace quant

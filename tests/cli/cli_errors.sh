@@ -96,6 +96,37 @@ if command -v script > /dev/null; then
     && ok "progress line on a terminal: pass, samples, samples/s, ETA" || fail "no progress line on a terminal: $(head -c 300 "$WORK/tty.out")"
 fi
 
+# --- outputs never clobber inputs, each other, or what is not a regular file
+cp "$MODEL" "$WORK/in.onnx"
+expect_exit 2 "-o naming the input model" "$QUANTIZE" optimize "$WORK/in.onnx" --calib "$SRC/testdata/calib/fashion_100" -o "$WORK/in.onnx"
+expect_stderr "the message says so" "-o '.*in.onnx' is the input model: writing it would replace a file this run reads"
+cmp -s "$WORK/in.onnx" "$MODEL" && ok "the input model is intact" || fail "the input model was changed"
+ln -s "$WORK/in.onnx" "$WORK/link.onnx"
+expect_exit 2 "prepare -o naming the input through a link" "$QUANTIZE" prepare "$WORK/link.onnx" -o "$WORK/./in.onnx"
+expect_exit 2 "--params equal to -o" "$QUANTIZE" optimize "$MODEL" --calib "$SRC/testdata/calib/fashion_100" -o "$WORK/same.onnx" --params "$WORK/same.onnx"
+expect_stderr "the message names both" "--params and -o are the same file"
+expect_exit 2 "-o naming a calibration file" "$QUANTIZE" optimize "$MODEL" --calib "$INPUT" -o "$INPUT"
+mkfifo "$WORK/fifo.json"
+expect_exit 3 "--params naming a FIFO" "$QUANTIZE" optimize "$MODEL" --calib "$SRC/testdata/calib/fashion_100" -o "$WORK/fifo.onnx" --params "$WORK/fifo.json"
+expect_stderr "refused as not a regular file" "fifo.json: cannot write: it exists and is not a regular file"
+! grep -q "calibrating" "$ERR_FILE" && ok "refused before calibrating" || fail "the FIFO was found only after calibration"
+[ ! -e "$WORK/same.onnx" ] && [ ! -e "$WORK/fifo.onnx" ] && ok "refused runs wrote nothing" || fail "a refused run wrote output"
+
+# --- a run killed at any moment leaves both outputs or neither, and no temporary file
+/usr/bin/python3 -c "import numpy; numpy.save('$WORK/many.npy', numpy.random.default_rng(0).normal(size=(6000, 1, 28, 28)).astype(numpy.float32))"
+for delay in 0.3 1 2 2.5 4; do
+  rm -f "$WORK/kill.onnx" "$WORK/kill.json"
+  "$QUANTIZE" -q optimize "$MODEL" --calib "$WORK/many.npy" -m entropy -o "$WORK/kill.onnx" 2>/dev/null &
+  pid=$!
+  sleep "$delay"
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  n=$(ls "$WORK"/kill.onnx "$WORK"/kill.json 2>/dev/null | wc -l)
+  tmp=$(find "$WORK" -name 'kill.*.tmp.*' | wc -l)
+  [ "$tmp" -eq 0 ] && { [ "$n" -eq 0 ] || [ "$n" -eq 2 ]; } && ok "SIGTERM after ${delay}s: $n of 2 outputs, no temporary file" ||
+    fail "SIGTERM after ${delay}s: $n outputs, $tmp temporary files"
+done
+
 # --- no partial output after any failure above
 leftovers=$(ls -d "$WORK"/bad[0-9]* "$WORK"/no 2>/dev/null | wc -l)
 [ "$leftovers" -eq 0 ] && ok "failed runs left no output folders or files" || fail "failed runs left output behind: $(ls -d "$WORK"/bad[0-9]*)"
