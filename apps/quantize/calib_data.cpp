@@ -16,8 +16,16 @@ void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required)
   auto* calib = cmd.add_option("--calib,-c", opt.calib,
                                "Calibration data: a folder or list (.txt) of PNG/JPEG images, or .npy files; NAME=PATH per input of a multi-input model");
   if (required) calib->required();
-  cmd.add_option("--calib-size", opt.calib_size, "Use the first N samples (default: all)");
-  cmd.add_option("--batch-size", opt.batch_size, "Samples per interpreter run (default 32); does not change the result");
+  // -1 stands for "not given" inside; on the command line a count is at least 1.
+  const auto at_least_one = [](const std::string& text) -> std::string {
+    try {
+      return std::stoll(text) >= 1 ? "" : "must be at least 1, got " + text;
+    } catch (const std::exception&) {
+      return "expects a count, got '" + text + "'";
+    }
+  };
+  cmd.add_option("--calib-size", opt.calib_size, "Use the first N samples (default: all)")->check(at_least_one);
+  cmd.add_option("--batch-size", opt.batch_size, "Samples per interpreter run (default 32); does not change the result")->check(at_least_one);
   cmd.add_option("--input-shape", opt.input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd.add_option("--input-value", opt.input_values, kInputValueHelp);
   cmd.add_option("--channel-order", opt.channel_order, "Images: rgb, bgr or gray (default: gray for 1 channel, rgb for 3)");

@@ -3,7 +3,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
+#include <span>
 
 namespace quant::calib {
 
@@ -37,10 +39,22 @@ void merge_minmax(Statistics& total, const Statistics& part) {
 
 }  // namespace
 
+// A NaN or Inf in calibration data would become an infinite or undefined range (qp_scale = inf):
+// refused, naming the input and the element.
+void require_finite(const Tensor& t, const std::string& input) {
+  if (t.dtype() != DType::Float32) return;
+  const std::span<const float> v = t.values<float>();
+  for (size_t k = 0; k < v.size(); ++k)
+    if (!std::isfinite(v[k]))
+      throw Error(ErrorKind::Data, "input '" + input + "' holds " + (std::isnan(v[k]) ? "NaN" : "Inf") + " at element " + std::to_string(k) + " of " +
+                                       std::to_string(v.size()) + " (calibration data must be finite)");
+}
+
 interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int64_t i) {
   interp::TensorMap sample;
   for (const CalibrationInput& in : inputs) {
     const Tensor t = in.source->sample(i);
+    require_finite(t, in.name);
     if (!in.add_batch_axis) {
       sample[in.name] = t;
       continue;

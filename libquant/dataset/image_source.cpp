@@ -2,7 +2,10 @@
 
 #include <stb/stb_image.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 
@@ -80,6 +83,9 @@ class ImageSamples final : public SampleSource {
     int w = 0, h = 0, n = 0;
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &n, want), stbi_image_free);
     if (!pixels) throw Error(ErrorKind::Data, std::string("cannot decode the image: ") + stbi_failure_reason(), {.file = path});
+    // Resizing changes the data the ranges are computed on: said once per source, with the first.
+    if ((h != spec_.height || w != spec_.width) && !resize_reported_.exchange(true))
+      spdlog::warn("calibration images are resized (bilinear) to the model's {}x{}: '{}' is {}x{}", spec_.height, spec_.width, path, h, w);
     const std::vector<float> resized = resize_bilinear(pixels.get(), h, w, want, spec_.height, spec_.width);
     const int64_t c = spec_.channels, hw = spec_.height * spec_.width;
     Tensor t(DType::Float32, spec_.channels_last ? Shape{spec_.height, spec_.width, c} : Shape{c, spec_.height, spec_.width}, Init::Uninitialized);
@@ -100,6 +106,7 @@ class ImageSamples final : public SampleSource {
  private:
   std::vector<std::string> files_;
   ImageSpec spec_;
+  mutable std::atomic<bool> resize_reported_{false};
 };
 
 }  // namespace

@@ -164,6 +164,11 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
   std::unordered_map<std::string, Chosen> group_range;
   for (const Activation& a : activations) {
     const calib::TensorStats& s = stats.tensors.at(a.name);
+    // Calibration inputs are checked finite; an Inf here is the float model overflowing on them.
+    if (s.count > 0 && (!std::isfinite(s.min) || !std::isfinite(s.max)))
+      throw Error(ErrorKind::Data, "tensor '" + a.name + "': calibration saw values up to " + std::to_string(s.max) + " and down to " + std::to_string(s.min) +
+                                       " (the float model overflows on the calibration data); no finite range to quantize it with",
+                  {.node = a.producer ? a.producer->name : ""});
     const RangeRule* rule = rule_for(rules.output_range, facts, a.producer);
     for (const ir::Node* r : facts.readers_of(a.name)) {
       auto it = rules.input_range.find(r->name);

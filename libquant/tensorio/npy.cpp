@@ -1,5 +1,6 @@
 #include "tensorio/npy.h"
 
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -43,8 +44,13 @@ NpyHeader parse_npy_header(const std::string& bytes, const std::string& source) 
   const std::string header = bytes.substr(header_start, header_len);
 
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)')")))
+  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)')"))) {
+    if (std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+      throw Error(ErrorKind::Unsupported, "element type '" + shortened(m[1].str(), 20) + "'" + (m[1].str().find('O') != std::string::npos ? " (Python objects)" : "") +
+                                              " is not supported: save a numeric array",
+                  {.file = source});
     throw npy_error(source, "no 'descr' in the header");
+  }
   const char order = m[1].str()[0];
   const char kind = m[2].str()[0];
   const int size = std::stoi(m[3].str());
@@ -59,9 +65,25 @@ NpyHeader parse_npy_header(const std::string& bytes, const std::string& source) 
     throw Error(ErrorKind::Unsupported, "Fortran-ordered .npy data is not supported (save with C order)", {.file = source});
   if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
     throw npy_error(source, "no 'shape' in the header");
+  // The shape tuple: integers separated by commas, "(3,)" for one dim, "()" for a scalar.
   const std::string dims = m[1].str();
-  const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) h.shape.push_back(std::stoll(it->str()));
+  size_t pos = 0;
+  while (pos < dims.size()) {
+    const size_t comma = std::min(dims.find(',', pos), dims.size());
+    std::string item = dims.substr(pos, comma - pos);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    pos = comma + 1;
+    if (item.empty() && comma == dims.size()) break;  // after a trailing comma
+    int64_t d = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), d);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size())
+      throw npy_error(source, "shape (" + shortened(dims, 60) + ") has '" + shortened(item, 20) + "', not a dimension");
+    if (d < 0) throw npy_error(source, "negative dimension " + std::to_string(d) + " in shape (" + shortened(dims, 60) + ")");
+    h.shape.push_back(d);
+  }
+  if (checked_byte_size(h.shape, static_cast<int64_t>(dtype_size(h.dtype))) < 0)
+    throw npy_error(source, "shape (" + shortened(dims, 60) + ") holds more bytes than 64 bits count");
   h.data_offset = header_start + header_len;
   return h;
 }
@@ -84,10 +106,10 @@ NpyHeader read_npy_header(const std::string& path) {
 
 Tensor parse_npy(const std::string& bytes, const std::string& source) {
   const NpyHeader h = parse_npy_header(bytes, source);
-  Tensor t(h.dtype, h.shape);
-  if (bytes.size() - h.data_offset != t.nbytes())
+  if (bytes.size() - h.data_offset != h.data_bytes())  // checked before allocating
     throw npy_error(source, "data has " + std::to_string(bytes.size() - h.data_offset) + " bytes, shape " +
-                                shape_to_string(h.shape) + " of " + dtype_name(h.dtype) + " needs " + std::to_string(t.nbytes()));
+                                shape_to_string(h.shape) + " of " + dtype_name(h.dtype) + " needs " + std::to_string(h.data_bytes()));
+  Tensor t(h.dtype, h.shape, Init::Uninitialized);
   std::memcpy(t.raw(), bytes.data() + h.data_offset, t.nbytes());
   return t;
 }

@@ -11,7 +11,8 @@ struct NpyHeader {
   DType dtype = DType::Undefined;
   Shape shape;
   size_t data_offset = 0;  // where the elements start
-  size_t data_bytes() const { return static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype); }
+  // The bytes the shape needs (checked against overflow when the header is parsed).
+  size_t data_bytes() const { return static_cast<size_t>(checked_byte_size(shape, static_cast<int64_t>(dtype_size(dtype)))); }
 };
 
 // Parses the header from the first bytes of a file (at least the header). Throws Parse/Unsupported naming source.

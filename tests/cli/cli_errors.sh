@@ -75,7 +75,9 @@ expect_stderr "wrong-shape .npy: names file and expected shape" "wrong_shape.npy
 expect_exit 7 "optimize: .npy calibration data of the wrong dtype" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/wrong_type.npy" -o "$WORK/bad15.onnx"
 expect_stderr "wrong-dtype .npy: names file and types" "wrong_type.npy: holds float64, model input 'input' takes float32"
 expect_exit 2 "optimize: --calib-size 0" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" --calib-size 0 -o "$WORK/bad16.onnx"
-expect_stderr "--calib-size 0: says so" "--calib-size must be at least 1"
+expect_stderr "--calib-size 0: says so" "--calib-size: must be at least 1, got 0"
+expect_exit 2 "optimize: --calib-size -5" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" --calib-size -5 -o "$WORK/bad16.onnx"
+expect_stderr "--calib-size -5: says so" "--calib-size: must be at least 1, got -5"
 expect_exit 3 "optimize: output in a missing folder" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" -o "$WORK/no/such/dir/q.onnx"
 expect_stderr "missing output folder: names it" "folder '.*no/such/dir' does not exist"
 expect_exit 2 "optimize: unknown calibration method" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" -m kl -o "$WORK/bad17.onnx"
@@ -95,6 +97,44 @@ if command -v script > /dev/null; then
   tr '\r' '\n' < "$WORK/tty.out" | grep -qE "calibrating, pass 2/2: 100/100 samples, [0-9]+ samples/s, ETA 0 s" \
     && ok "progress line on a terminal: pass, samples, samples/s, ETA" || fail "no progress line on a terminal: $(head -c 300 "$WORK/tty.out")"
 fi
+
+# --- calibration data that is not finite, malformed .npy headers, images of another size
+/usr/bin/python3 - "$WORK" <<'PY'
+import sys, numpy as np, zlib, struct
+w = sys.argv[1]
+np.save(f"{w}/inf.npy", np.full((4, 1, 28, 28), np.inf, np.float32))
+x = np.zeros((4, 1, 28, 28), np.float32); x[2, 0, 3, 4] = np.nan; np.save(f"{w}/one_nan.npy", x)
+np.save(f"{w}/objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (-3, 1, 28, 28), }"
+header += " " * (63 - 10 - len(header)) + "\n"
+open(f"{w}/negative.npy", "wb").write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + b"\0" * 16)
+def png(path, size):
+    raw = b"".join(b"\0" + bytes((x * 7 + y) % 256 for x in range(size)) for y in range(size))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+import os; os.makedirs(f"{w}/big_images", exist_ok=True); png(f"{w}/big_images/a.png", 32); png(f"{w}/big_images/b.png", 32)
+# y = Conv(x * 1e30 * 1e30): finite inputs, an activation that overflows to Inf
+import onnx
+from onnx import helper, TensorProto, numpy_helper
+g = helper.make_graph(
+    [helper.make_node("Mul", ["x", "big"], ["m1"]), helper.make_node("Mul", ["m1", "big"], ["m2"]), helper.make_node("Conv", ["m2", "w"], ["y"])],
+    "overflow", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    initializer=[numpy_helper.from_array(np.array(1e30, np.float32), "big"), numpy_helper.from_array(np.ones((1, 1, 1, 1), np.float32), "w")])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{w}/overflow.onnx")
+np.save(f"{w}/ones.npy", np.ones((2, 1, 4, 4), np.float32))
+PY
+expect_exit 7 "calibration data that is all Inf" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/inf.npy" -o "$WORK/bad40.onnx"
+expect_stderr "names the sample and the element" "calibration sample .*inf.npy\[[0-3]\]: input 'input' holds Inf at element 0 of 784 \(calibration data must be finite\)"
+expect_exit 7 "one NaN in the third sample" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/one_nan.npy" -o "$WORK/bad41.onnx"
+expect_stderr "names the sample and the element" "one_nan.npy\[2\]: input 'input' holds NaN at element 88 of 784"
+expect_exit 7 "an activation that overflows to Inf on finite data" "$QUANTIZE" optimize "$WORK/overflow.onnx" --calib "$WORK/ones.npy" -o "$WORK/bad42.onnx"
+expect_stderr "names the tensor" "tensor 'm2': calibration saw values up to inf .*the float model overflows on the calibration data"
+expect_exit 4 "a .npy with a negative dimension" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/negative.npy" -o "$WORK/bad43.onnx"
+expect_stderr "gives the dimension with its sign" "negative dimension -3 in shape \(-3, 1, 28, 28\)"
+expect_exit 6 "a .npy of Python objects" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/objects.npy" -o "$WORK/bad44.onnx"
+expect_stderr "says what it is" "element type '\|O' \(Python objects\) is not supported: save a numeric array"
+expect_exit 0 "calibration images of another size" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/big_images" -o "$WORK/resized.onnx"
+expect_stderr "are resized with a warning" "calibration images are resized \(bilinear\) to the model's 28x28: '.*[ab].png' is 32x32"
 
 # --- outputs never clobber inputs, each other, or what is not a regular file
 cp "$MODEL" "$WORK/in.onnx"
