@@ -95,7 +95,9 @@ void load_graph(const onnx::GraphProto& g, ir::Graph& graph, const ir::Model& mo
 ir::Model load_model_from_bytes(const std::string& bytes, const std::string& source_name, const std::string& base_dir) {
   onnx::ModelProto proto;
   if (bytes.empty() || !proto.ParseFromString(bytes) || !proto.has_graph())
-    throw Error(ErrorKind::Parse, "not a valid ONNX model (the file does not parse as an ONNX ModelProto with a graph)",
+    // Protobuf's parser stops at 100 nested messages, which also bounds how deep If/Loop subgraphs
+    // can nest (about 30 levels) and so every recursion over them in quant.
+    throw Error(ErrorKind::Parse, "not a valid ONNX model (the file does not parse as an ONNX ModelProto with a graph, or nests subgraphs deeper than protobuf's limit of 100 messages)",
                 {.file = source_name});
 
   ir::Model model;

@@ -34,6 +34,22 @@ huge_declared 4 holds 0 values but its shape \[100000, 100000, 1000\] needs 1000
 size_overflow 4 its shape \[4611686018427387923\] holds more bytes than 64 bits count
 CASES
 
+# If branches nested 40 deep: protobuf's parser refuses it (bounding every recursion over subgraphs).
+/usr/bin/python3 - "$WORK/nested.onnx" <<'PY'
+import sys
+from onnx import helper, TensorProto
+out = lambda name: [helper.make_tensor_value_info(name, TensorProto.FLOAT, None)]
+leaf = lambda name: helper.make_graph([helper.make_node("Identity", ["x"], [name])], name, [], out(name))
+g = leaf("y40")
+for d in range(39, -1, -1):
+    g = helper.make_graph([helper.make_node("If", ["c"], [f"y{d}"], then_branch=g, else_branch=leaf(f"e{d}"))], f"g{d}", [], out(f"y{d}"))
+inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1]), helper.make_tensor_value_info("c", TensorProto.BOOL, [])]
+model = helper.make_model(helper.make_graph(g.node, "top", inputs, out("y0")), opset_imports=[helper.make_opsetid("", 13)])
+open(sys.argv[1], "wb").write(model.SerializeToString())
+PY
+expect_exit 4 "If subgraphs nested 40 deep" "$QUANTIZE" parse-model "$WORK/nested.onnx"
+expect_stderr "refused as too deep to parse" "nests subgraphs deeper than protobuf's limit of 100 messages"
+
 # The other commands load the same way: parse-model and optimize refuse too, and optimize writes nothing.
 expect_exit 5 "parse-model refuses the absolute location" "$QUANTIZE" parse-model "$M/external_absolute.onnx"
 expect_exit 4 "parse-model refuses the overflowing size (it used to print 4611686018427387923 parameters)" "$QUANTIZE" parse-model "$M/size_overflow.onnx"
