@@ -18,6 +18,7 @@ PACKAGES=(
   dataset-fashion-mnist               # images for the bundled example, benchmarks and accuracy figures
   python3-onnx python3-numpy          # the naive ORT-style baseline the corpus test compares against
   python3-torch                       # writes the ResNet-18/MobileNetV2 corpus models (too large to commit)
+  clang libclang-rt-14-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh)
 )
 # Node.js runs ONNX Runtime (npm onnxruntime-node), the reference runtime of the tests. Take
 # Debian's only where no node/npm is installed already (the machine image may ship its own).

@@ -1,6 +1,7 @@
 #include "script/rules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 
@@ -44,15 +45,17 @@ struct Reader {
     return out;
   }
   double number(const Value& v, const std::string& what) const {
-    if (!v.is_number()) fail(v.pos, what + " must be a number, found '" + v.text + "'");
+    if (!v.is_number()) fail(v.pos, what + " must be a number, found '" + shortened(v.text, 40) + "'");
     return v.number;
   }
   int64_t integer(const Value& v, const std::string& what) const {
-    if (v.kind != Value::Kind::Int) fail(v.pos, what + " must be a whole number, found '" + v.text + "'");
+    if (v.kind != Value::Kind::Int) fail(v.pos, what + " must be a whole number, found '" + shortened(v.text, 40) + "'");
+    // Integers in scripts are counts and levels: beyond 2^53 a double no longer holds them exactly.
+    if (!(std::abs(v.number) <= 9007199254740992.0)) fail(v.pos, what + " is out of range: '" + shortened(v.text, 40) + "'");
     return static_cast<int64_t>(v.number);
   }
   std::string word(const Value& v, const std::string& what) const {
-    if (v.kind != Value::Kind::Word && v.kind != Value::Kind::String) fail(v.pos, what + " must be a name, found '" + v.text + "'");
+    if (v.kind != Value::Kind::Word && v.kind != Value::Kind::String) fail(v.pos, what + " must be a name, found '" + shortened(v.text, 40) + "'");
     return v.text;
   }
   std::vector<float> numbers(const Value& v, const std::string& what) const {
@@ -106,7 +109,7 @@ void quantization_param(const Statement& st, ScriptRules& rules) {
   if (const Argument* a = r.keyword("precision_mode")) {
     const std::string name = r.word(a->value, "precision_mode");
     if (std::find(kPrecisionModes.begin(), kPrecisionModes.end(), name) == kPrecisionModes.end())
-      r.fail(a->value.pos, "unknown precision_mode '" + name + "' (expected one of " + join(kPrecisionModes) + ")");
+      r.fail(a->value.pos, "unknown precision_mode '" + shortened(name, 40) + "' (expected one of " + join(kPrecisionModes) + ")");
     rule.precision = parse_precision_mode(name);
   }
   if (const Argument* a = r.keyword("force_range_out")) rule.force_range_out = r.interval(a->value, "force_range_out");
@@ -255,7 +258,7 @@ const std::vector<std::string>& precision_mode_names() { return kPrecisionModes;
 
 PrecisionMode parse_precision_mode(const std::string& name) {
   if (std::find(kPrecisionModes.begin(), kPrecisionModes.end(), name) == kPrecisionModes.end())
-    throw Error(ErrorKind::Usage, "unknown precision_mode '" + name + "' (expected one of " + join(kPrecisionModes) + ")");
+    throw Error(ErrorKind::Usage, "unknown precision_mode '" + shortened(name, 40) + "' (expected one of " + join(kPrecisionModes) + ")");
   PrecisionMode m;
   m.name = name;
   // a<A>_w<W>[_a<O>]

@@ -53,7 +53,11 @@ NpyHeader parse_npy_header(const std::string& bytes, const std::string& source) 
   }
   const char order = m[1].str()[0];
   const char kind = m[2].str()[0];
-  const int size = std::stoi(m[3].str());
+  const std::string digits = m[3].str();
+  int size = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), size);
+  if (ec != std::errc() || end != digits.data() + digits.size() || size > 16)
+    throw npy_error(source, "element size '" + shortened(digits, 20) + "' in 'descr' is not one .npy uses");
   if (order == '>' && size > 1) throw Error(ErrorKind::Unsupported, "big-endian .npy data is not supported", {.file = source});
   NpyHeader h;
   try {

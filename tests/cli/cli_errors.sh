@@ -136,6 +136,15 @@ expect_stderr "says what it is" "element type '\|O' \(Python objects\) is not su
 expect_exit 0 "calibration images of another size" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/big_images" -o "$WORK/resized.onnx"
 expect_stderr "are resized with a warning" "calibration images are resized \(bilinear\) to the model's 28x28: '.*[ab].png' is 32x32"
 
+# --- inputs the fuzzers found (testdata/fuzz/*/regression_*): each a clean, positioned error now
+FUZZ="$SRC/testdata/fuzz"
+expect_exit 4 "fuzz: a 24-digit optimization_level (was undefined behaviour)" "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" --script "$FUZZ/script/regression_huge_integer.alls" -o "$WORK/bad50.onnx"
+expect_stderr "positioned, value shortened" "regression_huge_integer.alls:3:46: optimization_level is out of range"
+expect_exit 4 "fuzz: a .npy element size of 15 digits (was an uncaught exception)" "$QUANTIZE" infer "$MODEL" --input "input=$FUZZ/npy/regression_descr_size.npy" -o "$WORK/bad51"
+expect_stderr "names it" "element size '555555555555558' in 'descr' is not one .npy uses"
+expect_exit 4 "fuzz: a statistics file with a fractional count (was undefined behaviour)" "$QUANTIZE" optimize "$MODEL" --stats "$FUZZ/stats/regression_fractional_count.json" -o "$WORK/bad52.onnx"
+expect_stderr "says what is wrong" "malformed statistics file: a histogram count is not a whole number >= 0"
+
 # --- outputs never clobber inputs, each other, or what is not a regular file
 cp "$MODEL" "$WORK/in.onnx"
 expect_exit 2 "-o naming the input model" "$QUANTIZE" optimize "$WORK/in.onnx" --calib "$SRC/testdata/calib/fashion_100" -o "$WORK/in.onnx"
