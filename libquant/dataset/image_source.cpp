@@ -71,6 +71,8 @@ std::vector<float> resize_bilinear(const uint8_t* pixels, int h, int w, int c, i
 
 namespace {
 
+constexpr int64_t kMaxImagePixels = int64_t{8192} * 8192;
+
 class ImageSamples final : public SampleSource {
  public:
   ImageSamples(std::vector<std::string> files, ImageSpec spec) : files_(std::move(files)), spec_(std::move(spec)) {}
@@ -81,6 +83,12 @@ class ImageSamples final : public SampleSource {
     const std::string& path = files_[static_cast<size_t>(i)];
     const int want = spec_.order == ChannelOrder::Gray ? 1 : 3;
     int w = 0, h = 0, n = 0;
+    // The header's size is checked before decoding: stb allocates the whole image at once, and a
+    // 60-byte file can declare gigabytes (found by fuzz_image).
+    if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
+      throw Error(ErrorKind::Data, "the image is " + std::to_string(w) + "x" + std::to_string(h) + ": more than the " + std::to_string(kMaxImagePixels) +
+                                       " pixels quant decodes (8192x8192)",
+                  {.file = path});
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &n, want), stbi_image_free);
     if (!pixels) throw Error(ErrorKind::Data, std::string("cannot decode the image: ") + stbi_failure_reason(), {.file = path});
     // Resizing changes the data the ranges are computed on: said once per source, with the first.
