@@ -133,6 +133,13 @@ expect_exit 4 "a .npy with a negative dimension" "$QUANTIZE" optimize "$MODEL" -
 expect_stderr "gives the dimension with its sign" "negative dimension -3 in shape \(-3, 1, 28, 28\)"
 expect_exit 6 "a .npy of Python objects" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/objects.npy" -o "$WORK/bad44.onnx"
 expect_stderr "says what it is" "element type '\|O' \(Python objects\) is not supported: save a numeric array"
+mkdir -p "$WORK/huge_image"
+/usr/bin/python3 -c "
+import zlib, struct
+chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+open('$WORK/huge_image/a.png', 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 20000, 20000, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b'\\0' * 100)) + chunk(b'IEND', b''))"
+expect_exit 7 "an image header declaring 20000x20000 pixels" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/huge_image" -o "$WORK/bad45.onnx"
+expect_stderr "refused before decoding" "the image is 20000x20000: more than the 67108864 pixels quant decodes"
 expect_exit 0 "calibration images of another size" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/big_images" -o "$WORK/resized.onnx"
 expect_stderr "are resized with a warning" "calibration images are resized \(bilinear\) to the model's 28x28: '.*[ab].png' is 32x32"
 
