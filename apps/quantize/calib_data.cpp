@@ -5,10 +5,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
 #include "dataset/image_source.h"
-#include "tensor_files.h"
 #include "dataset/npy_source.h"
+#include "tensor_files.h"
 
 namespace quant::app {
 
@@ -41,9 +42,8 @@ void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required)
 OpenedCalibData open_calib_data(const ir::Graph& graph, const CalibDataOptions& opt) {
   OpenedCalibData data;
   for (const std::string& spec : opt.calib) {
-    const size_t eq = spec.find('=');
-    std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
-    const std::string path = eq == std::string::npos ? spec : spec.substr(eq + 1);
+    std::string name, path;  // not a structured binding: the lambda below captures path
+    std::tie(name, path) = split_name_path(spec);
     if (name.empty()) {
       if (graph.inputs.size() != 1)
         throw Error(ErrorKind::Usage, "--calib '" + spec + "': the model has " + std::to_string(graph.inputs.size()) + " inputs, write NAME=PATH per input");

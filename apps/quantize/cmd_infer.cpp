@@ -27,17 +27,12 @@ struct InferOptions {
 interp::TensorMap read_inputs(const ir::Graph& graph, const std::vector<std::string>& specs) {
   interp::TensorMap inputs;
   for (const std::string& spec : specs) {
-    const size_t eq = spec.find('=');
-    std::string name, path;
-    if (eq == std::string::npos) {
+    auto [name, path] = split_name_path(spec);
+    if (name.empty()) {
       if (graph.inputs.size() != 1)
         throw Error(ErrorKind::Usage, "--input '" + spec + "': the model has " + std::to_string(graph.inputs.size()) +
                                           " inputs, write NAME=FILE");
       name = graph.inputs[0].name;
-      path = spec;
-    } else {
-      name = spec.substr(0, eq);
-      path = spec.substr(eq + 1);
     }
     if (inputs.count(name)) throw Error(ErrorKind::Usage, "--input '" + name + "' is given twice");
     inputs[name] = read_tensor_file(path);

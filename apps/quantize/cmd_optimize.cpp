@@ -50,7 +50,6 @@ struct CalibrateOptions {
   int target_opset = 0;
 };
 
-
 // The float model as preparation and the script leave it (normalization folded in), the script's rules, and the
 // calibration options after the script's defaults (command-line flags win).
 struct Prepared {
@@ -59,6 +58,7 @@ struct Prepared {
   plan::PlanRules plan_rules;
   CalibDataOptions data;
   bool bias_correction = false;
+  std::vector<std::pair<std::string, std::vector<double>>> fixed_inputs;  // --input-value, as applied
 };
 
 // model_optimization_flavor(optimization_level=N): 0 (default) nothing extra; 1 cross-layer
@@ -76,7 +76,7 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
   Prepared p;
   p.model = onnx_io::load_model(model_path);
   apply_input_shapes(p.model.graph, data.input_shapes);
-  apply_input_values(p.model.graph, data.input_values);
+  p.fixed_inputs = apply_input_values(p.model.graph, data.input_values);
   prepare_and_log(p.model, {.target_opset = target_opset});
   if (!script_path.empty()) {
     p.rules = script::load_rules(script_path);
@@ -150,7 +150,7 @@ std::string default_params_path(const std::string& output) {
 // The files a run reads: the model, the script, saved statistics and calibration sources.
 std::vector<NamedPath> inputs_of(const std::string& model, const std::string& script, const std::string& stats, const CalibDataOptions& data) {
   std::vector<NamedPath> in{{"the input model", model}, {"the model script", script}, {"the statistics file", stats}};
-  for (const std::string& spec : data.calib) in.push_back({"calibration data", spec.substr(spec.find('=') == std::string::npos ? 0 : spec.find('=') + 1)});
+  for (const std::string& spec : data.calib) in.push_back({"calibration data", split_name_path(spec).second});
   return in;
 }
 
@@ -206,7 +206,7 @@ void run_optimize(OptimizeOptions opt) {
   // Serialize both before writing either, so that a failure leaves nothing behind.
   const std::string model_bytes = onnx_io::serialize_model(qdq);
   emit::ParamsContext params_context{opt.model, opt.output, stats.samples};
-  for (const std::string& spec : opt.data.input_values) params_context.fixed_inputs.push_back(parse_input_value(spec));
+  params_context.fixed_inputs = prepared.fixed_inputs;
   const std::string params = emit::params_json(plan, params_context).dump(2) + "\n";
   write_files_atomically({{opt.output, model_bytes}, {opt.params, params}});
   std::map<plan::Role, int> count;

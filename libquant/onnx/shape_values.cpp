@@ -76,6 +76,9 @@ Elem product(const std::vector<ir::Dim>& dims) {
 
 int64_t clamp_index(int64_t i, int64_t n, int64_t lo, int64_t hi) { return std::clamp(i < 0 ? i + n : i, lo, hi); }
 
+// A node's input i, or "" when it has fewer.
+std::string input(const ir::Node& n, size_t i) { return i < n.inputs.size() ? n.inputs[i] : ""; }
+
 // The elements of a rank-0 or rank-1 int64 tensor.
 struct ShapeValue {
   std::vector<Elem> elems;
@@ -200,8 +203,6 @@ class ShapeValues {
     return std::nullopt;
   }
 
-  static std::string input(const ir::Node& n, size_t i) { return i < n.inputs.size() ? n.inputs[i] : ""; }
-
   const ir::Graph& g_;
   std::unordered_map<std::string, ShapeValue> values_;
 };
@@ -283,8 +284,6 @@ std::optional<std::vector<ir::Dim>> slice_dims(std::vector<ir::Dim> dims, const 
   }
   return dims;
 }
-
-std::string input(const ir::Node& n, size_t i) { return i < n.inputs.size() ? n.inputs[i] : ""; }
 
 // The output dims of a shape-reading node, where its shape inputs are known shape values.
 std::optional<std::vector<ir::Dim>> output_dims(const ir::Graph& graph, const ir::Node& n, ShapeValues& values) {
