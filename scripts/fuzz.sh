@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ with clang (ASan+UBSan, build-fuzz/) and runs each for RUNS
-# executions (default 1,000,000), starting from its seeds in testdata/fuzz/<target>/ (copied: new
+# executions (default 1,000,000; or for a time, e.g. 600s), starting from its seeds in testdata/fuzz/<target>/ (copied: new
 # inputs libFuzzer finds go to build-fuzz/corpus/). Prints one line per target; a crash, sanitizer
 # report, timeout or uncaught exception stops the run with the input saved in build-fuzz/crashes/.
-#   bash scripts/fuzz.sh [RUNS] [TARGET ...]
+#   bash scripts/fuzz.sh [RUNS|SECONDSs] [TARGET ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-1000000}
 shift || true
+if [[ $RUNS == *s ]]; then LIMIT=(-max_total_time="${RUNS%s}"); else LIMIT=(-runs="$RUNS"); fi
 TARGETS=("${@:-load_model script npy image stats}")
 read -r -a TARGETS <<< "${TARGETS[*]}"
 bash scripts/install-deps.sh
@@ -21,7 +22,7 @@ for t in "${TARGETS[@]}"; do
   cp testdata/fuzz/"$t"/* "$corpus"/
   start=$(date +%s)
   if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       build-fuzz/fuzz/fuzz_"$t" "$corpus" -runs="$RUNS" -max_len="${MAX_LEN[$t]}" -timeout=10 -rss_limit_mb=2048 \
+       build-fuzz/fuzz/fuzz_"$t" "$corpus" "${LIMIT[@]}" -max_len="${MAX_LEN[$t]}" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix=build-fuzz/crashes/"$t"- -print_final_stats=1 > build-fuzz/"$t".log 2>&1; then
     echo "fuzz_$t: FAILED after $(( $(date +%s) - start )) s, see build-fuzz/$t.log and build-fuzz/crashes/"
     tail -30 build-fuzz/"$t".log

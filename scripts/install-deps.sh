@@ -13,6 +13,7 @@ PACKAGES=(
   libonnx-dev                         # ONNX 1.12: generated onnx-ml.pb.h, onnx_proto, schemas, checker
   libcli11-dev nlohmann-json3-dev libspdlog-dev catch2
   libstb-dev                          # stb_image: PNG/JPEG calibration images
+  zlib1g-dev                          # PNG data checked (bounded inflate) before stb decodes it
   libdnnl-dev                         # oneDNN: sgemm (CPUID-dispatched)
   libonnx-testdata                    # ONNX backend node tests (conformance suite)
   dataset-fashion-mnist               # images for the bundled example, benchmarks and accuracy figures

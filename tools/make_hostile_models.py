@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the hostile models of tests/cli/hostile_models.sh into testdata/hostile/ (a few hundred
 bytes each): models that try to make quant read outside their folder or allocate what they do not
-hold. Each is y = x + w with x float[3] and a crafted initializer w.
+hold. Each is y = x + w with x float[3] and w a crafted initializer (or made from one).
 
     /usr/bin/python3 tools/make_hostile_models.py testdata/hostile
 """
@@ -15,10 +15,10 @@ from onnx import TensorProto, helper, numpy_helper
 OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/hostile"
 
 
-def model(name, w):
+def model(name, w, nodes=()):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
-    g = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"], name="add")], name, [x], [y], initializer=[w])
+    g = helper.make_graph(list(nodes) + [helper.make_node("Add", ["x", "w"], ["y"], name="add")], name, [x], [y], initializer=[w])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="tools/make_hostile_models.py")
     path = os.path.join(OUT, name + ".onnx")
     with open(path, "wb") as f:  # not onnx.save: it would check (and some of these fail the checker)
@@ -60,6 +60,11 @@ def main():
     overflow = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2**62 + 19])
     overflow.raw_data = b"\0" * 76
     model("size_overflow", overflow)
+    # Small files whose tensors are made at run time: w = ConstantOfShape([100000, 100000, 3]) and
+    # w = Expand(x, [100000, 100000, 3]), 112 GiB each.
+    shape = numpy_helper.from_array(np.array([100000, 100000, 3], np.int64), "shape")
+    model("huge_constant_of_shape", shape, [helper.make_node("ConstantOfShape", ["shape"], ["w"], name="fill")])
+    model("huge_expand", shape, [helper.make_node("Expand", ["x", "shape"], ["w"], name="expand")])
 
 
 main()

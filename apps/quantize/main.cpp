@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "core/file_io.h"
+#include "core/memory_limit.h"
 #include "exit_codes.h"
 
 namespace {
@@ -36,12 +37,19 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "More log output (-vv for trace)");
   app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
+  std::string max_memory;
+  app.add_option("--max-memory", max_memory,
+                 "Most tensor memory held at once, e.g. 4G or 512M (default: the machine's RAM); a model that needs more is refused")
+      ->type_name("SIZE");
+  // Global options may also follow the subcommand: `quantize infer ... -v`.
+  app.fallthrough();
   app.set_version_flag("--version", "quantize 0.1.0");
   app.parse_complete_callback([&] {
     spdlog::set_level(quiet ? spdlog::level::err
                             : verbose >= 2 ? spdlog::level::trace
                             : verbose == 1 ? spdlog::level::debug
                                            : spdlog::level::info);
+    if (!max_memory.empty()) quant::set_tensor_memory_limit(quant::parse_byte_size(max_memory), "--max-memory " + max_memory);
   });
   quant::app::register_optimize(app);
   quant::app::register_calibrate(app);

@@ -1,5 +1,7 @@
 #include "core/tensor.h"
 
+#include "core/memory_limit.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -11,12 +13,20 @@ namespace quant {
 namespace {
 constexpr size_t kAlignment = 64;
 
-std::shared_ptr<uint8_t> allocate(size_t bytes, Init init) {
+// Every buffer is counted against the tensor memory limit from here to its release.
+std::shared_ptr<uint8_t> allocate(size_t bytes, Init init, DType dtype, const Shape& shape) {
   const size_t rounded = std::max<size_t>(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+  reserve_tensor_memory(rounded, dtype, shape);
   auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded));
-  if (!p) throw std::bad_alloc();
+  if (!p) {
+    release_tensor_memory(rounded);
+    throw std::bad_alloc();
+  }
   if (init == Init::Zero) std::memset(p, 0, bytes);
-  return std::shared_ptr<uint8_t>(p, [](uint8_t* q) { std::free(q); });
+  return std::shared_ptr<uint8_t>(p, [rounded](uint8_t* q) {
+    std::free(q);
+    release_tensor_memory(rounded);
+  });
 }
 }  // namespace
 
@@ -30,7 +40,7 @@ Tensor::Tensor(DType dtype, Shape shape, Init init, Layout layout) : dtype_(dtyp
   const int64_t bytes = checked_byte_size(shape_, static_cast<int64_t>(elem));
   if (bytes < 0) throw Error(ErrorKind::Data, "shape " + shape_to_string(shape_) + " holds more bytes than 64 bits count");
   nbytes_ = static_cast<size_t>(bytes);
-  bytes_ = allocate(nbytes_, init);
+  bytes_ = allocate(nbytes_, init, dtype_, shape_);
 }
 
 void Tensor::check_type(DType expected) const {
@@ -76,7 +86,7 @@ Tensor Tensor::reshaped(Shape shape) const {
 Tensor Tensor::clone() const {
   Tensor t = *this;
   if (bytes_) {
-    t.bytes_ = allocate(nbytes_, Init::Uninitialized);
+    t.bytes_ = allocate(nbytes_, Init::Uninitialized, dtype_, shape_);
     std::memcpy(t.bytes_.get(), bytes_.get(), nbytes_);
   }
   return t;
@@ -111,8 +121,6 @@ std::vector<float> Tensor::to_float_vector() const {
 }
 
 std::string Tensor::describe() const { return std::string(dtype_name(dtype_)) + shape_to_string(shape_); }
-
-
 
 namespace {
 template <typename To, typename From>

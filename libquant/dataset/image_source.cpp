@@ -1,5 +1,8 @@
 #include "dataset/image_source.h"
 
+#include "core/file_io.h"
+#include "dataset/png_check.h"
+
 #include <stb/stb_image.h>
 
 #include <spdlog/spdlog.h>
@@ -82,14 +85,19 @@ class ImageSamples final : public SampleSource {
   Tensor sample(int64_t i) const override {
     const std::string& path = files_[static_cast<size_t>(i)];
     const int want = spec_.order == ChannelOrder::Gray ? 1 : 3;
+    const std::string file = read_file(path);
+    const auto* bytes = reinterpret_cast<const stbi_uc*>(file.data());
+    const int length = static_cast<int>(std::min<size_t>(file.size(), INT32_MAX));
     int w = 0, h = 0, n = 0;
     // The header's size is checked before decoding: stb allocates the whole image at once, and a
-    // 60-byte file can declare gigabytes (found by fuzz_image).
-    if (stbi_info(path.c_str(), &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
+    // 60-byte file can declare gigabytes (found by fuzz_image); a PNG's chunks and compressed
+    // data are checked against the file and that size (png_check.h).
+    if (stbi_info_from_memory(bytes, length, &w, &h, &n) && static_cast<int64_t>(w) * h > kMaxImagePixels)
       throw Error(ErrorKind::Data, "the image is " + std::to_string(w) + "x" + std::to_string(h) + ": more than the " + std::to_string(kMaxImagePixels) +
                                        " pixels quant decodes (8192x8192)",
                   {.file = path});
-    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &n, want), stbi_image_free);
+    if (is_png(bytes, file.size())) require_bounded_png(bytes, file.size(), path);
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(bytes, length, &w, &h, &n, want), stbi_image_free);
     if (!pixels) throw Error(ErrorKind::Data, std::string("cannot decode the image: ") + stbi_failure_reason(), {.file = path});
     // Resizing changes the data the ranges are computed on: said once per source, with the first.
     if ((h != spec_.height || w != spec_.width) && !resize_reported_.exchange(true))

@@ -109,6 +109,15 @@ void copy_bits16(const Field& field, Tensor& out, const onnx::TensorProto& proto
   copy_field<uint16_t>(field, out, proto);
 }
 
+// The tensor's buffer, counted against the tensor memory limit; a refusal names the tensor.
+Tensor allocate_for(const onnx::TensorProto& proto, DType dtype, const Shape& shape) {
+  try {
+    return Tensor(dtype, shape, Init::Uninitialized);
+  } catch (const Error& e) {
+    throw tensor_error(e.kind(), proto, e.message());
+  }
+}
+
 }  // namespace
 
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir) {
@@ -131,7 +140,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     const ExternalData where = locate_external(proto, base_dir, nbytes);
-    Tensor out(dtype, shape, Init::Uninitialized);
+    Tensor out = allocate_for(proto, dtype, shape);
     read_external(proto, where, out);
     return out;
   }
@@ -139,7 +148,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
     if (static_cast<int64_t>(proto.raw_data().size()) != nbytes)
       throw tensor_error(ErrorKind::Parse, proto, "raw_data has " + std::to_string(proto.raw_data().size()) +
                                                      " bytes, its shape " + shape_to_string(shape) + " needs " + std::to_string(nbytes));
-    Tensor out(dtype, shape, Init::Uninitialized);
+    Tensor out = allocate_for(proto, dtype, shape);
     std::memcpy(out.raw(), proto.raw_data().data(), out.nbytes());
     return out;
   }
@@ -147,7 +156,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
   if (values != needed)
     throw tensor_error(ErrorKind::Parse, proto, "holds " + std::to_string(values) + " values but its shape " + shape_to_string(shape) + " needs " +
                                                    std::to_string(needed));
-  Tensor out(dtype, shape, Init::Uninitialized);
+  Tensor out = allocate_for(proto, dtype, shape);
   switch (dtype) {
     case DType::Float32: copy_field<float>(proto.float_data(), out, proto); break;
     case DType::Float64: copy_field<double>(proto.double_data(), out, proto); break;

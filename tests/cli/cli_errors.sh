@@ -140,8 +140,23 @@ chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.
 open('$WORK/huge_image/a.png', 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 20000, 20000, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b'\\0' * 100)) + chunk(b'IEND', b''))"
 expect_exit 7 "an image header declaring 20000x20000 pixels" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/huge_image" -o "$WORK/bad45.onnx"
 expect_stderr "refused before decoding" "the image is 20000x20000: more than the 67108864 pixels quant decodes"
+mkdir -p "$WORK/png_bomb"
+/usr/bin/python3 -c "
+import zlib, struct
+chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+open('$WORK/png_bomb/a.png', 'wb').write(b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 28, 28, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b'\\0' * 50000000, 9)) + chunk(b'IEND', b''))"
+expect_exit 7 "a 28x28 PNG whose data inflates to 50 MB" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/png_bomb" -o "$WORK/bad46.onnx"
+expect_stderr "refused while inflating, bounded" "a.png: corrupt PNG: its image data inflates to more than the 812 bytes its header's size and format need"
 expect_exit 0 "calibration images of another size" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/big_images" -o "$WORK/resized.onnx"
 expect_stderr "are resized with a warning" "calibration images are resized \(bilinear\) to the model's 28x28: '.*[ab].png' is 32x32"
+
+# --- --max-memory bounds the tensor memory held at once, before each allocation
+expect_exit 5 "--max-memory below what the model needs" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad60" --max-memory 100K
+expect_stderr "names the tensor, its size and the limit" "smallcnn.onnx: tensor 'f1.weight': a tensor float32\[128, 1568\] of 784 KiB would bring the tensor memory in use \(.*\) above the limit of 100 KiB \(--max-memory 100K\)"
+[ ! -e "$WORK/bad60" ] && ok "nothing written" || fail "infer wrote output over the limit"
+expect_exit 0 "--max-memory before the subcommand, enough for the model" "$QUANTIZE" --max-memory 64M infer "$MODEL" --input "$INPUT" -o "$WORK/mem_ok"
+expect_exit 2 "--max-memory that is not a size" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad61" --max-memory 12Q
+expect_stderr "says what sizes look like" "'12Q' is not a memory size \(examples: 512M, 1.5G, 2T, 1000000\)"
 
 # --- inputs the fuzzers found (testdata/fuzz/*/regression_*): each a clean, positioned error now
 FUZZ="$SRC/testdata/fuzz"
@@ -149,6 +164,9 @@ expect_exit 4 "fuzz: a 24-digit optimization_level (was undefined behaviour)" "$
 expect_stderr "positioned, value shortened" "regression_huge_integer.alls:3:46: optimization_level is out of range"
 expect_exit 4 "fuzz: a .npy element size of 15 digits (was an uncaught exception)" "$QUANTIZE" infer "$MODEL" --input "input=$FUZZ/npy/regression_descr_size.npy" -o "$WORK/bad51"
 expect_stderr "names it" "element size '555555555555558' in 'descr' is not one .npy uses"
+mkdir -p "$WORK/fuzz_png" && cp "$FUZZ/image/regression_chunk_length.png" "$WORK/fuzz_png/"
+expect_exit 7 "fuzz: a PNG chunk declaring 1.6 GB in a 190-byte file (stb allocated 2 GB)" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/fuzz_png" -o "$WORK/bad53.onnx"
+expect_stderr "names the chunk" "regression_chunk_length.png: corrupt PNG: chunk 'IDAT' at byte 125 declares 1610612816 bytes of data, the file has 53 left"
 expect_exit 4 "fuzz: a statistics file with a fractional count (was undefined behaviour)" "$QUANTIZE" optimize "$MODEL" --stats "$FUZZ/stats/regression_fractional_count.json" -o "$WORK/bad52.onnx"
 expect_stderr "says what is wrong" "malformed statistics file: a histogram count is not a whole number >= 0"
 

@@ -34,6 +34,18 @@ huge_declared 4 holds 0 values but its shape \[100000, 100000, 1000\] needs 1000
 size_overflow 4 its shape \[4611686018427387923\] holds more bytes than 64 bits count
 CASES
 
+# Tensors made at run time are counted against the tensor memory limit (default: the machine's
+# memory) before they are allocated: 112 GiB from a 200-byte model is refused naming the node.
+for case in "huge_constant_of_shape fill ConstantOfShape" "huge_expand expand Expand"; do
+  read -r model node op <<< "$case"
+  for cmd in infer optimize; do
+    if [ $cmd = infer ]; then args=(--input "x=$WORK/x.npy" -o "$WORK/out_$model"); else args=(--calib "$WORK/x.npy" -o "$WORK/out_$model.onnx"); fi
+    expect_exit 5 "$cmd: $model is refused" timeout 20 "$QUANTIZE" $cmd "$M/$model.onnx" "${args[@]}"
+    expect_stderr "$cmd: $model: names the node and the size" "^quantize: error: node '$node' \($op\): a tensor float32\[100000, 100000, 3\] of 112 GiB would bring the tensor memory in use \(.*\) above the limit of .* \(the machine's memory; --max-memory sets it\)"
+    [ ! -e "$WORK/out_$model" ] && [ ! -e "$WORK/out_$model.onnx" ] && ok "$cmd: $model: nothing written" || fail "$cmd: $model: output written"
+  done
+done
+
 # If branches nested 40 deep: protobuf's parser refuses it (bounding every recursion over subgraphs).
 /usr/bin/python3 - "$WORK/nested.onnx" <<'PY'
 import sys
