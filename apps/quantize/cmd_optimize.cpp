@@ -41,6 +41,7 @@ struct OptimizeOptions {
   bool strict = false;
   bool full_integer = false;
   int target_opset = 0;
+  onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
 };
 
 struct CalibrateOptions {
@@ -156,13 +157,16 @@ std::vector<NamedPath> inputs_of(const std::string& model, const std::string& sc
 
 void run_optimize(OptimizeOptions opt) {
   if (opt.params.empty() && !opt.fp16) opt.params = default_params_path(opt.output);
-  require_distinct_outputs(inputs_of(opt.model, opt.script, opt.stats, opt.data),
-                           {{"-o", opt.output}, {"--params", opt.params}, {"--save-float-model", opt.save_float_model}});
-  require_writable_target(opt.output);
+  std::vector<NamedPath> outputs = model_outputs("-o", opt.output);
+  for (NamedPath& p : model_outputs("--save-float-model", opt.save_float_model)) outputs.push_back(std::move(p));
+  outputs.push_back({"--params", opt.params});
+  require_distinct_outputs(inputs_of(opt.model, opt.script, opt.stats, opt.data), outputs);
+  require_writable_model(opt.output);
+  if (!opt.save_float_model.empty()) require_writable_model(opt.save_float_model);
   Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
   const ir::Model& model = prepared.model;
   if (opt.fp16) {
-    onnx_io::save_model(emit::make_fp16_weight_model(model), opt.output);
+    onnx_io::save_model(emit::make_fp16_weight_model(model), opt.output, opt.external_data);
     spdlog::info("wrote {} (float16 weights, float32 compute)", opt.output);
     return;
   }
@@ -199,16 +203,17 @@ void run_optimize(OptimizeOptions opt) {
                  transform::correct_biases(prepared.model, plan, calib_data.inputs, samples), samples);
   }
   if (!opt.save_float_model.empty()) {
-    onnx_io::save_model(model, opt.save_float_model);
+    onnx_io::save_model(model, opt.save_float_model, opt.external_data);
     spdlog::info("wrote the float model as the script left it to {}", opt.save_float_model);
   }
   const ir::Model qdq = emit::make_qdq_model(model, plan);
   // Serialize both before writing either, so that a failure leaves nothing behind.
-  const std::string model_bytes = onnx_io::serialize_model(qdq);
+  std::vector<std::pair<std::string, std::string>> files = onnx_io::serialize_model(qdq, opt.output, opt.external_data);
   emit::ParamsContext params_context{opt.model, opt.output, stats.samples};
   params_context.fixed_inputs = prepared.fixed_inputs;
-  const std::string params = emit::params_json(plan, params_context).dump(2) + "\n";
-  write_files_atomically({{opt.output, model_bytes}, {opt.params, params}});
+  params_context.data_adjustments = stats.data_adjustments;
+  files.emplace_back(opt.params, emit::params_json(plan, params_context).dump(2) + "\n");
+  write_files_atomically(files);
   std::map<plan::Role, int> count;
   for (const plan::TensorQuant& q : plan.tensors) ++count[q.role];
   const int activations = count[plan::Role::Input] + count[plan::Role::Output] + count[plan::Role::Activation];
@@ -247,6 +252,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");
   cmd->add_option("--save-float-model", opt->save_float_model,
                   "Also write the float model after the script's transforms (normalization, weight clipping, equalization, bias correction)");
+  add_external_data_flag(*cmd, opt->external_data);
   cmd->callback([opt] { run_optimize(*opt); });
 }
 

@@ -21,20 +21,37 @@ struct PrepareCommandOptions {
   std::vector<std::string> input_shapes, input_values;
   int target_opset = 0;
   bool fold_batch_norm = true;
+  onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
 };
 
 void run_prepare(const PrepareCommandOptions& opt) {
-  require_distinct_outputs({{"the input model", opt.model}}, {{"-o", opt.output}});
-  require_writable_target(opt.output);
+  require_distinct_outputs({{"the input model", opt.model}}, model_outputs("-o", opt.output));
+  require_writable_model(opt.output);
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
   apply_input_values(model.graph, opt.input_values);
   prepare_and_log(model, {.target_opset = opt.target_opset, .fold_batch_norm = opt.fold_batch_norm});
-  onnx_io::save_model(model, opt.output);
+  onnx_io::save_model(model, opt.output, opt.external_data);
   spdlog::info("wrote {}", opt.output);
 }
 
 }  // namespace
+
+std::vector<NamedPath> model_outputs(const std::string& what, const std::string& path) {
+  if (path.empty()) return {};
+  return {{what, path}, {what + "'s external data file", onnx_io::external_data_path(path)}};
+}
+
+void require_writable_model(const std::string& path) {
+  require_writable_target(path);
+  require_writable_target(onnx_io::external_data_path(path));
+}
+
+void add_external_data_flag(CLI::App& cmd, onnx_io::ExternalData& mode) {
+  cmd.add_flag_callback(
+      "--external-data", [&mode] { mode = onnx_io::ExternalData::Always; },
+      "Store initializers of 1 KiB or more in OUTPUT.data beside the model (ONNX external data); done anyway for models over 2 GB");
+}
 
 prepare::PrepareReport prepare_and_log(ir::Model& model, const prepare::PrepareOptions& options) {
   const prepare::PrepareReport report = prepare::prepare_model(model, options);
@@ -58,6 +75,7 @@ void register_prepare(CLI::App& app) {
   cmd->add_option("--input-shape", opt->input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("!--no-fold-batch-norm", opt->fold_batch_norm, "Keep BatchNormalization nodes after Conv/Gemm as they are");
+  add_external_data_flag(*cmd, opt->external_data);
   cmd->callback([opt] { run_prepare(*opt); });
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include "core/file_io.h"
+#include "onnx/save.h"
 #include "prepare/prepare.h"
 
 namespace quant::app {
@@ -13,6 +15,14 @@ void register_ops(CLI::App& app);
 void register_optimize(CLI::App& app);
 void register_calibrate(CLI::App& app);
 void register_prepare(CLI::App& app);
+
+// A model the run writes and the external-data file that may go beside it
+// (onnx_io::external_data_path), for require_distinct_outputs; empty for an empty path.
+std::vector<NamedPath> model_outputs(const std::string& what, const std::string& path);
+// require_writable_target for a model and its external-data file.
+void require_writable_model(const std::string& path);
+// Adds --external-data (initializers of 1 KiB or more in `<model>.data`) to a command writing a model.
+void add_external_data_flag(CLI::App& cmd, onnx_io::ExternalData& mode);
 
 // Runs the preparation stage on a loaded model and logs what it did (cmd_prepare.cpp).
 prepare::PrepareReport prepare_and_log(ir::Model& model, const prepare::PrepareOptions& options);

@@ -129,6 +129,8 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
       observe_histograms(it->second, t);
     });
   }
+  for (const CalibrationInput& in : inputs)
+    for (const std::string& a : in.source->adjustments()) stats.data_adjustments.push_back("input '" + in.name + "': " + a);
   return stats;
 }
 

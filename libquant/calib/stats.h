@@ -35,6 +35,8 @@ struct TensorStats {
 struct Statistics {
   std::map<std::string, TensorStats> tensors;
   uint64_t samples = 0;
+  // What the sample sources changed in the data (SampleSource::adjustments), per input.
+  std::vector<std::string> data_adjustments;
 };
 
 // Pass 1: folds a tensor's values into min/max/count.

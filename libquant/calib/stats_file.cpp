@@ -42,6 +42,7 @@ void save_statistics(const std::string& path, const Statistics& stats) {
   out["format"] = kFormat;
   out["version"] = 1;
   out["samples"] = stats.samples;
+  if (!stats.data_adjustments.empty()) out["data_adjustments"] = stats.data_adjustments;
   out["tensors"] = nlohmann::json::object();
   for (const auto& [name, s] : stats.tensors) {
     nlohmann::json t{{"min", s.min}, {"max", s.max}, {"count", s.count}};
@@ -62,6 +63,11 @@ Statistics load_statistics(const std::string& path) {
     if (j.at("version") != 1) throw Error(ErrorKind::Unsupported, "statistics file version " + j.at("version").dump() + " is not supported", {.file = path});
     Statistics stats;
     stats.samples = count(j.at("samples"), "samples");
+    if (j.contains("data_adjustments"))
+      for (const nlohmann::json& a : j.at("data_adjustments")) {
+        if (!a.is_string()) throw Error(ErrorKind::Parse, "malformed statistics file: data_adjustments holds a non-string", {.file = path});
+        stats.data_adjustments.push_back(a.get<std::string>());
+      }
     for (const auto& [name, t] : j.at("tensors").items()) {
       TensorStats s;
       s.count = count(t.at("count"), "a tensor's count");

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <mutex>
 
 namespace quant::dataset {
 
@@ -78,9 +79,17 @@ constexpr int64_t kMaxImagePixels = int64_t{8192} * 8192;
 
 class ImageSamples final : public SampleSource {
  public:
-  ImageSamples(std::vector<std::string> files, ImageSpec spec) : files_(std::move(files)), spec_(std::move(spec)) {}
+  ImageSamples(std::vector<std::string> files, ImageSpec spec) : files_(std::move(files)), spec_(std::move(spec)), read_(files_.size()) {}
   int64_t size() const override { return static_cast<int64_t>(files_.size()); }
   std::string where(int64_t i) const override { return files_[static_cast<size_t>(i)]; }
+  std::vector<std::string> adjustments() const override {
+    int64_t read = 0, resized = 0;
+    for (const auto& r : read_) read += r != 0, resized += r == kResized;
+    if (resized == 0) return {};
+    std::lock_guard lock(first_resized_mutex_);
+    return {std::to_string(resized) + " of " + std::to_string(read) + " images read were resized (bilinear) to the model's " +
+            std::to_string(spec_.height) + "x" + std::to_string(spec_.width) + " (first: " + first_resized_ + ")"};
+  }
 
   Tensor sample(int64_t i) const override {
     const std::string& path = files_[static_cast<size_t>(i)];
@@ -99,9 +108,18 @@ class ImageSamples final : public SampleSource {
     if (is_png(bytes, file.size())) require_bounded_png(bytes, file.size(), path);
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(bytes, length, &w, &h, &n, want), stbi_image_free);
     if (!pixels) throw Error(ErrorKind::Data, std::string("cannot decode the image: ") + stbi_failure_reason(), {.file = path});
-    // Resizing changes the data the ranges are computed on: said once per source, with the first.
-    if ((h != spec_.height || w != spec_.width) && !resize_reported_.exchange(true))
-      spdlog::warn("calibration images are resized (bilinear) to the model's {}x{}: '{}' is {}x{}", spec_.height, spec_.width, path, h, w);
+    // Resizing changes the data the ranges are computed on: warned once per source, with the
+    // first, and counted for adjustments().
+    const bool other_size = h != spec_.height || w != spec_.width;
+    // Per file, so that a second calibration pass does not count twice.
+    read_[static_cast<size_t>(i)] = other_size ? kResized : kRead;
+    if (other_size) {
+      if (!resize_reported_.exchange(true)) {
+        spdlog::warn("calibration images are resized (bilinear) to the model's {}x{}: '{}' is {}x{}", spec_.height, spec_.width, path, h, w);
+        std::lock_guard lock(first_resized_mutex_);
+        first_resized_ = "'" + path + "' is " + std::to_string(h) + "x" + std::to_string(w);
+      }
+    }
     const std::vector<float> resized = resize_bilinear(pixels.get(), h, w, want, spec_.height, spec_.width);
     const int64_t c = spec_.channels, hw = spec_.height * spec_.width;
     Tensor t(DType::Float32, spec_.channels_last ? Shape{spec_.height, spec_.width, c} : Shape{c, spec_.height, spec_.width}, Init::Uninitialized);
@@ -122,7 +140,11 @@ class ImageSamples final : public SampleSource {
  private:
   std::vector<std::string> files_;
   ImageSpec spec_;
+  static constexpr uint8_t kRead = 1, kResized = 2;
+  mutable std::vector<std::atomic<uint8_t>> read_;  // per file: 0, kRead or kResized
   mutable std::atomic<bool> resize_reported_{false};
+  mutable std::mutex first_resized_mutex_;
+  mutable std::string first_resized_;
 };
 
 }  // namespace

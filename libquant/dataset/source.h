@@ -16,6 +16,9 @@ class SampleSource {
   // Sample i, shaped as the model input without its batch axis. Thread-safe.
   virtual Tensor sample(int64_t i) const = 0;
   virtual std::string where(int64_t i) const = 0;  // the file (and index) it comes from, for messages
+  // What the source changed in the samples it gave so far, one sentence each (e.g. images resized
+  // to the model's size): said in the log and recorded in the statistics and params JSON.
+  virtual std::vector<std::string> adjustments() const { return {}; }
 };
 
 // What the model input expects of one sample: element type and shape without the batch axis

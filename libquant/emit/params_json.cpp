@@ -10,6 +10,7 @@ nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsCont
   out["quantized_model"] = context.quantized_model_path;
   out["calibration"] = {{"method", calib::method_name(plan.options.method)}, {"samples", context.samples}};
   if (plan.options.method == calib::Method::Percentile) out["calibration"]["percentile"] = plan.options.method_options.percentile;
+  if (!context.data_adjustments.empty()) out["calibration"]["data_adjustments"] = context.data_adjustments;
   // What is quantized: "default" (integer compute ops and what lies between them) or "full_integer".
   out["policy"] = plan.options.full_integer ? "full_integer" : "default";
   for (const auto& [name, values] : context.fixed_inputs) out["fixed_inputs"][name] = values;

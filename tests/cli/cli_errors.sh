@@ -149,6 +149,15 @@ expect_exit 7 "a 28x28 PNG whose data inflates to 50 MB" "$QUANTIZE" optimize "$
 expect_stderr "refused while inflating, bounded" "a.png: corrupt PNG: its image data inflates to more than the 812 bytes its header's size and format need"
 expect_exit 0 "calibration images of another size" "$QUANTIZE" optimize "$MODEL" --calib "$WORK/big_images" -o "$WORK/resized.onnx"
 expect_stderr "are resized with a warning" "calibration images are resized \(bilinear\) to the model's 28x28: '.*[ab].png' is 32x32"
+resized_note() {
+  node -e "const c = JSON.parse(require('fs').readFileSync('$1')).$2;
+    process.exit(/^input 'input': 2 of 2 images read were resized \(bilinear\) to the model's 28x28 \(first: '.*[ab].png' is 32x32\)$/.test((c.data_adjustments || [])[0]) ? 0 : 1)"
+}
+resized_note "$WORK/resized.json" calibration && ok "the params JSON records it (each image counted once over both passes)" || fail "no data_adjustments in resized.json"
+expect_exit 0 "calibrate on resized images" "$QUANTIZE" calibrate "$MODEL" --calib "$WORK/big_images" --stats-out "$WORK/resized_stats.json"
+resized_note "$WORK/resized_stats.json" "valueOf()" && ok "the statistics file records it" || fail "no data_adjustments in the statistics"
+expect_exit 0 "optimize --stats from those" "$QUANTIZE" optimize "$MODEL" --stats "$WORK/resized_stats.json" -o "$WORK/resized2.onnx"
+resized_note "$WORK/resized2.json" calibration && ok "and passes it on to the params JSON" || fail "no data_adjustments in resized2.json"
 
 # --- --max-memory bounds the tensor memory held at once, before each allocation
 expect_exit 5 "--max-memory below what the model needs" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad60" --max-memory 100K
