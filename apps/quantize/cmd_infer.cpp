@@ -1,11 +1,12 @@
 // quantize infer MODEL.onnx --input NAME=FILE ... --output-dir DIR
 // Runs the float reference interpreter and writes each graph output as DIR/<output name>.npy.
-// Nothing is written unless the whole run succeeds.
+// Nothing is written unless the whole run succeeds; the outputs are published together.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include "commands.h"
 #include "interp/interpreter.h"
@@ -40,10 +41,32 @@ interp::TensorMap read_inputs(const ir::Graph& graph, const std::vector<std::str
   return inputs;
 }
 
+// DIR/<output name>.npy per graph output. Names that become the same file name once sanitized
+// ("a/b" and "a_b") get "_2", "_3", ... in graph order, so that no output overwrites another.
+std::vector<NamedPath> output_paths(const ir::Graph& graph, const std::string& dir) {
+  std::vector<NamedPath> paths;
+  std::set<std::string> taken;
+  for (const ir::ValueInfo& out : graph.outputs) {
+    const std::string base = file_name_for(out.name);
+    std::string name = base;
+    for (int k = 2; !taken.insert(name).second; ++k) name = base + "_" + std::to_string(k);
+    if (name != base) spdlog::warn("output '{}' is written as {}.npy: {}.npy is another output's", out.name, name, base);
+    paths.push_back({"output '" + out.name + "'", (std::filesystem::path(dir) / (name + ".npy")).string()});
+  }
+  return paths;
+}
+
 void run_infer(const InferOptions& opt) {
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
   apply_input_values(model.graph, opt.input_values);
+  // Where each output goes, checked before running: never over an input file or a non-regular file.
+  const std::vector<NamedPath> paths = output_paths(model.graph, opt.output_dir);
+  std::vector<NamedPath> input_files{{"the model", opt.model}};
+  for (const std::string& spec : opt.inputs) input_files.push_back({"--input", split_name_path(spec).second});
+  require_distinct_outputs(input_files, paths);
+  if (std::filesystem::is_directory(opt.output_dir))
+    for (const NamedPath& p : paths) require_writable_target(p.path);
   const interp::Interpreter interpreter(model.graph, {.reference = opt.reference});
   const interp::TensorMap inputs = read_inputs(model.graph, opt.inputs);
 
@@ -55,11 +78,14 @@ void run_infer(const InferOptions& opt) {
   std::error_code ec;
   std::filesystem::create_directories(opt.output_dir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create the output folder: " + ec.message(), {.file = opt.output_dir});
-  for (const ir::ValueInfo& out : model.graph.outputs) {
-    const std::string path = (std::filesystem::path(opt.output_dir) / (file_name_for(out.name) + ".npy")).string();
-    tensorio::write_npy(path, outputs.at(out.name));
-    spdlog::info("{} {} -> {}", out.name, outputs.at(out.name).describe(), path);
+  // All outputs published together: a failure or a kill leaves none of them.
+  std::vector<std::pair<std::string, std::string>> files;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const Tensor& value = outputs.at(model.graph.outputs[i].name);
+    files.emplace_back(paths[i].path, tensorio::serialize_npy(value));
+    spdlog::info("{} {} -> {}", model.graph.outputs[i].name, value.describe(), paths[i].path);
   }
+  write_files_atomically(files);
 }
 
 }  // namespace

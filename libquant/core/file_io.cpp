@@ -28,8 +28,9 @@ std::string read_file(const std::string& path) {
 namespace {
 
 // Temporary files being written, for remove_temporary_files_now(): fixed slots of plain chars, so
-// that a signal handler can read them without allocating.
-constexpr size_t kSlots = 8, kPathMax = 4096;
+// that a signal handler can read them without allocating. 1024 slots: `infer` writes one file per
+// model output, all at once (4 MB of address space, touched only as far as used).
+constexpr size_t kSlots = 1024, kPathMax = 4096;
 char g_temporary[kSlots][kPathMax];
 volatile std::sig_atomic_t g_in_use[kSlots];
 
@@ -40,7 +41,7 @@ size_t register_temporary(const std::string& path) {
     g_in_use[i] = 1;
     return i;
   }
-  return kSlots;  // not registered: a kill may leave it (only with more than 8 files at once)
+  return kSlots;  // not registered: a kill may leave it (only with more than 1024 files at once)
 }
 void release_temporary(size_t slot) {
   if (slot < kSlots) g_in_use[slot] = 0;

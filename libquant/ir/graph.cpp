@@ -165,7 +165,7 @@ void validate_and_sort(Graph& graph, const std::unordered_set<std::string>& oute
   std::unordered_map<std::string, int> producer_of;
   auto define = [&](const std::string& value, int producer, const std::string& who) {
     if (value.empty()) return;
-    if (!producer_of.emplace(value, producer).second && producer >= 0)
+    if (!producer_of.emplace(value, producer).second)
       throw Error(ErrorKind::Model, "value '" + value + "' is produced more than once (again by " + who + ")");
   };
   for (const auto& [name, tensor] : graph.initializers) define(name, -1, "an initializer");

@@ -43,6 +43,8 @@ void load_graph(const onnx::GraphProto& g, ir::Graph& graph, const ir::Model& mo
   graph.name = g.name();
   for (const auto& init : g.initializer()) {
     if (init.name().empty()) throw Error(ErrorKind::Model, "an initializer has no name");
+    if (graph.initializers.count(init.name()))
+      throw Error(ErrorKind::Model, "initializer '" + shortened(init.name()) + "' is defined more than once");
     graph.initializers[init.name()] = tensor_from_proto(init, base_dir);
   }
   if (g.sparse_initializer_size() > 0) throw Error(ErrorKind::Unsupported, "sparse initializers are not supported");

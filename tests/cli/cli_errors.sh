@@ -159,6 +159,28 @@ resized_note "$WORK/resized_stats.json" "valueOf()" && ok "the statistics file r
 expect_exit 0 "optimize --stats from those" "$QUANTIZE" optimize "$MODEL" --stats "$WORK/resized_stats.json" -o "$WORK/resized2.onnx"
 resized_note "$WORK/resized2.json" calibration && ok "and passes it on to the params JSON" || fail "no data_adjustments in resized2.json"
 
+# --- infer's outputs: names that collide once sanitized, never over an input
+/usr/bin/python3 - "$WORK/collide.onnx" "$WORK/x3.npy" <<'PY'
+import sys, numpy as np
+from onnx import helper, TensorProto
+outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [3]) for n in ["a/b", "a_b", "a?b"]]
+nodes = [helper.make_node(op, ["x"], [n], name=op) for op, n in (("Relu", "a/b"), ("Neg", "a_b"), ("Abs", "a?b"))]
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])], outs)
+open(sys.argv[1], "wb").write(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+np.save(sys.argv[2], np.array([-1, 0, 2], np.float32))
+PY
+expect_exit 0 "infer: outputs a/b, a_b and a?b" "$QUANTIZE" infer "$WORK/collide.onnx" --input "$WORK/x3.npy" -o "$WORK/collide"
+expect_stderr "the renamed ones are warned about" "output 'a\?b' is written as a_b_3.npy: a_b.npy is another output's"
+/usr/bin/python3 -c "
+import numpy as np, sys
+d = '$WORK/collide/'
+sys.exit(0 if list(np.load(d + 'a_b.npy')) == [0, 0, 2] and list(np.load(d + 'a_b_2.npy')) == [1, 0, -2] and list(np.load(d + 'a_b_3.npy')) == [1, 0, 2] else 1)" \
+  && ok "three files, none overwritten (Relu, Neg, Abs in graph order)" || fail "collide: $(ls "$WORK/collide")"
+cp "$WORK/collide/a_b.npy" "$WORK/collide/keep.npy"
+expect_exit 2 "infer: an output file that is the --input" "$QUANTIZE" infer "$WORK/collide.onnx" --input "$WORK/collide/a_b.npy" -o "$WORK/collide"
+expect_stderr "refused before running" "output 'a/b' '.*a_b.npy' is --input: writing it would replace a file this run reads"
+cmp -s "$WORK/collide/a_b.npy" "$WORK/collide/keep.npy" && ok "the input is intact" || fail "the input was replaced"
+
 # --- --max-memory bounds the tensor memory held at once, before each allocation
 expect_exit 5 "--max-memory below what the model needs" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad60" --max-memory 100K
 expect_stderr "names the tensor, its size and the limit" "smallcnn.onnx: tensor 'f1.weight': a tensor float32\[128, 1568\] of 784 KiB would bring the tensor memory in use \(.*\) above the limit of 100 KiB \(--max-memory 100K\)"

@@ -152,6 +152,23 @@ TEST_CASE("bad models give one clear error naming the node", "[loader]") {
     m.output("y");
     CHECK_THROWS_WITH(m.load(), Catch::Contains("value 'y' is produced more than once"));
   }
+  SECTION("initializer defined twice") {
+    ModelBuilder m;
+    m.input("x", {1});
+    m.initializer("w", {1}, {1.0f}, true);
+    m.initializer("w", {1}, {2.0f}, true);
+    m.node("Add", {"x", "w"}, {"y"}, "add");
+    m.output("y");
+    CHECK_THROWS_WITH(m.load(), Catch::Contains("initializer 'w' is defined more than once"));
+  }
+  SECTION("graph input declared twice") {
+    ModelBuilder m;
+    m.input("x", {1});
+    m.input("x", {1});
+    m.node("Relu", {"x"}, {"y"}, "r");
+    m.output("y");
+    CHECK_THROWS_WITH(m.load(), Catch::Contains("value 'x' is produced more than once (again by a graph input)"));
+  }
   SECTION("missing output") {
     ModelBuilder m;
     m.input("x", {1});
