@@ -54,6 +54,9 @@ for cfg in none all_a16_w16 policy_heads_a16 policy_body_a16; do
   policy_row "$W/p.onnx" "$label" "$SHARED/policy_calib_x.npy" "calibration (1,024)"
   policy_row "$W/p.onnx" "$label" "$SHARED/policy_test_x.npy" "test (10,000)"
 done
+# The same all-16-bit script with the calibrated ranges as they are: what 16-bit headroom fixes.
+$Q -q optimize testdata/models/policy.onnx --calib "$SHARED/policy_calib_x.npy" --script testdata/scripts/all_a16_w16.alls --headroom-16bit 0 -o "$W/p.onnx" --full-integer
+policy_row "$W/p.onnx" "all_a16_w16.alls, --headroom-16bit 0" "$SHARED/policy_test_x.npy" "test (10,000)"
 echo
 echo "| smallcnn all a16_w16 | inputs | logits SQNR | top-1 |"
 echo "|---|---|---|---|"

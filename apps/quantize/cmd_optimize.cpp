@@ -40,6 +40,7 @@ struct OptimizeOptions {
   bool fp16 = false;
   bool strict = false;
   bool full_integer = false;
+  double headroom_16bit = 0.25;
   int target_opset = 0;
   onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
 };
@@ -184,6 +185,9 @@ void run_optimize(OptimizeOptions opt) {
   plan_options.per_channel_weights = !opt.per_tensor_weights;
   plan_options.rules = prepared.plan_rules;
   plan_options.full_integer = opt.full_integer;
+  if (!(opt.headroom_16bit >= 0 && opt.headroom_16bit <= 10))
+    throw Error(ErrorKind::Usage, "--headroom-16bit must be between 0 and 10 (a fraction of the range's width), got " + std::to_string(opt.headroom_16bit));
+  plan_options.headroom_16bit = opt.headroom_16bit;
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
@@ -247,6 +251,9 @@ void register_optimize(CLI::App& app) {
   cmd->add_flag("--full-integer", opt->full_integer,
                 "Quantize every float activation (integer-only accelerators): fragile ops (exp, div, sqrt, normalizations, sums) "
                 "at 16 bits, outputs included. Default: integer compute ops and what lies between them; fragile ops and outputs float");
+  cmd->add_option("--headroom-16bit", opt->headroom_16bit,
+                  "16-bit activation ranges are widened by this fraction of their width on each side, up to the op's output bounds "
+                  "(default 0.25; 0 keeps the calibrated range): values beyond what calibration saw are not clamped");
   cmd->add_flag("--strict", opt->strict, "Fail if any Conv/Gemm/MatMul/ConvTranspose weight would stay float");
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to before quantization (default: 13, or the model's own when newer)");
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");

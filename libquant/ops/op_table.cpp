@@ -19,6 +19,9 @@ constexpr OpFacts kTrigonometric = fragile(OpKind::Activation, "trigonometric");
 // Ops whose inputs after the first are parameters (OpFacts::parameters_from).
 constexpr OpFacts with_parameters(OpKind kind) { return {kind, -1, -1, ChannelAxis::None, nullptr, 1}; }
 
+// Ops whose output lies in [lo, hi] whatever the input (OpFacts::output_lo/hi).
+constexpr OpFacts bounded(OpKind kind, float lo, float hi) { return {kind, -1, -1, ChannelAxis::None, nullptr, -1, lo, hi}; }
+
 // Keep sorted by op name: a reader looks an op up here, and the table drives `quantize ops`.
 // The trailing `true` marks kernels that take channels-last inputs.
 constexpr std::array kOps = {
@@ -71,7 +74,7 @@ constexpr std::array kOps = {
     OpEntry{"GlobalMaxPool", global_max_pool_kernel, kMovement, true},
     OpEntry{"Greater", greater_kernel, kElementwise},
     OpEntry{"GreaterOrEqual", greater_or_equal_kernel, kElementwise},
-    OpEntry{"HardSigmoid", unary_kernel, kActivation, true},
+    OpEntry{"HardSigmoid", unary_kernel, bounded(OpKind::Activation, 0, 1), true},
     OpEntry{"HardSwish", unary_kernel, kActivation, true},
     OpEntry{"Hardmax", hardmax_kernel, kElementwise},
     OpEntry{"Identity", identity_kernel, kMovement},
@@ -129,13 +132,13 @@ constexpr std::array kOps = {
     OpEntry{"Selu", unary_kernel, kActivation, true},
     OpEntry{"Shape", shape_kernel, kShapeOnly},
     OpEntry{"Shrink", unary_kernel, kActivation, true},
-    OpEntry{"Sigmoid", unary_kernel, kActivation, true},
+    OpEntry{"Sigmoid", unary_kernel, bounded(OpKind::Activation, 0, 1), true},
     OpEntry{"Sign", unary_kernel, kActivation, true},
     OpEntry{"Sin", unary_kernel, kTrigonometric, true},
     OpEntry{"Sinh", unary_kernel, kTrigonometric, true},
     OpEntry{"Size", size_kernel, kShapeOnly},
     OpEntry{"Slice", slice_kernel, kMovement},
-    OpEntry{"Softmax", softmax_kernel, kElementwise},
+    OpEntry{"Softmax", softmax_kernel, bounded(OpKind::Elementwise, 0, 1)},
     OpEntry{"SoftmaxCrossEntropyLoss", softmax_cross_entropy_kernel, kElementwise},
     OpEntry{"Softplus", unary_kernel, fragile(OpKind::Activation, "exponential"), true},
     OpEntry{"Softsign", unary_kernel, kActivation, true},
@@ -146,7 +149,7 @@ constexpr std::array kOps = {
     OpEntry{"Sub", sub_kernel, kElementwise},
     OpEntry{"Sum", sum_kernel, kElementwise},
     OpEntry{"Tan", unary_kernel, kTrigonometric, true},
-    OpEntry{"Tanh", unary_kernel, kActivation, true},
+    OpEntry{"Tanh", unary_kernel, bounded(OpKind::Activation, -1, 1), true},
     OpEntry{"ThresholdedRelu", unary_kernel, kActivation, true},
     OpEntry{"Tile", tile_kernel, kMovement},
     OpEntry{"TopK", topk_kernel, kMovement},

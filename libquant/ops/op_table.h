@@ -3,6 +3,7 @@
 // channels lie, which input is a bias, whether it only moves data). Nothing else in the code
 // branches on op names for these facts.
 #pragma once
+#include <limits>
 #include <span>
 #include <string_view>
 
@@ -39,6 +40,10 @@ struct OpFacts {
   // Inputs from this index on are the op's parameters, not data: Clip's bounds, Resize's roi and
   // scales, Pad's pads and value. They stay float by the op's definition (-1: every input is data).
   int parameters_from = -1;
+  // Bounds of the op's output whatever its input (Sigmoid [0, 1], Tanh [-1, 1]): ranges widened
+  // for headroom (plan/headroom.h) stop there.
+  float output_lo = -std::numeric_limits<float>::infinity();
+  float output_hi = std::numeric_limits<float>::infinity();
 };
 
 struct OpEntry {

@@ -8,6 +8,7 @@
 #include "ops/op_table.h"
 #include "plan/decisions.h"
 #include "plan/graph_facts.h"
+#include "plan/headroom.h"
 #include "plan/policy.h"
 #include "plan/weights.h"
 #include "qmath/rounding.h"
@@ -40,6 +41,8 @@ calib::Range apply_range_rule(const RangeRule& rule, const calib::TensorStats& s
   }
   return {s.min, s.max};
 }
+
+constexpr const char* kHeadroomRule = "headroom (16-bit)";
 
 const char* rule_name(RangeRule::Kind k) {
   return k == RangeRule::Kind::Forced ? "forced" : k == RangeRule::Kind::ClipManual ? "clipped (manual)" : "clipped (percentile)";
@@ -159,6 +162,8 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
   struct Chosen {
     calib::Range range;
     const RangeRule* rule = nullptr;
+    bool headroom = false;
+    calib::Range unwidened;  // range before headroom
   };
   std::unordered_map<std::string, Chosen> chosen;
   std::unordered_map<std::string, Chosen> group_range;
@@ -180,14 +185,24 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     if (rule && rule->kind == RangeRule::Kind::ClipPercentile && !s.has_histograms())
       throw Error(ErrorKind::Usage, "percentile activation clipping needs histograms: the statistics hold only min/max");
     Chosen c{rule ? apply_range_rule(*rule, s) : calib::choose_range(s, options.method, options.method_options), rule};
+    c.unwidened = c.range;
+    if (!rule && dtype_size(a.dtype) == 2 && options.headroom_16bit > 0) {
+      const ops::OpEntry* op = a.producer ? ops::find_op(a.producer->domain, a.producer->op_type) : nullptr;
+      const calib::Range before = c.range;
+      c.range = with_headroom(c.range, options.headroom_16bit, op ? op->facts.output_lo : -INFINITY, op ? op->facts.output_hi : INFINITY);
+      c.headroom = c.range.lo != before.lo || c.range.hi != before.hi;
+    }
     chosen[a.name] = c;
     const std::string g = groups.find(a.name);
     auto it = group_range.find(g);
     const bool forced = rule && rule->kind == RangeRule::Kind::Forced;
     if (it == group_range.end()) group_range[g] = c;
     else if (forced) it->second = c;
-    else if (!(it->second.rule && it->second.rule->kind == RangeRule::Kind::Forced))
+    else if (!(it->second.rule && it->second.rule->kind == RangeRule::Kind::Forced)) {
       it->second.range = {std::min(it->second.range.lo, c.range.lo), std::max(it->second.range.hi, c.range.hi)};
+      it->second.unwidened = {std::min(it->second.unwidened.lo, c.unwidened.lo), std::max(it->second.unwidened.hi, c.unwidened.hi)};
+      it->second.headroom = it->second.headroom || c.headroom;
+    }
   }
   for (const Activation& a : activations) {
     const calib::TensorStats& s = stats.tensors.at(a.name);
@@ -205,9 +220,12 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     q.observed_max = s.max;
     q.range_min = c.range.lo;
     q.range_max = c.range.hi;
+    q.unwidened_min = c.unwidened.lo;
+    q.unwidened_max = c.unwidened.hi;
     if (g != a.name) q.shares_with = g;
     if (a.precision) q.precision_mode = a.precision->mode, q.rule_source = a.precision->source;
     if (c.rule) q.range_rule = rule_name(c.rule->kind), q.rule_source = c.rule->source;
+    else if (c.headroom) q.range_rule = kHeadroomRule;
     add(q);
   }
 
@@ -233,7 +251,12 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
         c.dtype = want;
         c.type_name = dtype_name(want);
         c.qrange = qmath::qrange(want);
-        set_params(c, t->range_min, t->range_max);
+        // An 8-bit conversion covers the range without 16-bit headroom (plan/headroom.h).
+        if (dtype_size(want) == 1) {
+          c.range_min = c.unwidened_min, c.range_max = c.unwidened_max;
+          if (c.range_rule == kHeadroomRule) c.range_rule.clear();
+        }
+        set_params(c, c.range_min, c.range_max);
         const LayerPrecision* p = rule_for(rules.precision, facts, &n);
         c.precision_mode = p ? p->mode : "";
         c.rule_source = p ? p->source : "";

@@ -45,9 +45,12 @@ struct TensorQuant {
   // Activations: the statistics and the chosen range.
   double observed_min = 0, observed_max = 0;
   double range_min = 0, range_max = 0;
+  // The range before 16-bit headroom (= range_min/max without it): what an 8-bit conversion of this
+  // tensor covers, since 8 bits have no resolution to spare for headroom.
+  double unwidened_min = 0, unwidened_max = 0;
   std::string shares_with;            // the first tensor of its shared-parameter group, if another
   std::string precision_mode;         // the mode of the layer that set its precision, if a script did
-  std::string range_rule;             // "forced", "clipped (percentile)", "clipped (manual)"
+  std::string range_rule;             // "forced", "clipped (percentile)", "clipped (manual)", "headroom (16-bit)"
   std::string rule_source;            // "file:line" of the script statement behind precision or range
   bool per_channel() const { return scale.size() > 1 || axis >= 0; }
   bool is_activation() const { return role == Role::Input || role == Role::Output || role == Role::Activation || role == Role::Conversion; }
@@ -61,6 +64,9 @@ struct PlanOptions {
   // Quantize every float activation, fragile ops at 16 bits (integer-only accelerators), rather
   // than the default's integer compute ops and what lies between them (plan/policy.h).
   bool full_integer = false;
+  // 16-bit activation ranges without a script rule are widened by this fraction of their width on
+  // each side, up to the op's output bounds (plan/headroom.h). 0: as calibrated.
+  double headroom_16bit = 0.25;
   PlanRules rules;
 };
 

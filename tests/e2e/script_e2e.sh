@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Model scripts end to end, every model run in ONNX Runtime: a Hailo-style script loads and applies;
-# all-16-bit is accurate (SQNR >= 60 dB, >= 10x a8_w8 on the policy); forced ranges are exact in the
+# all-16-bit is accurate (SQNR >= 60 dB, >= 10x a8_w8 on the policy, on calibration and fresh inputs); forced ranges are exact in the
 # JSON, the model and parse-model; mixed precision converts at the boundaries; equalization keeps
 # the float function; script errors are positioned and write nothing.
 # Usage: script_e2e.sh QUANTIZE_BINARY SOURCE_DIR
@@ -44,6 +44,24 @@ while read -r name max rms sqnr; do
   awk -v a="$max" -v b="$max8" -v c="$rms" -v d="$rms8" 'BEGIN{exit !(a * 10 <= b && c * 10 <= d)}' \
     && ok "policy $name: all-16 max $max, RMS $rms vs a8_w8 max $max8, RMS $rms8 (>= 10x better)" || fail "policy $name not 10x better: $max/$max8 $rms/$rms8"
 done < "$WORK/p16.txt"
+# --- the same on fresh inputs (2,000 rows not used for calibration): 16-bit ranges get headroom
+# (plan/headroom.h), so values a little beyond what calibration saw are not clamped.
+PT="$SRC/testdata/inputs/policy_test_x_2000.npy"
+compare "$POLICY" "$WORK/p8.onnx" "$PT" > "$WORK/p8_fresh.txt"
+compare "$POLICY" "$WORK/p16.onnx" "$PT" > "$WORK/p16_fresh.txt"
+while read -r name max rms sqnr; do
+  read -r _ max8 rms8 _ < <(grep "^$name " "$WORK/p8_fresh.txt")
+  awk -v s="$sqnr" 'BEGIN{exit !(s >= 60)}' && ok "policy all a16_w16 on fresh inputs: $name SQNR $sqnr dB >= 60" || fail "policy fresh $name SQNR $sqnr"
+  awk -v a="$max" -v b="$max8" -v c="$rms" -v d="$rms8" 'BEGIN{exit !(a * 10 <= b && c * 10 <= d)}' \
+    && ok "policy $name on fresh inputs: all-16 max $max, RMS $rms vs a8_w8 max $max8, RMS $rms8 (>= 10x better)" || fail "policy fresh $name not 10x better: $max/$max8 $rms/$rms8"
+done < "$WORK/p16_fresh.txt"
+[ "$(field "$WORK/p16.json" /Sigmoid_output_0 range_max)" = "1" ] && [ "$(field "$WORK/p16.json" /Sigmoid_output_0 range_rule)" = '"headroom (16-bit)"' ] \
+  && [ "$(field "$WORK/p16.json" /body/body.1/Relu_output_0 range_min)" = "0" ] \
+  && ok "headroom recorded in the JSON; the Sigmoid range stops at its bound 1, the ReLU range stays at 0" || fail "headroom in the JSON"
+"$QUANTIZE" -q optimize "$POLICY" --calib "$PX" --script "$S/all_a16_w16.alls" --headroom-16bit 0 -o "$WORK/p16_tight.onnx"
+sqnr=$(compare "$POLICY" "$WORK/p16_tight.onnx" "$PT" | awk '$1 == "out_pedal" {print $4}')
+awk -v s="$sqnr" 'BEGIN{exit !(s < 60)}' && ok "without headroom (--headroom-16bit 0) out_pedal falls to $sqnr dB on fresh inputs: clamping" || fail "no-headroom SQNR $sqnr"
+
 for cfg in policy_heads_a16 policy_body_a16; do
   "$QUANTIZE" -q optimize "$POLICY" --calib "$PX" --script "$S/$cfg.alls" -o "$WORK/$cfg.onnx" && compare "$POLICY" "$WORK/$cfg.onnx" "$PX" > "$WORK/$cfg.txt" \
     && ok "$cfg: runs in ONNX Runtime ($(tr '\n' ' ' < "$WORK/$cfg.txt"))" || fail "$cfg"
