@@ -232,6 +232,24 @@ for delay in 0.3 1 2 2.5 4; do
     fail "SIGTERM after ${delay}s: $n outputs, $tmp temporary files"
 done
 
+# The other writers, killed the same way: calibrate --stats-out and infer leave a complete file or none.
+for delay in 0.3 1.5; do
+  rm -rf "$WORK/kill_stats.json" "$WORK/kill_infer"
+  "$QUANTIZE" -q calibrate "$MODEL" --calib "$WORK/many.npy" --stats-out "$WORK/kill_stats.json" 2>/dev/null &
+  pid=$!
+  "$QUANTIZE" -q infer "$MODEL" --input "$WORK/many.npy" -o "$WORK/kill_infer" 2>/dev/null &
+  pid2=$!
+  sleep "$delay"
+  kill -TERM "$pid" "$pid2" 2>/dev/null
+  wait "$pid" "$pid2" 2>/dev/null
+  complete=1
+  [ -e "$WORK/kill_stats.json" ] && ! node -e "JSON.parse(require('fs').readFileSync('$WORK/kill_stats.json'))" 2>/dev/null && complete=0
+  [ -e "$WORK/kill_infer/logits.npy" ] && ! /usr/bin/python3 -c "import numpy; assert numpy.load('$WORK/kill_infer/logits.npy').shape == (6000, 10)" 2>/dev/null && complete=0
+  tmp=$(find "$WORK" -name 'kill_*.tmp.*' -o -name 'logits.npy.tmp.*' | wc -l)
+  [ "$complete" -eq 1 ] && [ "$tmp" -eq 0 ] && ok "calibrate and infer killed after ${delay}s: complete files or none, no temporary file" ||
+    fail "calibrate/infer killed after ${delay}s: complete=$complete, $tmp temporary files"
+done
+
 # --- no partial output after any failure above
 leftovers=$(ls -d "$WORK"/bad[0-9]* "$WORK"/no 2>/dev/null | wc -l)
 [ "$leftovers" -eq 0 ] && ok "failed runs left no output folders or files" || fail "failed runs left output behind: $(ls -d "$WORK"/bad[0-9]*)"
