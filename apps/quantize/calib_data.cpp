@@ -13,8 +13,8 @@
 
 namespace quant::app {
 
-void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required) {
-  auto* calib = cmd.add_option("--calib,-c", opt.calib,
+void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required, const std::string& data_option, const std::string& size_option) {
+  auto* calib = cmd.add_option(data_option, opt.calib,
                                "Calibration data: a folder or list (.txt) of PNG/JPEG images, or .npy files; NAME=PATH per input of a multi-input model");
   if (required) calib->required();
   // -1 stands for "not given" inside; on the command line a count is at least 1.
@@ -25,7 +25,7 @@ void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required)
       return "expects a count, got '" + text + "'";
     }
   };
-  cmd.add_option("--calib-size", opt.calib_size, "Use the first N samples (default: all)")->check(at_least_one);
+  cmd.add_option(size_option, opt.calib_size, "Use the first N samples (default: all)")->check(at_least_one);
   cmd.add_option("--batch-size", opt.batch_size, "Samples per interpreter run (default 32); does not change the result")->check(at_least_one);
   cmd.add_option("--input-shape", opt.input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd.add_option("--input-value", opt.input_values, kInputValueHelp);

@@ -20,7 +20,10 @@ struct CalibDataOptions {
   bool normalization_given = false;  // --mean or --std on the command line
 };
 
-void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required);
+// `data_option`/`size_option`: the names of the data and count options ("--calib,-c",
+// "--calib-size"; `analyze` says "--data", "--data-size").
+void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required, const std::string& data_option = "--calib,-c",
+                            const std::string& size_option = "--calib-size");
 
 struct OpenedCalibData {
   std::vector<std::unique_ptr<dataset::SampleSource>> sources;

@@ -15,6 +15,7 @@ void register_ops(CLI::App& app);
 void register_optimize(CLI::App& app);
 void register_calibrate(CLI::App& app);
 void register_prepare(CLI::App& app);
+void register_analyze(CLI::App& app);
 
 // A model the run writes and the external-data file that may go beside it
 // (onnx_io::external_data_path), for require_distinct_outputs; empty for an empty path.
