@@ -3,30 +3,14 @@
 #include <cstdio>
 #include <map>
 
+#include "emit/qdq_reader.h"
 #include "ops/op_table.h"
 #include "qmath/qparams.h"
 
 namespace quant::app {
 namespace {
 
-// The tensor a Q/DQ pair belongs to, by quant's naming (T_quantized and W_quantized name T and W).
-std::string base_name(const std::string& name) {
-  for (const char* suffix : {"_quantized"}) {
-    const std::string s = suffix;
-    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) return name.substr(0, name.size() - s.size());
-  }
-  return name;
-}
-
-struct DqInfo {
-  std::string tensor;  // what it quantizes
-  DType dtype = DType::UInt8;
-  std::vector<float> scale;
-  std::vector<int64_t> zero_point;
-  int64_t axis = -1;
-  bool weight = false;   // its input is an initializer (a weight or bias)
-  int64_t bytes = 0;     // that initializer's size
-};
+using DqInfo = emit::QdqEntry;
 
 nlohmann::ordered_json dq_json(const DqInfo& d) {
   nlohmann::ordered_json j;
@@ -64,31 +48,11 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
   std::map<std::string, const ir::Node*> producer;
   for (const ir::Node& n : g.nodes)
     for (const std::string& o : n.outputs) producer[o] = &n;
-  auto init = [&](const std::string& name) -> const Tensor* {
-    auto it = g.initializers.find(name);
-    return it == g.initializers.end() ? nullptr : &it->second;
-  };
-
-  std::map<std::string, DqInfo> by_output;  // DQ output name -> info
-  std::map<std::string, DqInfo> by_quantized_input;  // Q input name -> the DQ info of its pair
-  for (const ir::Node& n : g.nodes) {
-    if (n.op_type != "DequantizeLinear" || n.inputs.size() < 2) continue;
-    const Tensor* scale = init(n.inputs[1]);
-    const Tensor* zp = n.has_input(2) ? init(n.inputs[2]) : nullptr;
-    if (!scale) continue;
-    DqInfo d;
-    d.scale = scale->to_float_vector();
-    d.zero_point = zp ? zp->to_int64_vector() : std::vector<int64_t>(d.scale.size(), 0);
-    d.dtype = zp ? zp->dtype() : DType::UInt8;
-    d.axis = scale->numel() > 1 ? n.attr_int("axis", 1) : -1;
-    const Tensor* x = init(n.inputs[0]);
-    d.weight = x != nullptr;
-    if (x) d.dtype = x->dtype(), d.bytes = static_cast<int64_t>(x->nbytes());
-    // Named after its quantized input (quant writes T_quantized for tensor T, conversions included).
-    d.tensor = base_name(n.inputs[0]);
-    by_output[n.outputs[0]] = d;
-    auto q = producer.find(n.inputs[0]);
-    if (!d.weight && q != producer.end() && q->second->op_type == "QuantizeLinear") by_quantized_input[q->second->inputs[0]] = d;
+  std::map<std::string, DqInfo> by_output;           // DQ output name -> entry
+  std::map<std::string, DqInfo> by_quantized_input;  // Q input name -> the entry of its pair
+  for (const DqInfo& d : emit::read_qdq(g)) {
+    by_output[d.dq_output] = d;
+    if (!d.q_input.empty()) by_quantized_input[d.q_input] = d;
   }
   if (by_output.empty()) return {};
 
@@ -104,7 +68,7 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
   std::map<std::string, int> activation_bits;
   int64_t quantized_weight_bytes = 0, weights = 0;
   for (const auto& [out, d] : by_output)
-    if (d.weight) {
+    if (d.constant) {
       quantized_weight_bytes += d.bytes;
       ++weights;
     }
@@ -113,7 +77,7 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
     nlohmann::ordered_json layer{{"name", n.name}, {"op_type", n.op_type}};
-    if (n.has_input(0) && by_output.count(n.inputs[0]) && !by_output.at(n.inputs[0]).weight) {
+    if (n.has_input(0) && by_output.count(n.inputs[0]) && !by_output.at(n.inputs[0]).constant) {
       const DqInfo& a = by_output.at(n.inputs[0]);
       layer["activation"] = dtype_name(a.dtype);
       activation_bits[std::to_string(bits(a.dtype))]++;

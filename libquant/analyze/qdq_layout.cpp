@@ -4,16 +4,12 @@
 #include <set>
 
 #include "core/error.h"
+#include "emit/qdq_reader.h"
 #include "qmath/qparams.h"
 
 namespace quant::analyze {
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& tail) { return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0; }
-std::string without(const std::string& s, const std::string& tail) { return ends_with(s, tail) ? s.substr(0, s.size() - tail.size()) : s; }
-bool is_q(const ir::Node& n) { return n.op_type == "QuantizeLinear"; }
-bool is_dq(const ir::Node& n) { return n.op_type == "DequantizeLinear"; }
 
 // Every value the float graph defines: inputs, initializers and node outputs.
 std::set<std::string> defined_values(const ir::Graph& g) {
@@ -28,47 +24,30 @@ std::set<std::string> defined_values(const ir::Graph& g) {
 
 QdqLayout find_qdq_layout(const ir::Graph& quant, const ir::Graph& float_graph) {
   const std::set<std::string> float_values = defined_values(float_graph);
-  std::map<std::string, const ir::Node*> q_by_output;
-  std::set<std::string> dq_outputs;
-  for (const ir::Node& n : quant.nodes) {
-    if (is_q(n)) q_by_output[n.outputs[0]] = &n;
-    if (is_dq(n)) dq_outputs.insert(n.outputs[0]);
-  }
   QdqLayout layout;
-  for (const ir::Node& dq : quant.nodes) {
-    if (!is_dq(dq)) continue;
-    const std::string& in = dq.inputs[0];
-    if (quant.initializers.count(in)) {
-      const std::string float_name = without(in, "_quantized");
-      if (!float_graph.initializers.count(float_name))
-        throw Error(ErrorKind::Usage, "the quantized model's constant '" + in + "' has no float initializer '" + float_name +
+  for (const emit::QdqEntry& e : emit::read_qdq(quant)) {
+    if (e.constant) {
+      if (!float_graph.initializers.count(e.tensor))
+        throw Error(ErrorKind::Usage, "the quantized model's constant '" + e.tensor + "_quantized' has no float initializer '" + e.tensor +
                                           "' in the float model: give the float model this one was quantized from");
-      layout.constants.push_back({dq.name, dq.outputs[0], float_name});
+      layout.constants.push_back({e.dq_node, e.dq_output, e.tensor});
       continue;
     }
-    auto q = q_by_output.find(in);
-    if (q == q_by_output.end()) continue;
-    const std::string& q_input = q->second->inputs[0];
-    if (dq_outputs.count(q_input)) continue;  // a conversion: a requantization of another pair
-    const std::string tensor = float_values.count(q_input) ? q_input : without(q_input, "_prequant");
-    if (!float_values.count(tensor))
-      throw Error(ErrorKind::Usage, "the quantized model quantizes tensor '" + tensor +
+    if (e.q_input.empty() || e.conversion) continue;  // conversions requantize another pair
+    if (!float_values.count(e.tensor))
+      throw Error(ErrorKind::Usage, "the quantized model quantizes tensor '" + e.tensor +
                                         "', which the float model does not have: give the float model this one was quantized from");
     ActivationPair p;
-    p.tensor = tensor;
-    p.q_node = q->second->name;
-    p.dq_node = dq.name;
-    p.q_input = q_input;
-    p.dq_output = dq.outputs[0];
-    const Tensor& scale = quant.initializers.at(dq.inputs[1]);
-    p.scale = scale.value_as_double(0);
-    if (dq.inputs.size() > 2 && !dq.inputs[2].empty()) {
-      const Tensor& zp = quant.initializers.at(dq.inputs[2]);
-      p.zero_point = zp.value_as_int64(0);
-      const qmath::QRange r = qmath::qrange(zp.dtype());
-      p.qmin = r.qmin, p.qmax = r.qmax;
-      p.dtype = dtype_name(zp.dtype());
-    }
+    p.tensor = e.tensor;
+    p.q_node = e.q_node;
+    p.dq_node = e.dq_node;
+    p.q_input = e.q_input;
+    p.dq_output = e.dq_output;
+    p.scale = e.scale.at(0);
+    p.zero_point = e.zero_point.at(0);
+    const qmath::QRange r = qmath::qrange(e.dtype);
+    p.qmin = r.qmin, p.qmax = r.qmax;
+    p.dtype = dtype_name(e.dtype);
     layout.activations.push_back(p);
   }
   return layout;
