@@ -43,6 +43,7 @@ struct OptimizeOptions {
   double headroom_16bit = 0.25;
   int target_opset = 0;
   onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
+  ExportOptions exports;
 };
 
 struct CalibrateOptions {
@@ -161,6 +162,7 @@ void run_optimize(OptimizeOptions opt) {
   std::vector<NamedPath> outputs = model_outputs("-o", opt.output);
   for (NamedPath& p : model_outputs("--save-float-model", opt.save_float_model)) outputs.push_back(std::move(p));
   outputs.push_back({"--params", opt.params});
+  for (NamedPath& p : export_outputs(opt.exports)) outputs.push_back(std::move(p));
   require_distinct_outputs(inputs_of(opt.model, opt.script, opt.stats, opt.data), outputs);
   require_writable_model(opt.output);
   if (!opt.save_float_model.empty()) require_writable_model(opt.save_float_model);
@@ -217,6 +219,7 @@ void run_optimize(OptimizeOptions opt) {
   params_context.fixed_inputs = prepared.fixed_inputs;
   params_context.data_adjustments = stats.data_adjustments;
   files.emplace_back(opt.params, emit::params_json(plan, params_context).dump(2) + "\n");
+  for (auto& f : export_files(qdq.graph, opt.exports)) files.push_back(std::move(f));
   write_files_atomically(files);
   std::map<plan::Role, int> count;
   for (const plan::TensorQuant& q : plan.tensors) ++count[q.role];
@@ -260,6 +263,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--save-float-model", opt->save_float_model,
                   "Also write the float model after the script's transforms (normalization, weight clipping, equalization, bias correction)");
   add_external_data_flag(*cmd, opt->external_data);
+  add_export_options(*cmd, opt->exports, "--export-");
   cmd->callback([opt] { run_optimize(*opt); });
 }
 

@@ -16,6 +16,18 @@ void register_optimize(CLI::App& app);
 void register_calibrate(CLI::App& app);
 void register_prepare(CLI::App& app);
 void register_analyze(CLI::App& app);
+void register_export(CLI::App& app);
+
+// Exports of a quantized model's parameters (cmd_export.cpp), for `export` and `optimize`.
+struct ExportOptions {
+  std::string encodings, trt_cache;  // "" = not asked for
+};
+// Adds <prefix>encodings and <prefix>trt-cache ("--" for export, "--export-" for optimize).
+void add_export_options(CLI::App& cmd, ExportOptions& opt, const std::string& prefix);
+std::vector<NamedPath> export_outputs(const ExportOptions& opt);
+// The asked-for files (path, text) from the QDQ graph; notes on what a format cannot carry are
+// logged as warnings. Throws Usage when the graph has no Q/DQ nodes.
+std::vector<std::pair<std::string, std::string>> export_files(const ir::Graph& qdq, const ExportOptions& opt);
 
 // A model the run writes and the external-data file that may go beside it
 // (onnx_io::external_data_path), for require_distinct_outputs; empty for an empty path.
