@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "analyze/auto_precision.h"
 #include "calib/stats_file.h"
 #include "calib_data.h"
 #include "commands.h"
@@ -44,6 +45,9 @@ struct OptimizeOptions {
   int target_opset = 0;
   onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
   ExportOptions exports;
+  bool auto_precision = false;
+  double target_sqnr = 40, max_16bit_fraction = 1.0;
+  std::string script_out;
 };
 
 struct CalibrateOptions {
@@ -157,11 +161,49 @@ std::vector<NamedPath> inputs_of(const std::string& model, const std::string& sc
   return in;
 }
 
+// --auto-precision: raises layers to a16_w16 (in plan_options) until the target SQNR holds on the
+// calibration data; returns the model script that says so (for --script-out).
+std::string choose_precision(const ir::Model& model, const calib::Statistics& stats, plan::PlanOptions& plan_options, const CalibDataOptions& data,
+                             const OptimizeOptions& opt) {
+  if (data.calib.empty()) throw Error(ErrorKind::Usage, "--auto-precision measures the error on the calibration data: give --calib (not only --stats)");
+  if (!(opt.max_16bit_fraction >= 0 && opt.max_16bit_fraction <= 1)) throw Error(ErrorKind::Usage, "--max-16bit-fraction must be between 0 and 1");
+  const OpenedCalibData calib_data = open_calib_data(model.graph, data);
+  analyze::AutoPrecisionOptions options;
+  options.target_sqnr_db = opt.target_sqnr;
+  options.max_16bit_fraction = opt.max_16bit_fraction;
+  options.max_samples = data.calib_size;
+  const analyze::AutoPrecisionResult r = analyze::auto_precision(model, stats, plan_options, calib_data.inputs, options);
+  std::string script = fmt::format(
+      "# quantize optimize --auto-precision --target-sqnr {}: layers raised to 16 bits in order of sensitivity,\n"
+      "# then those not needed taken back; lowest output SQNR on the calibration data. At the start (8 bits): {:.2f} dB\n",
+      opt.target_sqnr, r.steps[0].sqnr_db);
+  for (const analyze::AutoPrecisionStep& s : r.steps) {
+    if (s.layer.empty()) {
+      spdlog::info("auto-precision: {:.1f} dB at the start (target {:.1f} dB)", s.sqnr_db, opt.target_sqnr);
+      continue;
+    }
+    spdlog::info("auto-precision: + {} at 16 bits: {:.1f} dB ({:.1f}% of MACs at 16 bits)", s.layer, s.sqnr_db, s.mac_fraction * 100);
+  }
+  const analyze::AutoPrecisionStep& last = r.steps.back();
+  if (!r.reached)
+    throw Error(ErrorKind::Unsupported, fmt::format("--auto-precision: {:.2f} dB with {} layers at 16 bits ({:.1f}% of MACs), short of --target-sqnr {}: "
+                                                    "raise --max-16bit-fraction or lower the target",
+                                                    last.sqnr_db, r.layers_16bit.size(), last.mac_fraction * 100, opt.target_sqnr));
+  for (const analyze::AutoPrecisionStep& s : r.taken_back) spdlog::info("auto-precision: - {} back to 8 bits: {:.1f} dB without it", s.layer, s.sqnr_db);
+  spdlog::info("auto-precision: target reached with {} of {} layers at 16 bits: {:.1f} dB, {:.1f}% of MACs at 16 bits", r.layers_16bit.size(),
+               r.candidates, r.final_sqnr_db, r.final_mac_fraction * 100);
+  for (const std::string& layer : r.layers_16bit) script += fmt::format("quantization_param({}, precision_mode=a16_w16)\n", layer);
+  script += fmt::format("# result: {:.2f} dB, {:.1f}% of MACs at 16 bits\n", r.final_sqnr_db, r.final_mac_fraction * 100);
+  for (const std::string& layer : r.layers_16bit) plan_options.rules.precision[layer] = analyze::precision_for_layer();
+  return script;
+}
+
 void run_optimize(OptimizeOptions opt) {
   if (opt.params.empty() && !opt.fp16) opt.params = default_params_path(opt.output);
   std::vector<NamedPath> outputs = model_outputs("-o", opt.output);
   for (NamedPath& p : model_outputs("--save-float-model", opt.save_float_model)) outputs.push_back(std::move(p));
   outputs.push_back({"--params", opt.params});
+  outputs.push_back({"--script-out", opt.script_out});
   for (NamedPath& p : export_outputs(opt.exports)) outputs.push_back(std::move(p));
   require_distinct_outputs(inputs_of(opt.model, opt.script, opt.stats, opt.data), outputs);
   require_writable_model(opt.output);
@@ -193,6 +235,9 @@ void run_optimize(OptimizeOptions opt) {
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
+  std::string script_out;
+  if (opt.auto_precision) script_out = choose_precision(model, stats, plan_options, prepared.data, opt);
+  else if (!opt.script_out.empty()) throw Error(ErrorKind::Usage, "--script-out writes what --auto-precision chose: give --auto-precision");
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
   log_decisions(plan.decisions, opt.full_integer);
   if (opt.strict && plan.decisions.float_weights() > 0) {
@@ -220,6 +265,7 @@ void run_optimize(OptimizeOptions opt) {
   params_context.data_adjustments = stats.data_adjustments;
   files.emplace_back(opt.params, emit::params_json(plan, params_context).dump(2) + "\n");
   for (auto& f : export_files(qdq.graph, opt.exports)) files.push_back(std::move(f));
+  if (!opt.script_out.empty()) files.emplace_back(opt.script_out, script_out);
   write_files_atomically(files);
   std::map<plan::Role, int> count;
   for (const plan::TensorQuant& q : plan.tensors) ++count[q.role];
@@ -264,6 +310,11 @@ void register_optimize(CLI::App& app) {
                   "Also write the float model after the script's transforms (normalization, weight clipping, equalization, bias correction)");
   add_external_data_flag(*cmd, opt->external_data);
   add_export_options(*cmd, opt->exports, "--export-");
+  cmd->add_flag("--auto-precision", opt->auto_precision,
+                "Raise the most sensitive layers to 16 bits (a16_w16), one at a time, until the outputs reach --target-sqnr on the calibration data");
+  cmd->add_option("--target-sqnr", opt->target_sqnr, "For --auto-precision: the lowest output SQNR to reach, in dB (default 40)");
+  cmd->add_option("--max-16bit-fraction", opt->max_16bit_fraction, "For --auto-precision: the share of multiply-accumulates allowed at 16 bits (default 1)");
+  cmd->add_option("--script-out", opt->script_out, "For --auto-precision: write the chosen layers as a model script (quantization_param lines) to re-run with --script");
   cmd->callback([opt] { run_optimize(*opt); });
 }
 

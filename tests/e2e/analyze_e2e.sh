@@ -45,6 +45,28 @@ awk -v a="$tight" -v b="$wide" 'BEGIN{exit !(a > 0.0005 && b == 0)}' \
   && ok "the pre-sigmoid pedal Gemm: $tight of values clipped without headroom, $wide with it" || fail "clipped fractions $tight / $wide"
 js "$WORK/ph/report.json" "process.exit(r.layers.length === 0 ? 0 : 1)" && ok "--no-sensitivity skips the layers" || fail "--no-sensitivity"
 
+# --- automatic mixed precision: the fewest layers at 16 bits for a target, as a script to keep
+PX="$SRC/testdata/inputs/policy_calib_x.npy"
+expect_exit 0 "policy --auto-precision --target-sqnr 80 (full integer)" "$QUANTIZE" optimize "$POLICY" --calib "$PX" --full-integer \
+  --auto-precision --target-sqnr 80 --script-out "$WORK/auto.alls" -o "$WORK/auto.onnx"
+expect_stderr "logs each step and the result" "auto-precision: target reached with [0-9]+ of [0-9]+ layers at 16 bits"
+lines=$(grep -c "^quantization_param(" "$WORK/auto.alls")
+"$QUANTIZE" -q optimize "$POLICY" --calib "$PX" --full-integer --script "$SRC/testdata/scripts/all_a16_w16.alls" -o "$WORK/all16.onnx"
+all16=$("$QUANTIZE" parse-model "$POLICY" --json --layers | node -e "let s=''; process.stdin.on('data', d => s += d).on('end', () => console.log(JSON.parse(s).layers.length))")
+auto_sqnr=$(node "$SRC/tools/compare_models.mjs" "$POLICY" "$WORK/auto.onnx" "$PX" | awk '{print $7}' | sort -n | head -1)
+all_sqnr=$(node "$SRC/tools/compare_models.mjs" "$POLICY" "$WORK/all16.onnx" "$PX" | awk '{print $7}' | sort -n | head -1)
+awk -v a="$auto_sqnr" -v b="$all_sqnr" -v n="$lines" -v m="$all16" 'BEGIN{exit !(a >= 80 && a >= b - 1 && n < m)}' \
+  && ok "ONNX Runtime: $auto_sqnr dB with $lines of $all16 layers at 16 bits (all-16: $all_sqnr dB)" || fail "auto-precision: $auto_sqnr dB, $lines of $all16 layers (all-16 $all_sqnr dB)"
+"$QUANTIZE" -q optimize "$POLICY" --calib "$PX" --full-integer --script "$WORK/auto.alls" -o "$WORK/rerun.onnx"
+cmp -s "$WORK/auto.onnx" "$WORK/rerun.onnx" && ok "re-running the written script gives the same model, byte for byte" || fail "the script does not reproduce the model"
+[ "$(node -e "const t = require('$WORK/auto.json').tensors.find(t => t.producer === '/Sigmoid'); console.log(t.dtype + ' ' + t.rule_source)")" = "uint16 auto-precision" ] \
+  && ok "the params JSON says which rule raised a tensor (rule_source auto-precision)" || fail "auto-precision in the JSON"
+expect_exit 6 "a target the MAC budget cannot reach" "$QUANTIZE" optimize "$POLICY" --calib "$PX" --full-integer --auto-precision --target-sqnr 80 \
+  --max-16bit-fraction 0.05 --script-out "$WORK/bad_auto.alls" -o "$WORK/bad_auto.onnx"
+expect_stderr "says what it reached and what to change" "--auto-precision: [0-9.]+ dB with [0-9]+ layers at 16 bits \([0-9.]+% of MACs\), short of --target-sqnr 80: raise --max-16bit-fraction or lower the target"
+[ ! -e "$WORK/bad_auto.onnx" ] && [ ! -e "$WORK/bad_auto.alls" ] && ok "nothing written" || fail "an unreached target wrote files"
+expect_exit 2 "--script-out without --auto-precision" "$QUANTIZE" optimize "$POLICY" --calib "$PX" --script-out "$WORK/x.alls" -o "$WORK/x.onnx"
+
 # --- models that do not belong together
 expect_exit 2 "smallcnn against dwnet" "$QUANTIZE" analyze "$CNN" "$DW" --data "$FX" --report "$WORK/bad1"
 expect_stderr "says which node is missing" "the float model's node '/c1/Conv' \(Conv\) is not in the quantized model: give the float model the quantized one was made from"
