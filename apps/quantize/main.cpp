@@ -12,6 +12,7 @@
 #include "core/file_io.h"
 #include "core/memory_limit.h"
 #include "exit_codes.h"
+#include "version.h"
 
 namespace {
 
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
       ->type_name("SIZE");
   // Global options may also follow the subcommand: `quantize infer ... -v`.
   app.fallthrough();
-  app.set_version_flag("--version", "quantize 0.1.0");
+  app.set_version_flag("--version", quant::app::version_text(), "Print quant's version and its libraries' and exit");
   app.parse_complete_callback([&] {
     spdlog::set_level(quiet ? spdlog::level::err
                             : verbose >= 2 ? spdlog::level::trace

@@ -181,6 +181,13 @@ expect_exit 2 "infer: an output file that is the --input" "$QUANTIZE" infer "$WO
 expect_stderr "refused before running" "output 'a/b' '.*a_b.npy' is --input: writing it would replace a file this run reads"
 cmp -s "$WORK/collide/a_b.npy" "$WORK/collide/keep.npy" && ok "the input is intact" || fail "the input was replaced"
 
+# --- --version: quant and its libraries
+"$QUANTIZE" --version > "$WORK/version.txt" 2>&1 && grep -qE "^quantize [0-9]+\.[0-9]+\.[0-9]+$" "$WORK/version.txt" \
+  && grep -qE "^  ONNX 1\.[0-9]+\.[0-9]+" "$WORK/version.txt" && grep -qE "^  protobuf [0-9]" "$WORK/version.txt" && grep -qE "^  oneDNN [0-9]" "$WORK/version.txt" \
+  && ok "--version names quant, ONNX, protobuf, oneDNN ($(tr '\n' ' ' < "$WORK/version.txt" | tr -s ' '))" || fail "--version: $(cat "$WORK/version.txt")"
+expect_exit 0 "-q after the subcommand (global options follow it too)" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/quiet" -q
+[ ! -s "$ERR_FILE" ] && ok "and it is quiet" || fail "-q after the subcommand still logged: $(head -c 200 "$ERR_FILE")"
+
 # --- --max-memory bounds the tensor memory held at once, before each allocation
 expect_exit 5 "--max-memory below what the model needs" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad60" --max-memory 100K
 expect_stderr "names the tensor, its size and the limit" "smallcnn.onnx: tensor 'f1.weight': a tensor float32\[128, 1568\] of 784 KiB would bring the tensor memory in use \(.*\) above the limit of 100 KiB \(--max-memory 100K\)"
