@@ -20,6 +20,7 @@ struct AnalyzeOptions {
   std::string float_model, quant_model, labels, report_dir;
   CalibDataOptions data;
   bool sensitivity = true;
+  bool json = false;
 };
 
 void run_analyze(const AnalyzeOptions& opt) {
@@ -69,8 +70,12 @@ void run_analyze(const AnalyzeOptions& opt) {
   std::filesystem::create_directories(opt.report_dir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create the report folder: " + ec.message(), {.file = opt.report_dir});
   const analyze::ReportContext context{opt.float_model, opt.quant_model, opt.data.calib.empty() ? "" : opt.data.calib.front()};
-  write_files_atomically({{json_path, analyze::report_json(report, context).dump(2) + "\n"}, {html_path, analyze::report_html(report, context)}});
+  const nlohmann::ordered_json report_json = analyze::report_json(report, context);
+  write_files_atomically({{json_path, report_json.dump(2) + "\n"}, {html_path, analyze::report_html(report, context)}});
   spdlog::info("wrote {} and {}", json_path, html_path);
+  nlohmann::ordered_json result{{"command", "analyze"}, {"samples", report.samples}, {"outputs", report_json["outputs"]}};
+  if (report.top1_agreement) result["top1_agreement"] = *report.top1_agreement;
+  print_result(opt.json, result, {json_path, html_path});
 }
 
 }  // namespace
@@ -84,6 +89,7 @@ void register_analyze(CLI::App& app) {
   cmd->add_option("--labels", opt->labels, "Integer class labels (.npy), one per sample: adds top-1 accuracy and agreement (first output)");
   cmd->add_option("--report", opt->report_dir, "Folder for report.json and report.html")->required();
   cmd->add_flag("!--no-sensitivity", opt->sensitivity, "Skip the per-layer sensitivity (one more pass over the data per layer)");
+  add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_analyze(*opt); });
 }
 

@@ -39,6 +39,7 @@ namespace {
 struct ExportCommandOptions {
   std::string model;
   ExportOptions out;
+  bool json = false;
 };
 
 void run_export(const ExportCommandOptions& opt) {
@@ -48,6 +49,7 @@ void run_export(const ExportCommandOptions& opt) {
   const auto files = export_files(model.graph, opt.out);
   write_files_atomically(files);
   for (const auto& [path, text] : files) spdlog::info("wrote {}", path);
+  print_result(opt.json, {{"command", "export"}, {"model", opt.model}}, paths_of(files));
 }
 
 }  // namespace
@@ -57,6 +59,7 @@ void register_export(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("export", "A quantized model's parameters for other toolchains: AIMET encodings, TensorRT calibration cache");
   cmd->add_option("model", opt->model, "A quantized (QDQ) ONNX model")->required();
   add_export_options(*cmd, opt->out, "--");
+  add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_export(*opt); });
 }
 

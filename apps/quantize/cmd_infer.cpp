@@ -23,6 +23,7 @@ struct InferOptions {
   std::vector<std::string> input_shapes, input_values;
   std::string output_dir;
   bool reference = false;
+  bool json = false;
 };
 
 interp::TensorMap read_inputs(const ir::Graph& graph, const std::vector<std::string>& specs) {
@@ -86,6 +87,12 @@ void run_infer(const InferOptions& opt) {
     spdlog::info("{} {} -> {}", model.graph.outputs[i].name, value.describe(), paths[i].path);
   }
   write_files_atomically(files);
+  nlohmann::ordered_json outs = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const Tensor& value = outputs.at(model.graph.outputs[i].name);
+    outs.push_back({{"name", model.graph.outputs[i].name}, {"path", paths[i].path}, {"dtype", dtype_name(value.dtype())}, {"shape", value.shape()}});
+  }
+  print_result(opt.json, {{"command", "infer"}, {"model", opt.model}, {"milliseconds", ms}, {"outputs", outs}}, paths_of(files));
 }
 
 }  // namespace
@@ -99,6 +106,7 @@ void register_infer(CLI::App& app) {
   cmd->add_option("--input-shape", opt->input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("--reference", opt->reference, "Use the plain nested-loop kernels (slow; for checking)");
+  add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_infer(*opt); });
 }
 

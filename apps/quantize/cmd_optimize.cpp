@@ -48,6 +48,7 @@ struct OptimizeOptions {
   bool auto_precision = false;
   double target_sqnr = 40, max_16bit_fraction = 1.0;
   std::string script_out;
+  bool json = false;
 };
 
 struct CalibrateOptions {
@@ -55,6 +56,7 @@ struct CalibrateOptions {
   CalibDataOptions data;
   bool histograms = true;
   int target_opset = 0;
+  bool json = false;
 };
 
 // The float model as preparation and the script leave it (normalization folded in), the script's rules, and the
@@ -211,8 +213,10 @@ void run_optimize(OptimizeOptions opt) {
   Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
   const ir::Model& model = prepared.model;
   if (opt.fp16) {
-    onnx_io::save_model(emit::make_fp16_weight_model(model), opt.output, opt.external_data);
+    const auto files = onnx_io::serialize_model(emit::make_fp16_weight_model(model), opt.output, opt.external_data);
+    write_files_atomically(files);
     spdlog::info("wrote {} (float16 weights, float32 compute)", opt.output);
+    print_result(opt.json, {{"command", "optimize"}, {"model", opt.model}, {"fp16", true}}, paths_of(files));
     return;
   }
   require_writable_target(opt.params);
@@ -272,14 +276,25 @@ void run_optimize(OptimizeOptions opt) {
   const int activations = count[plan::Role::Input] + count[plan::Role::Output] + count[plan::Role::Activation];
   spdlog::info("wrote {} ({} activations, {} weights, {} biases, {} conversions quantized, {}) and {}", opt.output, activations,
                count[plan::Role::Weight], count[plan::Role::Bias], count[plan::Role::Conversion], opt.method, opt.params);
+  print_result(opt.json,
+               {{"command", "optimize"},
+                {"model", opt.model},
+                {"method", opt.method},
+                {"samples", stats.samples},
+                {"quantized", {{"activations", activations}, {"weights", count[plan::Role::Weight]}, {"biases", count[plan::Role::Bias]},
+                               {"conversions", count[plan::Role::Conversion]}}},
+                {"nodes", {{"total", plan.decisions.nodes}, {"quantized", plan.decisions.quantized}, {"float", plan.decisions.float_nodes.size()}}}},
+               paths_of(files));
 }
 
 void run_calibrate(const CalibrateOptions& opt) {
   require_distinct_outputs(inputs_of(opt.model, opt.script, "", opt.data), {{"--stats-out", opt.stats_out}});
   require_writable_target(opt.stats_out);
   const Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
-  calib::save_statistics(opt.stats_out, run_calibration(prepared.model, prepared.data, opt.histograms));
+  const calib::Statistics stats = run_calibration(prepared.model, prepared.data, opt.histograms);
+  calib::save_statistics(opt.stats_out, stats);
   spdlog::info("wrote {}", opt.stats_out);
+  print_result(opt.json, {{"command", "calibrate"}, {"model", opt.model}, {"samples", stats.samples}, {"tensors", stats.tensors.size()}}, {opt.stats_out});
 }
 
 }  // namespace
@@ -310,6 +325,7 @@ void register_optimize(CLI::App& app) {
                   "Also write the float model after the script's transforms (normalization, weight clipping, equalization, bias correction)");
   add_external_data_flag(*cmd, opt->external_data);
   add_export_options(*cmd, opt->exports, "--export-");
+  add_json_flag(*cmd, opt->json);
   cmd->add_flag("--auto-precision", opt->auto_precision,
                 "Raise the most sensitive layers to 16 bits (a16_w16), one at a time, until the outputs reach --target-sqnr on the calibration data");
   cmd->add_option("--target-sqnr", opt->target_sqnr, "For --auto-precision: the lowest output SQNR to reach, in dB (default 40)");
@@ -327,6 +343,7 @@ void register_calibrate(CLI::App& app) {
   add_calib_data_options(*cmd, opt->data, true);
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to (use the same with optimize --stats)");
   cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (one pass); then only minmax can use the statistics");
+  add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_calibrate(*opt); });
 }
 

@@ -4,6 +4,9 @@
 // model every later stage of `optimize` works on.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <iostream>
+
 #include <memory>
 
 #include "commands.h"
@@ -22,6 +25,7 @@ struct PrepareCommandOptions {
   int target_opset = 0;
   bool fold_batch_norm = true;
   onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
+  bool json = false;
 };
 
 void run_prepare(const PrepareCommandOptions& opt) {
@@ -30,9 +34,11 @@ void run_prepare(const PrepareCommandOptions& opt) {
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
   apply_input_values(model.graph, opt.input_values);
-  prepare_and_log(model, {.target_opset = opt.target_opset, .fold_batch_norm = opt.fold_batch_norm});
-  onnx_io::save_model(model, opt.output, opt.external_data);
+  const prepare::PrepareReport report = prepare_and_log(model, {.target_opset = opt.target_opset, .fold_batch_norm = opt.fold_batch_norm});
+  const auto files = onnx_io::serialize_model(model, opt.output, opt.external_data);
+  write_files_atomically(files);
   spdlog::info("wrote {}", opt.output);
+  print_result(opt.json, {{"command", "prepare"}, {"model", opt.model}, {"summary", report.summary()}, {"nodes", model.graph.nodes.size()}}, paths_of(files));
 }
 
 }  // namespace
@@ -45,6 +51,28 @@ std::vector<NamedPath> model_outputs(const std::string& what, const std::string&
 void require_writable_model(const std::string& path) {
   require_writable_target(path);
   require_writable_target(onnx_io::external_data_path(path));
+}
+
+void add_json_flag(CLI::App& cmd, bool& json) {
+  cmd.add_flag("--json", json, "Print one JSON document on stdout saying what was written (logs stay on stderr)");
+}
+
+void print_result(bool json, nlohmann::ordered_json result, const std::vector<std::string>& paths) {
+  if (!json) return;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    list.push_back({{"path", path}, {"bytes", ec ? 0 : bytes}});
+  }
+  result["files"] = list;
+  std::cout << result.dump(2) << std::endl;
+}
+
+std::vector<std::string> paths_of(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> paths;
+  for (const auto& [path, bytes] : files) paths.push_back(path);
+  return paths;
 }
 
 void add_external_data_flag(CLI::App& cmd, onnx_io::ExternalData& mode) {
@@ -76,6 +104,7 @@ void register_prepare(CLI::App& app) {
   cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("!--no-fold-batch-norm", opt->fold_batch_norm, "Keep BatchNormalization nodes after Conv/Gemm as they are");
   add_external_data_flag(*cmd, opt->external_data);
+  add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_prepare(*opt); });
 }
 

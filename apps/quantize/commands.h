@@ -3,6 +3,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "core/file_io.h"
 #include "onnx/save.h"
 #include "prepare/prepare.h"
@@ -36,6 +38,14 @@ std::vector<NamedPath> model_outputs(const std::string& what, const std::string&
 void require_writable_model(const std::string& path);
 // Adds --external-data (initializers of 1 KiB or more in `<model>.data`) to a command writing a model.
 void add_external_data_flag(CLI::App& cmd, onnx_io::ExternalData& mode);
+
+// --json on a command that writes files: one JSON document on stdout saying what it did
+// ({"command", "files": [...], ...}); logs stay on stderr.
+void add_json_flag(CLI::App& cmd, bool& json);
+// Prints `result` when `json`, with "files": the written files' paths and sizes.
+void print_result(bool json, nlohmann::ordered_json result, const std::vector<std::string>& paths);
+// The paths of a (path, bytes) list, for print_result.
+std::vector<std::string> paths_of(const std::vector<std::pair<std::string, std::string>>& files);
 
 // Runs the preparation stage on a loaded model and logs what it did (cmd_prepare.cpp).
 prepare::PrepareReport prepare_and_log(ir::Model& model, const prepare::PrepareOptions& options);

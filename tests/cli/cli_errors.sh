@@ -188,6 +188,25 @@ cmp -s "$WORK/collide/a_b.npy" "$WORK/collide/keep.npy" && ok "the input is inta
 expect_exit 0 "-q after the subcommand (global options follow it too)" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/quiet" -q
 [ ! -s "$ERR_FILE" ] && ok "and it is quiet" || fail "-q after the subcommand still logged: $(head -c 200 "$ERR_FILE")"
 
+# --- --json: every command prints one JSON document on stdout (logs on stderr), naming what it wrote
+json_case() {
+  local name=$1; shift
+  if "$QUANTIZE" "$@" --json > "$WORK/json_out.txt" 2> "$WORK/json_err.txt" && node -e "
+    const r = JSON.parse(require('fs').readFileSync('$WORK/json_out.txt', 'utf8'));
+    const fs = require('fs');
+    process.exit(r.command === '$name' && (r.files || []).every(f => fs.statSync(f.path).size === f.bytes) ? 0 : 1)"; then
+    ok "$name --json: one JSON document on stdout, its files as written"
+  else
+    fail "$name --json: $(head -c 300 "$WORK/json_out.txt") $(head -c 300 "$WORK/json_err.txt")"
+  fi
+}
+json_case optimize optimize "$MODEL" --calib "$CALIB" -o "$WORK/js.onnx"
+json_case calibrate calibrate "$MODEL" --calib "$CALIB" --stats-out "$WORK/js_stats.json"
+json_case prepare prepare "$MODEL" -o "$WORK/js_prep.onnx"
+json_case infer infer "$MODEL" --input "$INPUT" -o "$WORK/js_infer"
+json_case analyze analyze "$MODEL" "$WORK/js.onnx" --data "$INPUT" --report "$WORK/js_report" --no-sensitivity
+json_case export export "$WORK/js.onnx" --encodings "$WORK/js.encodings"
+
 # --- --max-memory bounds the tensor memory held at once, before each allocation
 expect_exit 5 "--max-memory below what the model needs" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad60" --max-memory 100K
 expect_stderr "names the tensor, its size and the limit" "smallcnn.onnx: tensor 'f1.weight': a tensor float32\[128, 1568\] of 784 KiB would bring the tensor memory in use \(.*\) above the limit of 100 KiB \(--max-memory 100K\)"
