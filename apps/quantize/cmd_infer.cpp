@@ -81,17 +81,15 @@ void run_infer(const InferOptions& opt) {
   if (ec) throw Error(ErrorKind::Io, "cannot create the output folder: " + ec.message(), {.file = opt.output_dir});
   // All outputs published together: a failure or a kill leaves none of them.
   std::vector<std::pair<std::string, std::string>> files;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    const Tensor& value = outputs.at(model.graph.outputs[i].name);
-    files.emplace_back(paths[i].path, tensorio::serialize_npy(value));
-    spdlog::info("{} {} -> {}", model.graph.outputs[i].name, value.describe(), paths[i].path);
-  }
-  write_files_atomically(files);
   nlohmann::ordered_json outs = nlohmann::ordered_json::array();
   for (size_t i = 0; i < paths.size(); ++i) {
-    const Tensor& value = outputs.at(model.graph.outputs[i].name);
-    outs.push_back({{"name", model.graph.outputs[i].name}, {"path", paths[i].path}, {"dtype", dtype_name(value.dtype())}, {"shape", value.shape()}});
+    const std::string& name = model.graph.outputs[i].name;
+    const Tensor& value = outputs.at(name);
+    files.emplace_back(paths[i].path, tensorio::serialize_npy(value));
+    outs.push_back({{"name", name}, {"path", paths[i].path}, {"dtype", dtype_name(value.dtype())}, {"shape", value.shape()}});
+    spdlog::info("{} {} -> {}", name, value.describe(), paths[i].path);
   }
+  write_files_atomically(files);
   print_result(opt.json, {{"command", "infer"}, {"model", opt.model}, {"milliseconds", ms}, {"outputs", outs}}, paths_of(files));
 }
 

@@ -179,13 +179,10 @@ std::string choose_precision(const ir::Model& model, const calib::Statistics& st
       "# quantize optimize --auto-precision --target-sqnr {}: layers raised to 16 bits in order of sensitivity,\n"
       "# then those not needed taken back; lowest output SQNR on the calibration data. At the start (8 bits): {:.2f} dB\n",
       opt.target_sqnr, r.steps[0].sqnr_db);
-  for (const analyze::AutoPrecisionStep& s : r.steps) {
-    if (s.layer.empty()) {
-      spdlog::info("auto-precision: {:.1f} dB at the start (target {:.1f} dB)", s.sqnr_db, opt.target_sqnr);
-      continue;
-    }
-    spdlog::info("auto-precision: + {} at 16 bits: {:.1f} dB ({:.1f}% of MACs at 16 bits)", s.layer, s.sqnr_db, s.mac_fraction * 100);
-  }
+  spdlog::info("auto-precision: {:.1f} dB at the start (target {:.1f} dB)", r.steps[0].sqnr_db, opt.target_sqnr);
+  for (size_t i = 1; i < r.steps.size(); ++i)
+    spdlog::info("auto-precision: + {} at 16 bits: {:.1f} dB ({:.1f}% of MACs at 16 bits)", r.steps[i].layer, r.steps[i].sqnr_db,
+                 r.steps[i].mac_fraction * 100);
   const analyze::AutoPrecisionStep& last = r.steps.back();
   if (!r.reached)
     throw Error(ErrorKind::Unsupported, fmt::format("--auto-precision: {:.2f} dB with {} layers at 16 bits ({:.1f}% of MACs), short of --target-sqnr {}: "

@@ -31,6 +31,7 @@ std::vector<NamedPath> export_outputs(const ExportOptions& opt);
 // logged as warnings. Throws Usage when the graph has no Q/DQ nodes.
 std::vector<std::pair<std::string, std::string>> export_files(const ir::Graph& qdq, const ExportOptions& opt);
 
+// What the commands write and how they report it (outputs.cpp).
 // A model the run writes and the external-data file that may go beside it
 // (onnx_io::external_data_path), for require_distinct_outputs; empty for an empty path.
 std::vector<NamedPath> model_outputs(const std::string& what, const std::string& path);

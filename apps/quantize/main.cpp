@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <iostream>
 
 #include "commands.h"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
       ->type_name("SIZE");
   // Global options may also follow the subcommand: `quantize infer ... -v`.
   app.fallthrough();
-  app.set_version_flag("--version", quant::app::version_text(), "Print quant's version and its libraries' and exit");
+  app.set_version_flag("--version", std::function<std::string()>(quant::app::version_text), "Print quant's version and its libraries' and exit");
   app.parse_complete_callback([&] {
     spdlog::set_level(quiet ? spdlog::level::err
                             : verbose >= 2 ? spdlog::level::trace

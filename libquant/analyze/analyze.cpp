@@ -155,7 +155,6 @@ Report analyze(const ir::Graph& float_graph, const ir::Graph& quant_graph, const
     int64_t float_correct = 0, quant_correct = 0, agree = 0;
   };
   int64_t float_correct = 0, quant_correct = 0, agree = 0;
-  for (TensorRow& r : report.tensors) r.error = {};
   for_samples(
       report.samples,
       [&](int64_t i) {
