@@ -4,6 +4,7 @@
 // the QDQ model and its parameters JSON. Both files are written only when everything succeeded.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -183,6 +184,9 @@ std::string choose_precision(const ir::Model& model, const calib::Statistics& st
   for (size_t i = 1; i < r.steps.size(); ++i)
     spdlog::info("auto-precision: + {} at 16 bits: {:.1f} dB ({:.1f}% of MACs at 16 bits)", r.steps[i].layer, r.steps[i].sqnr_db,
                  r.steps[i].mac_fraction * 100);
+  for (const analyze::AutoPrecisionStep& s : r.over_budget)
+    spdlog::warn("auto-precision: {} left at 8 bits: it would bring the MACs at 16 bits to {:.1f}%, over --max-16bit-fraction {}", s.layer,
+                 s.mac_fraction * 100, opt.max_16bit_fraction);
   const analyze::AutoPrecisionStep& last = r.steps.back();
   if (!r.reached)
     throw Error(ErrorKind::Unsupported, fmt::format("--auto-precision: {:.2f} dB with {} layers at 16 bits ({:.1f}% of MACs), short of --target-sqnr {}: "
@@ -241,6 +245,10 @@ void run_optimize(OptimizeOptions opt) {
   else if (!opt.script_out.empty()) throw Error(ErrorKind::Usage, "--script-out writes what --auto-precision chose: give --auto-precision");
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
   log_decisions(plan.decisions, opt.full_integer);
+  const auto widened = std::count_if(plan.tensors.begin(), plan.tensors.end(), [](const plan::TensorQuant& q) { return q.range_rule == "headroom (16-bit)"; });
+  if (widened > 0)
+    spdlog::info("16-bit headroom: {} ranges widened by {} of their width on each side beyond what calibration saw (--headroom-16bit; range_rule in the JSON)",
+                 widened, opt.headroom_16bit);
   if (opt.strict && plan.decisions.float_weights() > 0) {
     std::string list;
     for (const plan::FloatItem& f : plan.decisions.float_constants)

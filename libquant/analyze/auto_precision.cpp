@@ -77,7 +77,10 @@ AutoPrecisionResult auto_precision(const ir::Model& float_model, const calib::St
     // Layers a script already set keep the script's precision.
     if (base.rules.precision.count(layer.node)) continue;
     const double fraction = total_macs > 0 ? (mac_16 + macs[layer.node]) / total_macs : 0;
-    if (fraction > options.max_16bit_fraction + 1e-12) continue;  // over budget: try the next, cheaper one
+    if (fraction > options.max_16bit_fraction + 1e-12) {  // over budget: try the next, cheaper one
+      result.over_budget.push_back({layer.node, 0, fraction});
+      continue;
+    }
     options16.rules.precision[layer.node] = precision_for_layer();
     mac_16 += macs[layer.node];
     result.layers_16bit.push_back(layer.node);

@@ -31,6 +31,7 @@ struct AutoPrecisionResult {
   std::vector<AutoPrecisionStep> steps;
   std::vector<LayerRow> sensitivity;      // of the starting plan
   std::vector<AutoPrecisionStep> taken_back;  // raised, then found not needed: SQNR without it
+  std::vector<AutoPrecisionStep> over_budget;  // not raised: the MAC share it would have brought
   int candidates = 0;                     // layers that could be raised
   bool reached = false;
   double final_sqnr_db = 0, final_mac_fraction = 0;

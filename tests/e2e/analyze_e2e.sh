@@ -64,6 +64,7 @@ cmp -s "$WORK/auto.onnx" "$WORK/rerun.onnx" && ok "re-running the written script
 expect_exit 6 "a target the MAC budget cannot reach" "$QUANTIZE" optimize "$POLICY" --calib "$PX" --full-integer --auto-precision --target-sqnr 80 \
   --max-16bit-fraction 0.05 --script-out "$WORK/bad_auto.alls" -o "$WORK/bad_auto.onnx"
 expect_stderr "says what it reached and what to change" "--auto-precision: [0-9.]+ dB with [0-9]+ layers at 16 bits \([0-9.]+% of MACs\), short of --target-sqnr 80: raise --max-16bit-fraction or lower the target"
+expect_stderr "names each layer left at 8 bits by the budget" "auto-precision: /body/body.0/Gemm left at 8 bits: it would bring the MACs at 16 bits to [0-9.]+%, over --max-16bit-fraction 0.05"
 [ ! -e "$WORK/bad_auto.onnx" ] && [ ! -e "$WORK/bad_auto.alls" ] && ok "nothing written" || fail "an unreached target wrote files"
 expect_exit 2 "--script-out without --auto-precision" "$QUANTIZE" optimize "$POLICY" --calib "$PX" --script-out "$WORK/x.alls" -o "$WORK/x.onnx"
 

@@ -35,7 +35,8 @@ node "$SRC/tools/compare_models.mjs" "$WORK/hs.onnx" "$WORK/hs.onnx" "$SRC/testd
 sqnr=$(compare "$CNN" "$WORK/cnn16.onnx" "$FX" | awk '{print $4}')
 awk -v s="$sqnr" 'BEGIN{exit !(s >= 60)}' && ok "smallcnn all a16_w16: logits SQNR $sqnr dB >= 60" || fail "smallcnn all-16 SQNR $sqnr dB"
 "$QUANTIZE" -q optimize "$POLICY" --calib "$PX" -o "$WORK/p8.onnx"
-"$QUANTIZE" -q optimize "$POLICY" --calib "$PX" --script "$S/all_a16_w16.alls" -o "$WORK/p16.onnx"
+expect_exit 0 "policy all a16_w16" "$QUANTIZE" optimize "$POLICY" --calib "$PX" --script "$S/all_a16_w16.alls" -o "$WORK/p16.onnx"
+expect_stderr "the widened 16-bit ranges are said in the log" "16-bit headroom: [0-9]+ ranges widened by 0.25 of their width on each side"
 # all_16_vs_8 INPUTS LABEL: on these inputs, every policy output of all-16 reaches 60 dB and is at
 # least 10x more accurate (max and RMS error) than a8_w8.
 all_16_vs_8() {
