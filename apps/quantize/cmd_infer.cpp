@@ -1,5 +1,6 @@
-// quantize infer MODEL.onnx --input NAME=FILE ... --output-dir DIR
+// quantize infer MODEL.onnx --input NAME=FILE ... --output-dir DIR [--emulate]
 // Runs the float reference interpreter and writes each graph output as DIR/<output name>.npy.
+// With --emulate, a QDQ model runs as an integer accelerator runs it (libquant/emulate).
 // Nothing is written unless the whole run succeeds; the outputs are published together.
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,7 @@
 #include <set>
 
 #include "commands.h"
+#include "emulate/emulate.h"
 #include "interp/interpreter.h"
 #include "onnx/load.h"
 #include "tensor_files.h"
@@ -23,6 +25,7 @@ struct InferOptions {
   std::vector<std::string> input_shapes, input_values;
   std::string output_dir;
   bool reference = false;
+  bool emulate = false;
   bool json = false;
 };
 
@@ -57,6 +60,20 @@ std::vector<NamedPath> output_paths(const ir::Graph& graph, const std::string& d
   return paths;
 }
 
+// Rewrites the QDQ graph into integer nodes, says how each node runs (one line, each node with
+// -v) and returns the same as JSON.
+nlohmann::ordered_json emulate_integers(ir::Graph& graph) {
+  const std::vector<emulate::NodeExecution> nodes = emulate::rewrite_for_integers(graph);
+  spdlog::info("emulating integer execution: {}", emulate::summarize(nodes));
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const emulate::NodeExecution& n : nodes) {
+    spdlog::debug("  {} ({}): {}: {}", n.node, n.op_type, emulate::execution_name(n.how), n.detail);
+    if (n.how == emulate::Execution::FloatRequantized) spdlog::warn("{} ({}) runs in float, then requantized: {}", n.node, n.op_type, n.detail);
+    list.push_back({{"node", n.node}, {"op_type", n.op_type}, {"execution", emulate::execution_name(n.how)}, {"detail", n.detail}});
+  }
+  return {{"summary", emulate::summarize(nodes)}, {"nodes", list}};
+}
+
 void run_infer(const InferOptions& opt) {
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
@@ -68,6 +85,8 @@ void run_infer(const InferOptions& opt) {
   require_distinct_outputs(input_files, paths);
   if (std::filesystem::is_directory(opt.output_dir))
     for (const NamedPath& p : paths) require_writable_target(p.path);
+  nlohmann::ordered_json emulation;
+  if (opt.emulate) emulation = emulate_integers(model.graph);
   const interp::Interpreter interpreter(model.graph, {.reference = opt.reference});
   const interp::TensorMap inputs = read_inputs(model.graph, opt.inputs);
 
@@ -90,20 +109,25 @@ void run_infer(const InferOptions& opt) {
     spdlog::info("{} {} -> {}", name, value.describe(), paths[i].path);
   }
   write_files_atomically(files);
-  print_result(opt.json, {{"command", "infer"}, {"model", opt.model}, {"milliseconds", ms}, {"outputs", outs}}, paths_of(files));
+  nlohmann::ordered_json result = {{"command", "infer"}, {"model", opt.model}, {"milliseconds", ms}, {"outputs", outs}};
+  if (opt.emulate) result["emulation"] = emulation;
+  print_result(opt.json, result, paths_of(files));
 }
 
 }  // namespace
 
 void register_infer(CLI::App& app) {
   auto opt = std::make_shared<InferOptions>();
-  CLI::App* cmd = app.add_subcommand("infer", "Run the float reference interpreter on a model");
+  CLI::App* cmd = app.add_subcommand("infer", "Run a model in quant's reference interpreter (float, or --emulate integer)");
   cmd->add_option("model", opt->model, "ONNX model")->required();
   cmd->add_option("--input,-i", opt->inputs, "NAME=FILE (.npy or .pb); FILE alone for a one-input model")->required();
   cmd->add_option("--output-dir,-o", opt->output_dir, "Folder for the outputs, one <output name>.npy each")->required();
   cmd->add_option("--input-shape", opt->input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("--reference", opt->reference, "Use the plain nested-loop kernels (slow; for checking)");
+  cmd->add_flag("--emulate", opt->emulate,
+                "Run a quantized (QDQ) model as an integer accelerator does: integer sums, fixed-point requantization, "
+                "tables for element-wise functions (docs/emulate.md)");
   add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_infer(*opt); });
 }

@@ -9,7 +9,6 @@
 #include "ops/window.h"
 
 namespace quant::ops {
-namespace {
 
 ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& weight) {
   if (x.rank() < 3 || x.rank() > 5) throw Error(ErrorKind::Data, "X must be [N, C, spatial...] with 1 to 3 spatial axes, got " + x.describe());
@@ -35,11 +34,7 @@ ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& 
   return g;
 }
 
-// Input offset along one axis for output position o and kernel tap k, or -1 in the padding.
-inline int64_t source_index(const Window3& w, int axis, int64_t o, int64_t k) {
-  const int64_t i = o * w.stride[axis] + k * w.dilation[axis] - w.pad_begin[axis];
-  return (i >= 0 && i < w.in[axis]) ? i : -1;
-}
+namespace {
 
 void conv_reference(const ConvGeometry& s, const float* x, const float* w, const float* bias, float* y) {
   const Window3& win = s.window;

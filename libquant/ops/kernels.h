@@ -42,6 +42,13 @@ QUANT_KERNEL(identity_kernel);
 QUANT_KERNEL(split_kernel);
 QUANT_KERNEL(quantize_linear_kernel);
 QUANT_KERNEL(dequantize_linear_kernel);
+// quant's integer ops (domain quant.integer), which the emulate stage writes for a QDQ model.
+QUANT_KERNEL(integer_conv_kernel);
+QUANT_KERNEL(integer_gemm_kernel);
+QUANT_KERNEL(integer_matmul_kernel);
+QUANT_KERNEL(integer_global_average_pool_kernel);
+QUANT_KERNEL(requantize_kernel);
+QUANT_KERNEL(table_lookup_kernel);
 QUANT_KERNEL(sum_kernel);
 QUANT_KERNEL(mean_kernel);
 QUANT_KERNEL(prelu_kernel);

@@ -9,12 +9,6 @@
 
 namespace quant::ops {
 
-struct ConvGeometry {
-  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
-  size_t spatial_rank = 2;
-  Window3 window;
-};
-
 #include "core/tensor.h"
 
 Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape);

@@ -9,18 +9,30 @@ namespace quant::ops {
 namespace {
 
 constexpr OpFacts kElementwise{OpKind::Elementwise};
-constexpr OpFacts kActivation{OpKind::Activation};
+// Element-wise arithmetic with broadcasting (OpFacts::pointwise).
+constexpr OpFacts pointwise(OpFacts f) { f.pointwise = true; return f; }
+constexpr OpFacts kPointwise = pointwise(kElementwise);
+// Activations: a function of each element (OpFacts::pointwise).
+constexpr OpFacts kActivation = pointwise({OpKind::Activation});
 constexpr OpFacts kMovement{OpKind::DataMovement};
 constexpr OpFacts kShapeOnly{OpKind::ShapeOnly};
 constexpr OpFacts kQuantization{OpKind::Quantization};
 // Fragile ops (plan/policy.cpp): float by default, 16 bits with --full-integer.
-constexpr OpFacts fragile(OpKind kind, const char* why) { return {kind, -1, -1, ChannelAxis::None, why}; }
+constexpr OpFacts fragile(OpKind kind, const char* why) {
+  return {kind, -1, -1, ChannelAxis::None, why, -1, -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
+          kind == OpKind::Activation};
+}
 constexpr OpFacts kTrigonometric = fragile(OpKind::Activation, "trigonometric");
 // Ops whose inputs after the first are parameters (OpFacts::parameters_from).
-constexpr OpFacts with_parameters(OpKind kind) { return {kind, -1, -1, ChannelAxis::None, nullptr, 1}; }
+constexpr OpFacts with_parameters(OpKind kind) {
+  return {kind, -1, -1, ChannelAxis::None, nullptr, 1, -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
+          kind == OpKind::Activation};
+}
 
 // Ops whose output lies in [lo, hi] whatever the input (OpFacts::output_lo/hi).
-constexpr OpFacts bounded(OpKind kind, float lo, float hi) { return {kind, -1, -1, ChannelAxis::None, nullptr, -1, lo, hi}; }
+constexpr OpFacts bounded(OpKind kind, float lo, float hi) {
+  return {kind, -1, -1, ChannelAxis::None, nullptr, -1, lo, hi, kind == OpKind::Activation};
+}
 
 // Keep sorted by op name: a reader looks an op up here, and the table drives `quantize ops`.
 // The trailing `true` marks kernels that take channels-last inputs.
@@ -28,7 +40,7 @@ constexpr std::array kOps = {
     OpEntry{"Abs", unary_kernel, kActivation, true},
     OpEntry{"Acos", unary_kernel, kTrigonometric, true},
     OpEntry{"Acosh", unary_kernel, kTrigonometric, true},
-    OpEntry{"Add", add_kernel, kElementwise},
+    OpEntry{"Add", add_kernel, kPointwise},
     OpEntry{"And", and_kernel, kElementwise},
     OpEntry{"ArgMax", arg_max_kernel, kElementwise},
     OpEntry{"ArgMin", arg_min_kernel, kElementwise},
@@ -55,7 +67,7 @@ constexpr std::array kOps = {
     OpEntry{"CumSum", cumsum_kernel, kElementwise},
     OpEntry{"DepthToSpace", depth_to_space_kernel, kMovement},
     OpEntry{"DequantizeLinear", dequantize_linear_kernel, kQuantization},
-    OpEntry{"Div", div_kernel, fragile(OpKind::Elementwise, "division")},
+    OpEntry{"Div", div_kernel, pointwise(fragile(OpKind::Elementwise, "division"))},
     OpEntry{"Dropout", dropout_kernel, kMovement},
     OpEntry{"Elu", unary_kernel, kActivation, true},
     OpEntry{"Equal", equal_kernel, kElementwise},
@@ -91,14 +103,14 @@ constexpr std::array kOps = {
     OpEntry{"Log", unary_kernel, fragile(OpKind::Activation, "logarithm"), true},
     OpEntry{"LogSoftmax", log_softmax_kernel, fragile(OpKind::Elementwise, "logarithm of a softmax")},
     OpEntry{"MatMul", matmul_kernel, {OpKind::Compute, 1, -1, ChannelAxis::LastAxis}},
-    OpEntry{"Max", max_kernel, kElementwise},
+    OpEntry{"Max", max_kernel, kPointwise},
     OpEntry{"MaxPool", max_pool_kernel, kMovement, true},
     OpEntry{"Mean", mean_kernel, kElementwise},
     OpEntry{"MeanVarianceNormalization", mean_variance_norm_kernel, fragile(OpKind::Elementwise, "normalization (variance, reciprocal square root)")},
-    OpEntry{"Min", min_kernel, kElementwise},
+    OpEntry{"Min", min_kernel, kPointwise},
     OpEntry{"Mish", unary_kernel, kActivation, true},
     OpEntry{"Mod", mod_kernel, kElementwise},
-    OpEntry{"Mul", mul_kernel, kElementwise},
+    OpEntry{"Mul", mul_kernel, kPointwise},
     OpEntry{"Neg", unary_kernel, kActivation, true},
     OpEntry{"NegativeLogLikelihoodLoss", nll_loss_kernel, kElementwise},
     OpEntry{"NonZero", nonzero_kernel, kElementwise},
@@ -107,7 +119,7 @@ constexpr std::array kOps = {
     OpEntry{"Or", or_kernel, kElementwise},
     OpEntry{"PRelu", prelu_kernel, kElementwise},
     OpEntry{"Pad", pad_kernel, with_parameters(OpKind::DataMovement)},
-    OpEntry{"Pow", pow_kernel, fragile(OpKind::Elementwise, "power")},
+    OpEntry{"Pow", pow_kernel, pointwise(fragile(OpKind::Elementwise, "power"))},
     OpEntry{"QuantizeLinear", quantize_linear_kernel, kQuantization},
     OpEntry{"RNN", rnn_kernel, fragile(OpKind::Elementwise, "recurrent (float weights and state)")},
     OpEntry{"Range", range_kernel, kShapeOnly},
@@ -146,7 +158,7 @@ constexpr std::array kOps = {
     OpEntry{"Split", split_kernel, kMovement},
     OpEntry{"Sqrt", unary_kernel, fragile(OpKind::Activation, "square root"), true},
     OpEntry{"Squeeze", squeeze_kernel, kMovement},
-    OpEntry{"Sub", sub_kernel, kElementwise},
+    OpEntry{"Sub", sub_kernel, kPointwise},
     OpEntry{"Sum", sum_kernel, kElementwise},
     OpEntry{"Tan", unary_kernel, kTrigonometric, true},
     OpEntry{"Tanh", unary_kernel, bounded(OpKind::Activation, -1, 1), true},
@@ -162,9 +174,21 @@ constexpr std::array kOps = {
 };
 static_assert(kOps.size() == 134, "update the op count in docs/ops.md with the table");
 
+// The emulator's integer ops (libquant/emulate writes them; docs/emulate.md).
+constexpr OpFacts kIntegerCompute{OpKind::Compute, 1, 2, ChannelAxis::None};
+constexpr std::array kIntegerOps = {
+    OpEntry{"IntegerConv", integer_conv_kernel, kIntegerCompute},
+    OpEntry{"IntegerGemm", integer_gemm_kernel, kIntegerCompute},
+    OpEntry{"IntegerGlobalAveragePool", integer_global_average_pool_kernel, kElementwise},
+    OpEntry{"IntegerMatMul", integer_matmul_kernel, kIntegerCompute},
+    OpEntry{"Requantize", requantize_kernel, kQuantization},
+    OpEntry{"TableLookup", table_lookup_kernel, kActivation},
+};
+
 }  // namespace
 
 std::span<const OpEntry> all_ops() { return kOps; }
+std::span<const OpEntry> integer_ops() { return kIntegerOps; }
 
 // Ops of other domains that are the standard ones with wider types: ONNX Runtime's com.microsoft
 // QuantizeLinear/DequantizeLinear take uint16/int16 at any opset (quant emits them for 16 bits).
@@ -174,6 +198,11 @@ constexpr std::pair<std::string_view, std::string_view> kDomainAliases[] = {
 };
 
 const OpEntry* find_op(std::string_view domain, std::string_view op_type) {
+  if (domain == kIntegerDomain) {
+    for (const OpEntry& e : kIntegerOps)
+      if (e.op_type == op_type) return &e;
+    return nullptr;
+  }
   if (!domain.empty() && domain != "ai.onnx") {
     bool aliased = false;
     for (const auto& [d, op] : kDomainAliases) aliased |= d == domain && op == op_type;

@@ -44,6 +44,10 @@ struct OpFacts {
   // for headroom (plan/headroom.h) stop there.
   float output_lo = -std::numeric_limits<float>::infinity();
   float output_hi = std::numeric_limits<float>::infinity();
+  // Each output element depends on the input elements at its own position only (with constant
+  // scalar operands, a function of one value: the emulator can store it as a table). Every
+  // Activation is; of the Elementwise ops, the arithmetic ones with broadcasting.
+  bool pointwise = false;
 };
 
 struct OpEntry {
@@ -56,6 +60,9 @@ struct OpEntry {
 };
 
 std::span<const OpEntry> all_ops();
+// quant's own integer ops (ops/integer_requant.h), in this domain; find_op finds them there.
+inline constexpr std::string_view kIntegerDomain = "quant.integer";
+std::span<const OpEntry> integer_ops();
 // nullptr when quant does not support the op.
 const OpEntry* find_op(std::string_view domain, std::string_view op_type);
 // The weight's output-channel axis for this node (or -1 when it has no weight).

@@ -13,6 +13,7 @@
 #include <array>
 #include <vector>
 
+#include "core/tensor.h"
 #include "ir/graph.h"
 
 namespace quant::ops {
@@ -33,6 +34,22 @@ struct Window3 {
 // spatial: the input's spatial dims; kernel: the kernel's spatial dims.
 Window3 compute_window(const ir::Node& node, const std::vector<int64_t>& spatial, const std::vector<int64_t>& kernel,
                        bool allow_ceil_mode);
+
+// A convolution's shape: the window over the spatial axes plus its channels and groups.
+struct ConvGeometry {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
+  size_t spatial_rank = 2;
+  Window3 window;
+};
+// Checks X [N, C, spatial...] against W [M, C/group, k...] and the node's window attributes (Conv's
+// rules; throws Data/Model naming what does not fit).
+ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& weight);
+
+// Input offset along one axis for output position o and kernel tap k, or -1 in the padding.
+inline int64_t source_index(const Window3& w, int axis, int64_t o, int64_t k) {
+  const int64_t i = o * w.stride[axis] + k * w.dilation[axis] - w.pad_begin[axis];
+  return (i >= 0 && i < w.in[axis]) ? i : -1;
+}
 
 // Pads a shorter spatial vector to 3-D with leading 1s (e.g. [H, W] -> [1, H, W]).
 std::array<int64_t, 3> to_3d(const std::vector<int64_t>& v, int64_t fill);

@@ -40,4 +40,13 @@ int32_t multiply_by_quantized_multiplier(int32_t acc, FixedMultiplier m) {
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(acc * (1 << left), m.m0_q31), right);
 }
 
+int64_t multiply_by_quantized_multiplier_rounding_once(int64_t acc, FixedMultiplier m) {
+  const int total = 31 + m.shift;
+  if (total < 1 || total > 93) throw Error(ErrorKind::Internal, "multiplier shift out of range");
+  const __int128 product = static_cast<__int128>(acc) * m.m0_q31 + (static_cast<__int128>(1) << (total - 1));
+  const __int128 y = product >> total;  // arithmetic shift: floor
+  constexpr __int128 kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(y > kMax ? kMax : (y < kMin ? kMin : y));
+}
+
 }  // namespace quant::qmath

@@ -134,4 +134,35 @@ TEST_CASE("fixed-point requantization: the worked example", "[qmath][fixed]") {
   const qmath::FixedMultiplier big = qmath::quantize_multiplier(3.0);  // 0.75 * 2^2
   CHECK(big.shift == -2);
   CHECK(qmath::multiply_by_quantized_multiplier(100, big) == 300);
+  // Ties in the high multiply go upward: 0.5 * 2^31 * 2^31 / 2^31 ... = +0.5 -> 1, -0.5 -> 0.
+  CHECK(qmath::saturating_rounding_doubling_high_mul(1, 1 << 30) == 1);
+  CHECK(qmath::saturating_rounding_doubling_high_mul(-1, 1 << 30) == 0);
+}
+
+TEST_CASE("fixed-point requantization in one rounding", "[qmath][fixed]") {
+  const qmath::FixedMultiplier m = qmath::quantize_multiplier(0.01);  // m0_q31 1374389535, shift 6
+  // 1234 * 1374389535 / 2^37 = 12.34000000008 -> 12; 1250 -> 12.50000000029 -> 13 (M0 rounded up);
+  // -1250 -> -12.50000000029 -> -13.
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(1234, m) == 12);
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(1250, m) == 13);
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(-1250, m) == -13);
+  // An exact tie goes up: M = 0.5 (m0 2^30, shift 0): 5 * 0.5 = 2.5 -> 3, -5 * 0.5 = -2.5 -> -2.
+  const qmath::FixedMultiplier half = qmath::quantize_multiplier(0.5);
+  CHECK(half.m0_q31 == (1 << 30));
+  CHECK(half.shift == 0);
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(5, half) == 3);
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(-5, half) == -2);
+  // Double rounding: M = 0.375 = 0.75 * 2^-1 (m0 1610612736, shift 1), acc 9. The two-step form gives
+  // round(6.75) = 7, then 7 / 2 = 3.5 -> 4; one rounding: (9 * 1610612736 + 2^31) >> 32 = floor(3.875) = 3.
+  const qmath::FixedMultiplier m375 = qmath::quantize_multiplier(0.375);
+  CHECK(m375.m0_q31 == 1610612736);
+  CHECK(m375.shift == 1);
+  CHECK(qmath::multiply_by_quantized_multiplier(9, m375) == 4);
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(9, m375) == 3);
+  // A 16x16-bit accumulator: 2^40 * 1374389535 / 2^37 = 8 * 1374389535 = 10995116280 exactly (the
+  // exact 2^40 * 0.01 is 10995116277.76: M0's Q31 rounding shows at this size).
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(int64_t{1} << 40, m) == 10995116280);
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(-(int64_t{1} << 40), m) == -10995116280);
+  // M >= 1: 3 = 0.75 * 2^2 (shift -2).
+  CHECK(qmath::multiply_by_quantized_multiplier_rounding_once(int64_t{1} << 40, qmath::quantize_multiplier(3.0)) == 3 * (int64_t{1} << 40));
 }
