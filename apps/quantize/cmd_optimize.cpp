@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "analyze/auto_precision.h"
+#include "script/layers.h"
 #include "calib/stats_file.h"
 #include "calib_data.h"
 #include "commands.h"
@@ -34,6 +35,7 @@ namespace {
 
 struct OptimizeOptions {
   std::string model, output, params, stats, script, save_float_model;
+  bool ignore_missing_layers = false;
   CalibDataOptions data;
   std::string method = "minmax";
   double percentile = 99.99;
@@ -54,6 +56,7 @@ struct OptimizeOptions {
 
 struct CalibrateOptions {
   std::string model, stats_out, script;
+  bool ignore_missing_layers = false;
   CalibDataOptions data;
   bool histograms = true;
   int target_opset = 0;
@@ -82,7 +85,8 @@ Optimizations optimizations_of(const script::ScriptRules& rules) {
   return {rules.equalization.value_or(level >= 1), rules.bias_correction.value_or(level >= 2)};
 }
 
-Prepared prepare(const std::string& model_path, const std::string& script_path, CalibDataOptions data, int target_opset) {
+Prepared prepare(const std::string& model_path, const std::string& script_path, bool ignore_missing_layers, CalibDataOptions data,
+                 int target_opset) {
   Prepared p;
   p.model = onnx_io::load_model(model_path);
   apply_input_shapes(p.model.graph, data.input_shapes);
@@ -90,6 +94,7 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
   prepare_and_log(p.model, {.target_opset = target_opset});
   if (!script_path.empty()) {
     p.rules = script::load_rules(script_path);
+    script::check_layers(*p.rules, p.model.graph, ignore_missing_layers);
     for (const std::string& w : p.rules->warnings) spdlog::warn("{}", w);
     if (!p.rules->normalizations.empty()) {
       transform::apply_normalizations(p.model, *p.rules, p.plan_rules);
@@ -164,9 +169,14 @@ std::vector<NamedPath> inputs_of(const std::string& model, const std::string& sc
   return in;
 }
 
+struct ChosenPrecision {
+  std::string script;          // for --script-out
+  nlohmann::ordered_json json; // the steps, for --json
+};
+
 // --auto-precision: raises layers to a16_w16 (in plan_options) until the target SQNR holds on the
-// calibration data; returns the model script that says so (for --script-out).
-std::string choose_precision(const ir::Model& model, const calib::Statistics& stats, plan::PlanOptions& plan_options, const CalibDataOptions& data,
+// calibration data; returns the model script that says so (for --script-out) and the steps.
+ChosenPrecision choose_precision(const ir::Model& model, const calib::Statistics& stats, plan::PlanOptions& plan_options, const CalibDataOptions& data,
                              const OptimizeOptions& opt) {
   if (data.calib.empty()) throw Error(ErrorKind::Usage, "--auto-precision measures the error on the calibration data: give --calib (not only --stats)");
   if (!(opt.max_16bit_fraction >= 0 && opt.max_16bit_fraction <= 1)) throw Error(ErrorKind::Usage, "--max-16bit-fraction must be between 0 and 1");
@@ -198,7 +208,20 @@ std::string choose_precision(const ir::Model& model, const calib::Statistics& st
   for (const std::string& layer : r.layers_16bit) script += fmt::format("quantization_param({}, precision_mode=a16_w16)\n", layer);
   script += fmt::format("# result: {:.2f} dB, {:.1f}% of MACs at 16 bits\n", r.final_sqnr_db, r.final_mac_fraction * 100);
   for (const std::string& layer : r.layers_16bit) plan_options.rules.precision[layer] = analyze::precision_for_layer();
-  return script;
+  auto steps_json = [](const std::vector<analyze::AutoPrecisionStep>& steps) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const analyze::AutoPrecisionStep& s : steps)
+      list.push_back({{"layer", s.layer}, {"sqnr_db", s.sqnr_db}, {"mac_fraction_16bit", s.mac_fraction}});
+    return list;
+  };
+  return {script,
+          {{"target_sqnr_db", opt.target_sqnr},
+           {"steps", steps_json(r.steps)},
+           {"taken_back", steps_json(r.taken_back)},
+           {"over_budget", steps_json(r.over_budget)},
+           {"layers_16bit", r.layers_16bit},
+           {"sqnr_db", r.final_sqnr_db},
+           {"mac_fraction_16bit", r.final_mac_fraction}}};
 }
 
 void run_optimize(OptimizeOptions opt) {
@@ -211,7 +234,7 @@ void run_optimize(OptimizeOptions opt) {
   require_distinct_outputs(inputs_of(opt.model, opt.script, opt.stats, opt.data), outputs);
   require_writable_model(opt.output);
   if (!opt.save_float_model.empty()) require_writable_model(opt.save_float_model);
-  Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
+  Prepared prepared = prepare(opt.model, opt.script, opt.ignore_missing_layers, opt.data, opt.target_opset);
   const ir::Model& model = prepared.model;
   if (opt.fp16) {
     const auto files = onnx_io::serialize_model(emit::make_fp16_weight_model(model), opt.output, opt.external_data);
@@ -240,8 +263,8 @@ void run_optimize(OptimizeOptions opt) {
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
-  std::string script_out;
-  if (opt.auto_precision) script_out = choose_precision(model, stats, plan_options, prepared.data, opt);
+  ChosenPrecision chosen;
+  if (opt.auto_precision) chosen = choose_precision(model, stats, plan_options, prepared.data, opt);
   else if (!opt.script_out.empty()) throw Error(ErrorKind::Usage, "--script-out writes what --auto-precision chose: give --auto-precision");
   const plan::QuantPlan plan = plan::make_plan(model.graph, stats, plan_options);
   log_decisions(plan.decisions, opt.full_integer);
@@ -274,32 +297,39 @@ void run_optimize(OptimizeOptions opt) {
   params_context.data_adjustments = stats.data_adjustments;
   files.emplace_back(opt.params, emit::params_json(plan, params_context).dump(2) + "\n");
   for (auto& f : export_files(qdq.graph, opt.exports)) files.push_back(std::move(f));
-  if (!opt.script_out.empty()) files.emplace_back(opt.script_out, script_out);
+  if (!opt.script_out.empty()) files.emplace_back(opt.script_out, chosen.script);
   write_files_atomically(files);
   std::map<plan::Role, int> count;
   for (const plan::TensorQuant& q : plan.tensors) ++count[q.role];
   const int activations = count[plan::Role::Input] + count[plan::Role::Output] + count[plan::Role::Activation];
   spdlog::info("wrote {} ({} activations, {} weights, {} biases, {} conversions quantized, {}) and {}", opt.output, activations,
                count[plan::Role::Weight], count[plan::Role::Bias], count[plan::Role::Conversion], opt.method, opt.params);
-  print_result(opt.json,
-               {{"command", "optimize"},
-                {"model", opt.model},
-                {"method", opt.method},
-                {"samples", stats.samples},
-                {"quantized", {{"activations", activations}, {"weights", count[plan::Role::Weight]}, {"biases", count[plan::Role::Bias]},
-                               {"conversions", count[plan::Role::Conversion]}}},
-                {"nodes", {{"total", plan.decisions.nodes}, {"quantized", plan.decisions.quantized}, {"float", plan.decisions.float_nodes.size()}}}},
-               paths_of(files));
+  nlohmann::ordered_json result = {
+      {"command", "optimize"},
+      {"model", opt.model},
+      {"method", opt.method},
+      {"samples", stats.samples},
+      {"quantized", {{"activations", activations}, {"weights", count[plan::Role::Weight]}, {"biases", count[plan::Role::Bias]},
+                     {"conversions", count[plan::Role::Conversion]}}},
+      {"nodes", {{"total", plan.decisions.nodes}, {"quantized", plan.decisions.quantized}, {"float", plan.decisions.float_nodes.size()}}}};
+  if (opt.auto_precision) result["auto_precision"] = chosen.json;
+  print_result(opt.json, result, paths_of(files));
 }
 
 void run_calibrate(const CalibrateOptions& opt) {
   require_distinct_outputs(inputs_of(opt.model, opt.script, "", opt.data), {{"--stats-out", opt.stats_out}});
   require_writable_target(opt.stats_out);
-  const Prepared prepared = prepare(opt.model, opt.script, opt.data, opt.target_opset);
+  const Prepared prepared = prepare(opt.model, opt.script, opt.ignore_missing_layers, opt.data, opt.target_opset);
   const calib::Statistics stats = run_calibration(prepared.model, prepared.data, opt.histograms);
   calib::save_statistics(opt.stats_out, stats);
   spdlog::info("wrote {}", opt.stats_out);
   print_result(opt.json, {{"command", "calibrate"}, {"model", opt.model}, {"samples", stats.samples}, {"tensors", stats.tensors.size()}}, {opt.stats_out});
+}
+
+void add_script_options(CLI::App& cmd, std::string& script, bool& ignore_missing_layers, const char* help) {
+  cmd.add_option("--script,--model-script", script, help);
+  cmd.add_flag("--ignore-missing-layers", ignore_missing_layers,
+               "Layers the script names that the model does not have (Hailo's own names such as conv42) are warnings, not errors");
 }
 
 }  // namespace
@@ -311,7 +341,8 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("-o,--output", opt->output, "The quantized ONNX model to write")->required();
   cmd->add_option("--params", opt->params, "The parameters JSON to write (default: OUTPUT with .json)");
   cmd->add_option("--stats", opt->stats, "Reuse statistics saved by 'quantize calibrate' instead of calibrating");
-  cmd->add_option("--script,--model-script", opt->script, "A model script (Hailo .alls style): per-layer precision, forced ranges, normalization, ...");
+  add_script_options(*cmd, opt->script, opt->ignore_missing_layers,
+                     "A model script (Hailo .alls style): per-layer precision, forced ranges, normalization, ...");
   add_calib_data_options(*cmd, opt->data, false);
   cmd->add_option("--calib-method,-m", opt->method, "minmax (default), percentile, entropy or mse");
   cmd->add_option("--percentile", opt->percentile, "For --calib-method percentile (default 99.99)");
@@ -344,7 +375,8 @@ void register_calibrate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("calibrate", "Run calibration only and save the statistics");
   cmd->add_option("model", opt->model, "Float ONNX model")->required();
   cmd->add_option("--stats-out", opt->stats_out, "The statistics JSON to write")->required();
-  cmd->add_option("--script,--model-script", opt->script, "A model script: its normalization and calibration settings apply (use the same script with optimize --stats)");
+  add_script_options(*cmd, opt->script, opt->ignore_missing_layers,
+                     "A model script: its normalization and calibration settings apply (use the same script with optimize --stats)");
   add_calib_data_options(*cmd, opt->data, true);
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to (use the same with optimize --stats)");
   cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (one pass); then only minmax can use the statistics");

@@ -12,6 +12,32 @@ bool matches(const LayerRef& ref, const std::string& name) {
   return ref.glob ? fnmatch(ref.pattern.c_str(), name.c_str(), 0) == 0 : ref.pattern == name;
 }
 
+bool node_matches(const LayerRef& ref, const ir::Node& n) {
+  if (matches(ref, n.name)) return true;
+  for (const std::string& o : n.outputs)
+    if (matches(ref, o)) return true;
+  return false;
+}
+
+bool matches_any(const LayerRef& ref, const ir::Graph& graph) {
+  for (const ir::Node& n : graph.nodes)
+    if (node_matches(ref, n)) return true;
+  return false;
+}
+
+// "no layer matches 'X' (closest layers: ...)": the closest names catch typos and Hailo-style names
+// (conv1) meant as ONNX ones (/c1/Conv).
+std::string no_match_message(const LayerRef& ref, const ir::Graph& graph) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  const std::string pattern = shortened(ref.pattern);  // a hostile 1 MB name must not cost 1 MB x every node
+  for (const ir::Node& n : graph.nodes) scored.push_back({edit_distance(pattern, n.name), n.name});
+  std::sort(scored.begin(), scored.end());
+  std::string close;
+  for (size_t i = 0; i < scored.size() && i < 5; ++i) close += (i ? ", " : "") + scored[i].second;
+  const std::string shown = ref.glob ? "{" + pattern + "}" : pattern;
+  return "no layer matches '" + shown + "' (closest layers: " + close + "; see 'quantize parse-model --layers')";
+}
+
 }  // namespace
 
 std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std::vector<LayerRef>& refs, const ir::Graph& graph) {
@@ -20,24 +46,37 @@ std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std:
   for (const LayerRef& ref : refs) {
     bool any = false;
     for (const ir::Node& n : graph.nodes) {
-      bool hit = matches(ref, n.name);
-      for (const std::string& o : n.outputs) hit = hit || matches(ref, o);
-      if (!hit) continue;
+      if (!node_matches(ref, n)) continue;
       any = true;
       if (seen.insert(&n).second) out.push_back(&n);
     }
-    if (any) continue;
-    // The closest names, to catch typos and Hailo-style names (conv1) meant as ONNX ones (/c1/Conv).
-    std::vector<std::pair<size_t, std::string>> scored;
-    const std::string pattern = shortened(ref.pattern);  // a hostile 1 MB name must not cost 1 MB x every node
-    for (const ir::Node& n : graph.nodes) scored.push_back({edit_distance(pattern, n.name), n.name});
-    std::sort(scored.begin(), scored.end());
-    std::string close;
-    for (size_t i = 0; i < scored.size() && i < 5; ++i) close += (i ? ", " : "") + scored[i].second;
-    const std::string shown = ref.glob ? "{" + pattern + "}" : pattern;
-    fail_at(rules.script, ref.pos, "no layer matches '" + shown + "' (closest layers: " + close + "; see 'quantize parse-model --layers')", true);
+    if (!any) fail_at(rules.script, ref.pos, no_match_message(ref, graph), true);
   }
   return out;
+}
+
+void check_layers(ScriptRules& rules, const ir::Graph& graph, bool ignore_missing) {
+  // Keeps the references that match; reports the others. Returns false when none is left.
+  auto keep_matching = [&](std::vector<LayerRef>& refs) {
+    std::vector<LayerRef> kept;
+    for (LayerRef& ref : refs) {
+      const std::string at = where(rules, ref.pos) + ":" + std::to_string(ref.pos.col);
+      if (ref.glob && ref.pattern.empty()) {
+        rules.warnings.push_back(at + ": an empty glob '{}' matches no layer");
+      } else if (matches_any(ref, graph)) {
+        kept.push_back(std::move(ref));
+      } else if (ignore_missing) {
+        rules.warnings.push_back(at + ": " + no_match_message(ref, graph) + ": ignored (--ignore-missing-layers)");
+      } else {
+        fail_at(rules.script, ref.pos, no_match_message(ref, graph), true);
+      }
+    }
+    refs = std::move(kept);
+    return !refs.empty();
+  };
+  std::erase_if(rules.quantization_params, [&](QuantizationParamRule& r) { return !keep_matching(r.layers); });
+  std::erase_if(rules.activation_clipping, [&](ClippingRule& r) { return !keep_matching(r.layers); });
+  std::erase_if(rules.weights_clipping, [&](ClippingRule& r) { return !keep_matching(r.layers); });
 }
 
 }  // namespace quant::script

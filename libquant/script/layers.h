@@ -11,4 +11,11 @@ namespace quant::script {
 
 std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std::vector<LayerRef>& refs, const ir::Graph& graph);
 
+// Checks every layer reference of the rules against the model once, before anything uses them. A
+// reference that matches nothing is the error above, or, with `ignore_missing` (--ignore-missing-layers,
+// for scripts written for Hailo's own layer names such as conv42), a warning in rules.warnings, and
+// the reference is dropped (a rule left with no layers is dropped too). An empty glob `{}` matches
+// nothing: always a warning.
+void check_layers(ScriptRules& rules, const ir::Graph& graph, bool ignore_missing);
+
 }  // namespace quant::script

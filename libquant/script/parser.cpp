@@ -71,7 +71,6 @@ class Lexer {
         while (i_ < text_.size() && text_[i_] != '}' && text_[i_] != '\n') s += text_[i_], advance();
         if (i_ >= text_.size() || text_[i_] != '}') fail_at(script_, pos, "unterminated '{' glob (expected '}' on the same line)");
         advance();
-        if (s.empty()) fail_at(script_, pos, "empty glob '{}'");
         out.push_back({Tok::Glob, s, pos});
       } else if (word_char(c) || c == '+') {
         std::string s;

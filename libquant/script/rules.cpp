@@ -12,10 +12,20 @@ namespace {
 
 using Handler = std::function<void(const Statement&, ScriptRules&)>;
 
+// One word of Hailo's model-script language: a command's first argument (the optimization it
+// configures) or a key. `instead` is empty where quant implements it; otherwise it says what quant
+// does instead, and a script using it loads with one warning saying so (never claiming an effect).
+struct Word {
+  std::string_view name;
+  std::string_view instead = {};
+};
+
 struct CommandSpec {
-  const char* name;
-  std::vector<std::string> keys;  // keyword arguments it takes
-  Handler handle;                 // nullptr: a hardware/compiler command, accepted with a warning
+  std::string_view name;
+  Handler handle;            // nullptr: the whole command is accepted with the warning `instead`
+  std::string_view instead;  // what quant does instead of a command it does not implement
+  std::vector<Word> kinds;   // the values its first positional argument may take (empty: any)
+  std::vector<Word> keys;    // its keyword arguments (a command without a handler takes any)
 };
 
 const std::vector<std::string> kPrecisionModes = {"a8_w8", "a16_w16", "a16_w8", "a8_w4", "a8_w8_a16", "a16_w16_a8"};
@@ -145,10 +155,9 @@ void normalization(const Statement& st, ScriptRules& rules) {
   rules.normalizations.push_back(n);
 }
 
+// model_optimization_config(calibration, ...): the table lets only `calibration` reach here.
 void model_optimization_config(const Statement& st, ScriptRules& rules) {
   const Reader r{rules, st};
-  const std::string what = r.word(r.first("what to configure (calibration)"), "the first argument");
-  if (what != "calibration") r.fail(r.positional().front()->value.pos, "model_optimization_config: only 'calibration' is supported here, found '" + what + "'");
   if (const Argument* a = r.keyword("batch_size")) {
     rules.batch_size = r.integer(a->value, "batch_size");
     if (*rules.batch_size < 1) r.fail(a->value.pos, "batch_size must be at least 1");
@@ -168,21 +177,26 @@ void model_optimization_flavor(const Statement& st, ScriptRules& rules) {
                                             " needs training-based steps quant does not have; using level 2");
     rules.optimization_level = static_cast<int>(std::min<int64_t>(level, 2));
   }
-  if (const Argument* a = r.keyword("compression_level"))
-    rules.warnings.push_back(where(rules, a->pos) + ": compression_level is ignored (quant does not compress to 4 bits by itself)");
 }
 
+// pre_quantization_optimization(activation_clipping | weights_clipping | equalization, ...): the
+// table lets only these reach here.
 void pre_quantization_optimization(const Statement& st, ScriptRules& rules) {
   const Reader r{rules, st};
-  const Value& kind_value = r.first("the optimization (activation_clipping, weights_clipping or equalization)");
-  const std::string kind = r.word(kind_value, "the optimization");
+  const std::string kind = r.word(r.first("the optimization"), "the optimization");
   if (kind == "equalization") {
+    if (const Argument* layers = r.keyword("layers")) {
+      // Hailo can switch equalization per layer; quant equalizes all pairs or none, so a per-layer
+      // statement would change other layers too.
+      rules.warnings.push_back(where(rules, layers->pos) +
+                               ": pre_quantization_optimization(equalization, layers=...): quant equalizes every layer pair or none; "
+                               "a per-layer policy is not available: statement ignored");
+      return;
+    }
     const Argument* p = r.keyword("policy");
     rules.equalization = p ? r.policy(p->value) : true;
     return;
   }
-  if (kind != "activation_clipping" && kind != "weights_clipping")
-    r.fail(kind_value.pos, "unknown pre_quantization_optimization '" + kind + "' (expected activation_clipping, weights_clipping or equalization)");
   ClippingRule c;
   c.pos = st.pos;
   const Argument* layers = r.keyword("layers");
@@ -190,8 +204,11 @@ void pre_quantization_optimization(const Statement& st, ScriptRules& rules) {
   c.layers = r.layers(layers->value);
   const Argument* mode = r.keyword("mode");
   const std::string m = mode ? r.word(mode->value, "mode") : "percentile";
-  if (m != "percentile" && m != "manual") r.fail(mode->value.pos, "unknown mode '" + m + "' (expected percentile or manual)");
-  c.percentile = m == "percentile";
+  if (m != "percentile" && m != "manual" && m != "percentile_force")
+    r.fail(mode->value.pos, "unknown mode '" + m + "' (expected percentile, percentile_force or manual)");
+  // percentile_force: Hailo clips even layers its own heuristics would skip; quant clips every
+  // listed layer in either mode, so the two are the same here.
+  c.percentile = m != "manual";
   const Argument* values = r.keyword("clipping_values");
   if (!values) r.fail(st.pos, kind + " needs clipping_values=[low, high]");
   c.values = r.interval(values->value, "clipping_values");
@@ -199,46 +216,116 @@ void pre_quantization_optimization(const Statement& st, ScriptRules& rules) {
   (kind == "activation_clipping" ? rules.activation_clipping : rules.weights_clipping).push_back(c);
 }
 
+// post_quantization_optimization(bias_correction, policy=...): the table lets only it reach here.
 void post_quantization_optimization(const Statement& st, ScriptRules& rules) {
   const Reader r{rules, st};
-  const Value& kind_value = r.first("the optimization (bias_correction)");
-  const std::string kind = r.word(kind_value, "the optimization");
   const Argument* p = r.keyword("policy");
-  const bool enabled = p ? r.policy(p->value) : true;
-  if (kind == "bias_correction") {
-    rules.bias_correction = enabled;
-  } else if (kind == "adaround" || kind == "finetune" || kind == "train_encoding" || kind == "mix_precision_search") {
-    if (enabled) rules.warnings.push_back(where(rules, st.pos) + ": post_quantization_optimization(" + kind + ") is training-based and not available in quant; ignored");
-  } else {
-    r.fail(kind_value.pos, "unknown post_quantization_optimization '" + kind + "' (expected bias_correction)");
-  }
+  rules.bias_correction = p ? r.policy(p->value) : true;
 }
+
+// Hailo's model-script vocabulary (the commands, first arguments and keys its documentation and
+// the Hailo Model Zoo's scripts use), each implemented or accepted with what quant does instead.
+// docs/model-script.md has the same table for readers; a unit test checks the two agree.
+constexpr std::string_view kHardware = "a Hailo compiler or hardware setting, no meaning for quant: ignored";
+constexpr std::string_view kTraining = "training-based in Hailo's tool; quant does post-training quantization only: no effect";
+constexpr std::string_view kNoEffect = "a setting of a Hailo optimization quant does not have: no effect";
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> kCommands = {
-      {"quantization_param", {"precision_mode", "force_range_out", "force_range_in", "force_range_index", "bias_mode"}, quantization_param},
-      {"normalization", {}, normalization},
-      {"model_optimization_config", {"batch_size", "calibset_size"}, model_optimization_config},
-      {"model_optimization_flavor", {"optimization_level", "compression_level", "batch_size"}, model_optimization_flavor},
-      {"pre_quantization_optimization", {"layers", "mode", "clipping_values", "policy", "recollect_stats"}, pre_quantization_optimization},
-      {"post_quantization_optimization", {"policy", "layers", "dataset_size", "epochs", "learning_rate", "batch_size"}, post_quantization_optimization},
-      // Hardware and compiler commands: meaningless here, accepted so that real scripts load.
-      {"resources_param", {}, nullptr},
-      {"performance_param", {}, nullptr},
-      {"context_switch_param", {}, nullptr},
-      {"allocator_param", {}, nullptr},
-      {"compilation_param", {}, nullptr},
-      {"nms_postprocess", {}, nullptr},
-      {"platform_param", {}, nullptr},
-      {"buffers", {}, nullptr},
-      {"change_output_activation", {}, nullptr},
-      {"input_conversion", {}, nullptr},
-      {"reshape", {}, nullptr},
-      {"resize", {}, nullptr},
-      {"transpose", {}, nullptr},
-      {"hef_param", {}, nullptr},
+      {"quantization_param", quantization_param, {}, {},
+       {{"precision_mode"}, {"force_range_out"}, {"force_range_in"}, {"force_range_index"}, {"bias_mode"},
+        {"max_elementwise_feed_repeat", "a limit of Hailo's element-wise hardware; quant has none: ignored"},
+        {"activation_fit", "fits Hailo's approximations of non-linear activations; quant computes them exactly (as tables in the "
+                           "integer emulator): ignored"}}},
+      {"normalization", normalization, {}, {}, {}},
+      {"model_optimization_config", model_optimization_config, {},
+       {{"calibration"},
+        {"globals", "global switches of Hailo's optimizer (processes, GPU); quant has none: ignored"},
+        {"negative_exponent", "Hailo's accumulator shift for its hardware; quant's requantization needs none: ignored"},
+        {"checker_cfg", "Hailo's layer-noise checker; `quantize analyze` reports per-layer SQNR: ignored"}},
+       {{"batch_size"}, {"calibset_size"},
+        {"multiproc_policy", "quant calibrates in one process on all cores: ignored"},
+        {"layers", kNoEffect}, {"rank", kNoEffect}, {"policy", kNoEffect}, {"batch_norm_checker", kNoEffect}, {"analyze_mode", kNoEffect},
+        {"dataset_size", kNoEffect},
+        {"output_encoding_vector", "Hailo's per-output hardware encoding; quant quantizes each output per tensor: ignored"}}},
+      {"model_optimization_flavor", model_optimization_flavor, {}, {},
+       {{"optimization_level"},
+        {"compression_level", "quant does not compress weights to 4 bits by itself (precision_mode=a8_w4 does, per layer): ignored"},
+        {"batch_size", "quant's calibration batch size is model_optimization_config(calibration, batch_size=...) or --batch-size: ignored"}}},
+      {"pre_quantization_optimization", pre_quantization_optimization, {},
+       {{"activation_clipping"}, {"weights_clipping"}, {"equalization"},
+        {"ew_add_fusing", "fuses element-wise Adds into convolutions in Hailo's graph; quant keeps the ONNX graph's Adds: ignored"},
+        {"matmul_correction", "a correction for Hailo's MatMul hardware; quant's MatMul needs none: ignored"},
+        {"matmul_equalization", "equalization across MatMul inputs in Hailo's tool; quant equalizes Conv/Gemm pairs only: ignored"},
+        {"layer_norm_decomposition", "decomposes LayerNorm for Hailo's hardware; quant keeps LayerNormalization in float (16 bits "
+                                     "with --full-integer): ignored"},
+        {"se_optimization", "reshapes squeeze-and-excitation blocks for Hailo's hardware; quant quantizes the graph as it is: ignored"},
+        {"decompose_conv_factor", "splits convolutions for Hailo's hardware; quant quantizes the graph as it is: ignored"},
+        {"global_avgpool_reduction", "splits global average pools for Hailo's hardware; quant quantizes the graph as it is: ignored"}},
+       {{"layers"}, {"policy"}, {"mode"}, {"clipping_values"},
+        {"recollect_stats", "quant clips with the statistics of its one calibration pass: ignored"},
+        {"correction_type", kNoEffect}, {"matmul_bias", kNoEffect}, {"equalization", kNoEffect}, {"bit_decomposition_mode", kNoEffect},
+        {"method", kNoEffect}, {"count", kNoEffect}, {"tile_height", kNoEffect}, {"division_factors", kNoEffect},
+        {"infusible_ew_add_type", kNoEffect}}},
+      {"post_quantization_optimization", post_quantization_optimization, {},
+       {{"bias_correction"}, {"finetune", kTraining}, {"adaround", kTraining}, {"train_encoding", kTraining},
+        {"mix_precision_search", "Hailo's mixed-precision search; quant's is `optimize --auto-precision`: no effect"}},
+       {{"policy"}, {"layers", kNoEffect}, {"learning_rate", kTraining}, {"epochs", kTraining}, {"dataset_size", kTraining},
+        {"batch_size", kTraining}, {"loss_layer_names", kTraining}, {"loss_factors", kTraining}, {"loss_types", kTraining},
+        {"warmup_epochs", kTraining}, {"def_loss_type", kTraining}, {"meta_arch", kTraining}, {"train_scales", kTraining}}},
+      // Commands that change Hailo's graph: quant keeps the ONNX model's graph as it is.
+      {"change_output_activation", nullptr, "replaces an output's activation in Hailo's graph; quant keeps the ONNX model's (add the activation "
+                                            "to the ONNX model to change it): ignored", {}, {}},
+      {"logits_layer", nullptr, "adds a softmax/argmax layer in Hailo's graph; quant does not add layers: ignored", {}, {}},
+      {"remove_node", nullptr, "removes a node from Hailo's graph; quant keeps the ONNX graph (remove it from the ONNX model): ignored", {}, {}},
+      {"input_conversion", nullptr, "adds a color or format conversion at Hailo's input; the ONNX model's input is kept (normalization(...) "
+                                    "folds a mean/std): ignored", {}, {}},
+      {"format_conversion", nullptr, "converts data layouts on Hailo's device; the ONNX model's layouts are kept: ignored", {}, {}},
+      {"nms_postprocess", nullptr, "adds Hailo's on-device NMS; quant keeps the ONNX model's outputs: ignored", {}, {}},
+      {"resize", nullptr, "adds a resize at Hailo's input; the ONNX model's input size is kept: ignored", {}, {}},
+      {"reshape", nullptr, "changes a shape in Hailo's graph; the ONNX graph is kept: ignored", {}, {}},
+      {"transpose", nullptr, "transposes in Hailo's graph; the ONNX graph is kept: ignored", {}, {}},
+      // Compiler and hardware commands.
+      {"allocator_param", nullptr, kHardware, {}, {}},
+      {"buffers", nullptr, kHardware, {}, {}},
+      {"bucket", nullptr, kHardware, {}, {}},
+      {"compilation_param", nullptr, kHardware, {}, {}},
+      {"context_switch_param", nullptr, kHardware, {}, {}},
+      {"defuse", nullptr, kHardware, {}, {}},
+      {"hef_param", nullptr, kHardware, {}, {}},
+      {"network_group", nullptr, kHardware, {}, {}},
+      {"performance_param", nullptr, kHardware, {}, {}},
+      {"platform_param", nullptr, kHardware, {}, {}},
+      {"resources_param", nullptr, kHardware, {}, {}},
+      {"shape_splitter", nullptr, kHardware, {}, {}},
   };
   return kCommands;
+}
+
+// The closest of `names` to `word`, for "did you mean": within 3 edits, or a name that begins with
+// the word (precision -> precision_mode). "" when none is that close.
+template <typename Names, typename NameOf>
+std::string closest(const std::string& word, const Names& names, NameOf name_of) {
+  std::string best_name;
+  size_t best = 4;
+  for (const auto& n : names) {
+    const std::string name(name_of(n));
+    const size_t d = name.size() > word.size() && word.size() >= 3 && name.compare(0, word.size(), word) == 0 ? 1 : edit_distance(word, name);
+    if (d < best) best = d, best_name = name;
+  }
+  return best_name;
+}
+
+std::string listed(const std::vector<Word>& words) {
+  std::string s;
+  for (const Word& w : words) s += (s.empty() ? "" : ", ") + std::string(w.name);
+  return s;
+}
+
+const Word* find_word(const std::vector<Word>& words, const std::string& name) {
+  for (const Word& w : words)
+    if (w.name == name) return &w;
+  return nullptr;
 }
 
 }  // namespace
@@ -255,6 +342,17 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 const std::vector<std::string>& precision_mode_names() { return kPrecisionModes; }
+
+std::vector<VocabularyEntry> script_vocabulary() {
+  std::vector<VocabularyEntry> rows;
+  for (const CommandSpec& c : commands()) {
+    const std::string command(c.name);
+    rows.push_back({command, "", "", std::string(c.instead)});
+    for (const Word& k : c.kinds) rows.push_back({command, std::string(k.name), "", std::string(k.instead)});
+    for (const Word& k : c.keys) rows.push_back({command, "", std::string(k.name), std::string(k.instead)});
+  }
+  return rows;
+}
 
 PrecisionMode parse_precision_mode(const std::string& name) {
   if (std::find(kPrecisionModes.begin(), kPrecisionModes.end(), name) == kPrecisionModes.end())
@@ -281,21 +379,45 @@ ScriptRules compile_script(Script script) {
     for (const CommandSpec& c : commands())
       if (st.command == c.name) spec = &c;
     if (!spec) {
-      std::string closest;
-      size_t best = 4;
-      for (const CommandSpec& c : commands()) {
-        const size_t d = edit_distance(st.command, c.name);
-        if (d < best) best = d, closest = c.name;
-      }
-      fail_at(rules.script, st.pos, "unknown command '" + st.command + "'" + (closest.empty() ? "" : " (did you mean '" + closest + "'?)"));
+      const std::string near = closest(st.command, commands(), [](const CommandSpec& c) { return c.name; });
+      fail_at(rules.script, st.pos, "unknown command '" + st.command + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     }
     if (!spec->handle) {
-      rules.warnings.push_back(where(rules, st.pos) + ": '" + st.command + "' is a hardware/compiler command; ignored by quant");
+      rules.warnings.push_back(where(rules, st.pos) + ": " + st.command + ": " + std::string(spec->instead));
       continue;
     }
-    for (const Argument& a : st.args)
-      if (!a.key.empty() && std::find(spec->keys.begin(), spec->keys.end(), a.key) == spec->keys.end())
-        fail_at(rules.script, a.pos, "unknown key '" + a.key + "' for " + st.command + " (expected " + (spec->keys.empty() ? "no keys" : join(spec->keys)) + ")");
+    // The first argument picks what the command configures; one not implemented is one warning for
+    // the statement (its keys are still checked).
+    std::string label = st.command;
+    const Word* kind = nullptr;
+    if (!spec->kinds.empty()) {
+      const Reader r{rules, st};
+      const Value& v = r.first("what it configures (" + listed(spec->kinds) + ")");
+      const std::string name = r.word(v, "the first argument");
+      kind = find_word(spec->kinds, name);
+      if (!kind) {
+        const std::string near = closest(name, spec->kinds, [](const Word& k) { return k.name; });
+        fail_at(rules.script, v.pos, "unknown " + st.command + " '" + shortened(name, 40) + "' (" + (near.empty() ? "" : "did you mean '" + near + "'? ") +
+                                         "expected one of " + listed(spec->kinds) + ")");
+      }
+      label += "(" + name + ")";
+    }
+    std::vector<std::string> key_warnings;
+    for (const Argument& a : st.args) {
+      if (a.key.empty()) continue;
+      const Word* k = find_word(spec->keys, a.key);
+      if (!k) {
+        const std::string near = closest(a.key, spec->keys, [](const Word& w) { return w.name; });
+        fail_at(rules.script, a.pos, "unknown key '" + shortened(a.key, 40) + "' for " + st.command + " (" + (near.empty() ? "" : "did you mean '" + near + "'? ") +
+                                         "expected " + (spec->keys.empty() ? "no keys" : listed(spec->keys)) + ")");
+      }
+      if (!k->instead.empty()) key_warnings.push_back(where(rules, a.pos) + ": " + label + ": " + a.key + ": " + std::string(k->instead));
+    }
+    if (kind && !kind->instead.empty()) {
+      rules.warnings.push_back(where(rules, st.pos) + ": " + label + ": " + std::string(kind->instead));
+      continue;
+    }
+    rules.warnings.insert(rules.warnings.end(), key_warnings.begin(), key_warnings.end());
     spec->handle(st, rules);
   }
   return rules;

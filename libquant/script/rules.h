@@ -1,7 +1,8 @@
 // A parsed script turned into typed rules, each with the position it came from (docs/model-script.md).
 // Commands and their keys come from one table (rules.cpp); unknown commands and keys, and values of
-// the wrong kind, are errors at their position. Hardware and compiler commands are accepted with a
-// warning naming the line.
+// the wrong kind, are errors at their position with a did-you-mean. Every command, first argument
+// and key of Hailo's documented language is in the table: implemented, or accepted with one warning
+// naming the line and saying what quant does instead.
 #pragma once
 #include <optional>
 #include <string>
@@ -59,12 +60,20 @@ struct ScriptRules {
   std::optional<int> optimization_level;
   std::vector<ClippingRule> activation_clipping, weights_clipping;
   std::optional<bool> equalization, bias_correction;
-  std::vector<std::string> warnings;  // "file:line: ..." for accepted-but-ignored commands
+  std::vector<std::string> warnings;  // "file:line: ..." for accepted-but-ignored commands, keys and layers
   Script script;                      // for positioned messages in later stages
 };
 
 ScriptRules compile_script(Script script);
 ScriptRules load_rules(const std::string& path);
+
+// Hailo's model-script vocabulary as quant knows it (the table in rules.cpp): one row per command,
+// per value of its first argument (kind) and per key; `instead` says what quant does where it does
+// not implement the entry ("" where it does). For the docs check and the vocabulary test.
+struct VocabularyEntry {
+  std::string command, kind, key, instead;
+};
+std::vector<VocabularyEntry> script_vocabulary();
 
 // The precision modes quant knows, for messages and docs.
 const std::vector<std::string>& precision_mode_names();

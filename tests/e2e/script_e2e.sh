@@ -17,7 +17,7 @@ compare() { node "$SRC/tools/compare_models.mjs" "$1" "$2" "$3" | awk '{print $1
 
 # --- a script made of real Hailo line shapes
 expect_exit 0 "Hailo-style script on smallcnn" "$QUANTIZE" optimize "$CNN" --calib "$SRC/testdata/calib/fashion_100" --script "$S/smallcnn_hailo_style.alls" -o "$WORK/hs.onnx"
-expect_stderr "hardware commands are accepted with a warning naming the line" "smallcnn_hailo_style.alls:13: 'resources_param' is a hardware/compiler command"
+expect_stderr "hardware commands are accepted with a warning naming the line" "smallcnn_hailo_style.alls:13: resources_param: a Hailo compiler or hardware setting, no meaning for quant: ignored"
 [ "$(field "$WORK/hs.json" input qp_scale)" = "1" ] && [ "$(field "$WORK/hs.json" input qp_zp)" = "0" ] \
   && ok "normalization folded: the input takes raw pixels with scale 1, zero point 0" || fail "normalized input: $(field "$WORK/hs.json" input qp_scale)"
 [ "$(field "$WORK/hs.json" /r2/Relu_output_0 dtype)" = '"uint16"' ] && [ "$(field "$WORK/hs.json" c2.weight dtype)" = '"int16"' ] \

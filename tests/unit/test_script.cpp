@@ -1,6 +1,9 @@
 // Model scripts: the syntax of real Hailo .alls files, and one test per error message.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "plan/rules.h"
 #include "script/layers.h"
 #include "script/rules.h"
@@ -79,8 +82,10 @@ performance_param(compiler_optimization_level=max)
   CHECK(r.weights_clipping[0].values.lo == Approx(-32.52));
   CHECK(r.equalization == false);
   CHECK(r.bias_correction == true);
-  REQUIRE(r.warnings.size() == 3);  // compression_level and the two hardware commands
-  CHECK(r.warnings[1] == "model.alls:19: 'resources_param' is a hardware/compiler command; ignored by quant");
+  REQUIRE(r.warnings.size() == 4);  // compression_level, recollect_stats and the two hardware commands
+  CHECK(r.warnings[0] == "model.alls:3: model_optimization_flavor: compression_level: quant does not compress weights to 4 bits by itself "
+                         "(precision_mode=a8_w4 does, per layer): ignored");
+  CHECK(r.warnings[2] == "model.alls:19: resources_param: a Hailo compiler or hardware setting, no meaning for quant: ignored");
 }
 
 TEST_CASE("script errors point at file:line:col and say what was expected", "[script]") {
@@ -92,7 +97,7 @@ TEST_CASE("script errors point at file:line:col and say what was expected", "[sc
   CHECK_THROWS_WITH(compile("quantisation_param(conv1, precision_mode=a16_w16)\n"),
                     Catch::StartsWith("model.alls:1:1: unknown command 'quantisation_param' (did you mean 'quantization_param'?)"));
   CHECK_THROWS_WITH(compile("quantization_param(conv1, precision=a16_w16)\n"),
-                    Catch::StartsWith("model.alls:1:27: unknown key 'precision' for quantization_param (expected precision_mode,"));
+                    Catch::StartsWith("model.alls:1:27: unknown key 'precision' for quantization_param (did you mean 'precision_mode'? expected precision_mode,"));
   CHECK_THROWS_WITH(compile("quantization_param(precision_mode=a16_w16, conv1)\n"),
                     Catch::StartsWith("model.alls:1:44: positional argument after keyword arguments"));
   CHECK_THROWS_WITH(compile("quantization_param(conv1, force_range_out=[1.0, -1.0])\n"),
@@ -132,4 +137,54 @@ TEST_CASE("layer references resolve to nodes by node or tensor name, with globs 
   const script::ScriptRules typo = compile("quantization_param(/c1/Cnv, precision_mode=a16_w16)\n");
   CHECK_THROWS_WITH(script::resolve_layers(typo, typo.quantization_params[0].layers, g),
                     Catch::Contains("no layer matches '/c1/Cnv' (closest layers: /c1/Conv,"));
+}
+
+TEST_CASE("every command, first argument and key of the vocabulary loads, and the docs list them", "[script]") {
+  const std::string path = std::string(QUANT_TESTDATA_DIR) + "/scripts/hailo_vocabulary.alls";
+  const script::ScriptRules rules = script::load_rules(path);
+  // The script covers the table: each command, each of its first arguments, each key with its command.
+  const std::vector<script::VocabularyEntry> table = script::script_vocabulary();
+  REQUIRE(table.size() > 80);
+  int ignored = 0;
+  for (const script::VocabularyEntry& e : table) {
+    bool used = false;
+    for (const script::Statement& st : rules.script.statements) {
+      if (st.command != e.command) continue;
+      if (e.kind.empty() && e.key.empty()) used = true;
+      for (const script::Argument& a : st.args) {
+        if (!e.kind.empty() && a.key.empty() && a.value.text == e.kind) used = true;
+        if (!e.key.empty() && a.key == e.key) used = true;
+      }
+    }
+    INFO(e.command << " " << e.kind << " " << e.key);
+    CHECK(used);
+    ignored += !e.instead.empty();
+  }
+  CHECK(ignored > 50);
+  // One warning per statement of an ignored command or first argument, one per ignored key used in
+  // an implemented statement, one for the per-layer equalization; none is silent.
+  CHECK(rules.warnings.size() == 49);
+  CHECK(rules.equalization == true);
+  CHECK(rules.bias_correction == false);
+  REQUIRE(rules.activation_clipping.size() == 1);
+  CHECK(rules.activation_clipping[0].percentile);  // percentile_force clips as percentile
+  // docs/model-script.md names every entry of the table.
+  std::ifstream docs(std::string(QUANT_TESTDATA_DIR) + "/../docs/model-script.md");
+  const std::string text((std::istreambuf_iterator<char>(docs)), std::istreambuf_iterator<char>());
+  for (const script::VocabularyEntry& e : table) {
+    const std::string word = !e.key.empty() ? e.key : (!e.kind.empty() ? e.kind : e.command);
+    INFO(word);
+    CHECK(text.find("`" + word) != std::string::npos);
+  }
+}
+
+TEST_CASE("misspelled commands, first arguments and keys fail with a did-you-mean", "[script]") {
+  CHECK_THROWS_WITH(compile("pre_quantization_optimization(activation_cliping, layers={*}, clipping_values=[0, 99])\n"),
+                    Catch::StartsWith("model.alls:1:31: unknown pre_quantization_optimization 'activation_cliping' (did you mean "
+                                      "'activation_clipping'? expected one of activation_clipping,"));
+  CHECK_THROWS_WITH(compile("post_quantization_optimization(finetune, learning_rat=0.1)\n"),
+                    Catch::StartsWith("model.alls:1:42: unknown key 'learning_rat' for post_quantization_optimization (did you mean 'learning_rate'?"));
+  CHECK_THROWS_WITH(compile("model_optimization_config(calibration, calibset=64)\n"),
+                    Catch::StartsWith("model.alls:1:40: unknown key 'calibset' for model_optimization_config (did you mean 'calibset_size'?"));
+  CHECK_THROWS_WITH(compile("nms_postproces(\"a.json\")\n"), Catch::StartsWith("model.alls:1:1: unknown command 'nms_postproces' (did you mean 'nms_postprocess'?)"));
 }
