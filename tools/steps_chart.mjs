@@ -12,7 +12,7 @@ const keys = header.split(',');
 const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [keys[i], v])));
 const num = (r, k) => Number(r[k]);
 
-const W = 760, left = 64, right = 24, panelH = 170, gap = 56, top = 44, labelH = 120;
+const W = 860, left = 64, right = 130, panelH = 170, gap = 56, top = 44, labelH = 120;
 const H = top + panelH + gap + panelH + labelH;
 const x = (i) => left + (rows.length === 1 ? 0 : (i * (W - left - right)) / (rows.length - 1));
 const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -38,8 +38,8 @@ function panel(y0, label, series, unit) {
     const pts = rows.map((r, i) => [x(i), y(num(r, s.key))]).filter(([, v]) => Number.isFinite(v));
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" ${s.dash ? 'stroke-dasharray="5,4"' : ''} points="${pts.map((p) => p.join(',')).join(' ')}"/>`);
     if (!s.dash) for (const [px, py] of pts) out.push(`<circle cx="${px}" cy="${py}" r="3" fill="${s.color}"/>`);
-    out.push(`<rect x="${W - right - 200}" y="${y0 + 6 + si * 16}" width="10" height="10" fill="${s.color}"/>`);
-    out.push(`<text x="${W - right - 184}" y="${y0 + 15 + si * 16}">${esc(s.name)}</text>`);
+    out.push(`<rect x="${W - right - 120}" y="${y0 + 6 + si * 16}" width="10" height="10" fill="${s.color}"/>`);
+    out.push(`<text x="${W - right - 104}" y="${y0 + 15 + si * 16}">${esc(s.name)}</text>`);
   });
 }
 panel(top + 10, 'lowest output SQNR (dB)', [

@@ -19,6 +19,7 @@ void register_calibrate(CLI::App& app);
 void register_prepare(CLI::App& app);
 void register_analyze(CLI::App& app);
 void register_export(CLI::App& app);
+void register_sweep(CLI::App& app);
 
 // Exports of a quantized model's parameters (cmd_export.cpp), for `export` and `optimize`.
 struct ExportOptions {

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   quant::app::register_ops(app);
   quant::app::register_analyze(app);
   quant::app::register_export(app);
+  quant::app::register_sweep(app);
 
   // `quantize MODEL.onnx ...` is short for `quantize optimize MODEL.onnx ...`.
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -1,0 +1,100 @@
+#include "pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "commands.h"
+#include "interp/interpreter.h"
+#include "onnx/load.h"
+#include "qmath/qparams.h"
+#include "script/layers.h"
+#include "tensor_files.h"
+#include "transform/equalization.h"
+#include "transform/normalization.h"
+#include "transform/weights_clipping.h"
+
+namespace quant::app {
+namespace {
+
+// model_optimization_flavor(optimization_level=N): 0 (default) nothing extra; 1 cross-layer
+// equalization; 2 equalization and bias correction. Explicit pre/post_quantization_optimization
+// policies override the level.
+struct Optimizations {
+  bool equalization = false, bias_correction = false;
+};
+Optimizations optimizations_of(const script::ScriptRules& rules) {
+  const int level = rules.optimization_level.value_or(0);
+  return {rules.equalization.value_or(level >= 1), rules.bias_correction.value_or(level >= 2)};
+}
+
+}  // namespace
+
+Prepared prepare(const std::string& model_path, const std::string& script_path, bool ignore_missing_layers, CalibDataOptions data,
+                 int target_opset) {
+  Prepared p;
+  p.model = onnx_io::load_model(model_path);
+  apply_input_shapes(p.model.graph, data.input_shapes);
+  p.fixed_inputs = apply_input_values(p.model.graph, data.input_values);
+  prepare_and_log(p.model, {.target_opset = target_opset});
+  if (!script_path.empty()) {
+    p.rules = script::load_rules(script_path);
+    script::check_layers(*p.rules, p.model.graph, ignore_missing_layers);
+    for (const std::string& w : p.rules->warnings) spdlog::warn("{}", w);
+    if (!p.rules->normalizations.empty()) {
+      transform::apply_normalizations(p.model, *p.rules, p.plan_rules);
+      if (data.normalization_given) spdlog::warn("the model script's normalization(...) takes over --mean/--std: calibration images are fed as raw pixels");
+      data.mean = {0.0f};
+      data.std = {1.0f};
+    }
+    transform::clip_weights(p.model, *p.rules);
+    const Optimizations o = optimizations_of(*p.rules);
+    if (o.equalization) spdlog::info("equalization: {} layer pairs equalized", transform::equalize_layers(p.model));
+    p.bias_correction = o.bias_correction;
+    plan::PlanRules from_script = plan::plan_rules(*p.rules, p.model.graph);
+    from_script.tensor_range = p.plan_rules.tensor_range;
+    p.plan_rules = from_script;
+    if (data.batch_size < 0 && p.rules->batch_size) data.batch_size = *p.rules->batch_size;
+    if (data.calib_size < 0 && p.rules->calibset_size) data.calib_size = *p.rules->calibset_size;
+  }
+  if (data.batch_size < 0) data.batch_size = 32;
+  p.data = std::move(data);
+  return p;
+}
+
+calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms) {
+  const interp::Interpreter interpreter(model.graph);
+  const OpenedCalibData calib_data = open_calib_data(model.graph, data);
+  calib::CalibrateOptions options;
+  options.batch_size = data.batch_size;
+  options.max_samples = data.calib_size;
+  options.histograms = histograms;
+  options.progress = terminal_progress();
+  const int64_t samples = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
+  spdlog::info("calibrating on {} samples ({} pass{}, batches of {})", samples, histograms ? 2 : 1, histograms ? "es" : "", data.batch_size);
+  const auto t0 = std::chrono::steady_clock::now();
+  calib::Statistics stats = calib::calibrate(interpreter, calib_data.inputs, options);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("calibrated {} tensors in {:.2f} s ({:.0f} samples/s per pass)", stats.tensors.size(), s,
+               static_cast<double>(samples) * (histograms ? 2 : 1) / std::max(s, 1e-9));
+  return stats;
+}
+
+plan::PlanOptions make_plan_options(const QuantChoices& c, const Prepared& prepared) {
+  plan::PlanOptions plan_options;
+  plan_options.method = calib::method_from_name(c.method);
+  plan_options.method_options.percentile = c.percentile;
+  if (c.activation_type != "int8" && c.activation_type != "uint8") throw Error(ErrorKind::Usage, "--activation-type must be uint8 or int8");
+  plan_options.activation_type = c.activation_type == "int8" ? DType::Int8 : DType::UInt8;
+  const qmath::QRange act = qmath::qrange(plan_options.activation_type);
+  plan_options.method_options.levels = static_cast<int>(act.qmax - act.qmin);
+  plan_options.per_channel_weights = !c.per_tensor_weights;
+  plan_options.rules = prepared.plan_rules;
+  plan_options.full_integer = c.full_integer;
+  if (!(c.headroom_16bit >= 0 && c.headroom_16bit <= 10))
+    throw Error(ErrorKind::Usage, "--headroom-16bit must be between 0 and 10 (a fraction of the range's width), got " + std::to_string(c.headroom_16bit));
+  plan_options.headroom_16bit = c.headroom_16bit;
+  return plan_options;
+}
+
+}  // namespace quant::app
