@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything quant needs to build, test and benchmark, from Debian's packages and the npm
 # registry. Safe to run again. Run as root (or with sudo available).
+#   bash scripts/install-deps.sh [--build-only]   (--build-only: what building quantize needs, no test tools; the Dockerfile's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,9 +22,15 @@ PACKAGES=(
   python3-torch                       # writes the ResNet-18/MobileNetV2 corpus models (too large to commit)
   clang libclang-rt-14-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh)
 )
+BUILD_ONLY=false
+[ "${1:-}" = "--build-only" ] && BUILD_ONLY=true
+if $BUILD_ONLY; then
+  PACKAGES=(build-essential cmake pkg-config libprotobuf-dev protobuf-compiler libonnx-dev libcli11-dev nlohmann-json3-dev
+            libspdlog-dev libstb-dev zlib1g-dev libdnnl-dev)
+fi
 # Node.js runs ONNX Runtime (npm onnxruntime-node), the reference runtime of the tests. Take
 # Debian's only where no node/npm is installed already (the machine image may ship its own).
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
+if ! $BUILD_ONLY && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -37,7 +44,7 @@ fi
 
 # ONNX Runtime for Node.js, pinned in tools/package.json. --ignore-scripts: its install script
 # downloads GPU libraries we neither need nor can reach; the CPU runtime ships in the package.
-if [ ! -d tools/node_modules/onnxruntime-node ]; then
+if ! $BUILD_ONLY && [ ! -d tools/node_modules/onnxruntime-node ]; then
   echo "install-deps: installing onnxruntime-node (npm)"
   (cd tools && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("quantize"));
   spdlog::set_pattern("%^[%l]%$ %v");
 
-  CLI::App app{"quantize: post-training quantization of ONNX models"};
+  CLI::App app{"quantize: post-training quantization of ONNX models", "quantize"};
   app.require_subcommand(1);
   int verbose = 0;
   bool quiet = false;
