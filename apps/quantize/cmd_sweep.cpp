@@ -116,6 +116,7 @@ analyze::SweepRow score(const Prepared& prepared, const calib::Statistics& stats
   analyze::Options options;
   options.max_samples = eval.calib_size;
   options.sensitivity = false;
+  options.tensors = false;
   options.labels = labels;
   const analyze::Report report = analyze::analyze(prepared.model.graph, qdq.graph, data.inputs, options);
   analyze::SweepRow row;

@@ -9,6 +9,8 @@
 #include <functional>
 #include <iostream>
 
+#include <omp.h>
+
 #include "commands.h"
 #include "core/file_io.h"
 #include "core/memory_limit.h"
@@ -43,6 +45,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-memory", max_memory,
                  "Most tensor memory held at once, e.g. 4G or 512M (default: the machine's RAM); a model that needs more is refused")
       ->type_name("SIZE");
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "Threads for calibration, inference and analysis (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1, 4096))
+      ->type_name("N");
   // Global options may also follow the subcommand: `quantize infer ... -v`.
   app.fallthrough();
   app.set_version_flag("--version", std::function<std::string()>(quant::app::version_text), "Print quant's version and its libraries' and exit");
@@ -52,6 +59,8 @@ int main(int argc, char** argv) {
                             : verbose == 1 ? spdlog::level::debug
                                            : spdlog::level::info);
     if (!max_memory.empty()) quant::set_tensor_memory_limit(quant::parse_byte_size(max_memory), "--max-memory " + max_memory);
+    // OpenMP runs quant's parallel loops and oneDNN's kernels (built on its OpenMP runtime).
+    if (threads > 0) omp_set_num_threads(threads);
   });
   quant::app::register_optimize(app);
   quant::app::register_calibrate(app);

@@ -132,13 +132,15 @@ Report analyze(const ir::Graph& float_graph, const ir::Graph& quant_graph, const
     report.tensors.push_back(row);
     comparisons.push_back(c);
   };
-  for (const ir::ValueInfo& in : float_graph.inputs)
-    if (in.dtype == DType::Float32) compare(in.name, nullptr);
-  for (const ir::Node& n : float_graph.nodes) {
-    const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-    if (op && op->facts.kind == ops::OpKind::ShapeOnly) continue;
-    for (const std::string& out : n.outputs)
-      if (!out.empty()) compare(out, &n);
+  if (options.tensors) {
+    for (const ir::ValueInfo& in : float_graph.inputs)
+      if (in.dtype == DType::Float32) compare(in.name, nullptr);
+    for (const ir::Node& n : float_graph.nodes) {
+      const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
+      if (op && op->facts.kind == ops::OpKind::ShapeOnly) continue;
+      for (const std::string& out : n.outputs)
+        if (!out.empty()) compare(out, &n);
+    }
   }
   std::set<std::string> float_wanted, quant_wanted;
   for (const Comparison& c : comparisons) {

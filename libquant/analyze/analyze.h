@@ -42,6 +42,7 @@ struct Report {
 struct Options {
   int64_t max_samples = -1;
   bool sensitivity = true;
+  bool tensors = true;             // the per-tensor rows (false: outputs and accuracy only, faster)
   const Tensor* labels = nullptr;  // int labels, one per sample
   calib::ProgressFn progress;      // pass 1: the comparison, pass 2..: one per layer
 };

@@ -207,6 +207,11 @@ json_case infer infer "$MODEL" --input "$INPUT" -o "$WORK/js_infer"
 json_case analyze analyze "$MODEL" "$WORK/js.onnx" --data "$INPUT" --report "$WORK/js_report" --no-sensitivity
 json_case export export "$WORK/js.onnx" --encodings "$WORK/js.encodings"
 
+# --- --threads N: a positive count
+expect_exit 2 "--threads 0" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad_threads" --threads 0
+expect_stderr "says the range" "--threads: Value 0 not in range 1 to 4096"
+expect_exit 0 "--threads 1 after the subcommand" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/one_thread" --threads 1
+
 # --- --max-memory bounds the tensor memory held at once, before each allocation
 expect_exit 5 "--max-memory below what the model needs" "$QUANTIZE" infer "$MODEL" --input "$INPUT" -o "$WORK/bad60" --max-memory 100K
 expect_stderr "names the tensor, its size and the limit" "smallcnn.onnx: tensor 'f1.weight': a tensor float32\[128, 1568\] of 784 KiB would bring the tensor memory in use \(.*\) above the limit of 100 KiB \(--max-memory 100K\)"

@@ -12,6 +12,9 @@ expect_exit 0 "optimize --export-encodings --export-trt-cache" "$QUANTIZE" optim
   --export-encodings "$WORK/q.encodings" --export-trt-cache "$WORK/q.cache"
 expect_exit 0 "export from the quantized model" "$QUANTIZE" export "$WORK/q.onnx" --encodings "$WORK/e.encodings" --trt-cache "$WORK/e.cache"
 cmp -s "$WORK/q.encodings" "$WORK/e.encodings" && cmp -s "$WORK/q.cache" "$WORK/e.cache" && ok "both ways give the same files" || fail "optimize and export differ"
+# The examples in docs/examples are these files (regenerate them with the command above when they change).
+cmp -s "$WORK/q.encodings" "$SRC/docs/examples/smallcnn.encodings.json" && cmp -s "$WORK/q.cache" "$SRC/docs/examples/smallcnn.trt.cache" \
+  && ok "docs/examples/smallcnn.encodings.json and smallcnn.trt.cache are what quant writes" || fail "docs/examples differ from what quant writes now"
 
 # AIMET 2.0.0: version, one entry per tensor with the fields of onnx::QuantizeLinear, equal to the params JSON.
 node -e "

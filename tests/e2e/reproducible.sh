@@ -9,19 +9,19 @@ QUANTIZE=$(realpath "$QUANTIZE")
 cp "$SRC/testdata/models/smallcnn.onnx" "$SRC/testdata/models/dwnet.onnx" "$SRC/testdata/models/policy.onnx" \
   "$SRC/testdata/inputs/fashion_test_500.npy" "$SRC/testdata/inputs/fashion_test_500_labels.npy" "$SRC/testdata/inputs/fashion_test_8.npy" \
   "$SRC/testdata/inputs/policy_calib_x.npy" "$WORK/"
-run_all() {  # in the current folder
-  "$QUANTIZE" -q optimize ../dwnet.onnx --calib ../fashion_test_500.npy --calib-size 200 -m entropy --full-integer -o dw.onnx \
+run_all() {  # in the current folder, with --threads $THREADS
+  "$QUANTIZE" -q --threads "$THREADS" optimize ../dwnet.onnx --calib ../fashion_test_500.npy --calib-size 200 -m entropy --full-integer -o dw.onnx \
     --export-encodings dw.encodings.json --export-trt-cache dw.trt.cache
-  "$QUANTIZE" -q optimize ../policy.onnx --calib ../policy_calib_x.npy --full-integer --auto-precision --target-sqnr 60 \
+  "$QUANTIZE" -q --threads "$THREADS" optimize ../policy.onnx --calib ../policy_calib_x.npy --full-integer --auto-precision --target-sqnr 60 \
     --script-out auto.alls -o auto.onnx
-  "$QUANTIZE" -q calibrate ../dwnet.onnx --calib ../fashion_test_500.npy --calib-size 200 --stats-out stats.json
-  "$QUANTIZE" -q analyze ../dwnet.onnx dw.onnx --data ../fashion_test_500.npy --data-size 50 --labels ../fashion_test_500_labels.npy --report report
-  "$QUANTIZE" -q sweep ../smallcnn.onnx --calib ../fashion_test_500.npy --calib-sizes 200 --data ../fashion_test_500.npy --data-size 100 -o sweep
-  "$QUANTIZE" -q infer --emulate dw.onnx --input input=../fashion_test_8.npy -o emulated
+  "$QUANTIZE" -q --threads "$THREADS" calibrate ../dwnet.onnx --calib ../fashion_test_500.npy --calib-size 200 --stats-out stats.json
+  "$QUANTIZE" -q --threads "$THREADS" analyze ../dwnet.onnx dw.onnx --data ../fashion_test_500.npy --data-size 50 --labels ../fashion_test_500_labels.npy --report report
+  "$QUANTIZE" -q --threads "$THREADS" sweep ../smallcnn.onnx --calib ../fashion_test_500.npy --calib-sizes 200 --data ../fashion_test_500.npy --data-size 100 -o sweep
+  "$QUANTIZE" -q --threads "$THREADS" infer --emulate dw.onnx --input input=../fashion_test_8.npy -o emulated
 }
 mkdir "$WORK/t1" "$WORK/t2"
-(cd "$WORK/t1" && OMP_NUM_THREADS=1 run_all) 2>"$WORK/t1.log" || fail "the 1-thread runs failed: $(tail -c 300 "$WORK/t1.log")"
-(cd "$WORK/t2" && OMP_NUM_THREADS=2 run_all) 2>"$WORK/t2.log" || fail "the 2-thread runs failed: $(tail -c 300 "$WORK/t2.log")"
+(cd "$WORK/t1" && THREADS=1 run_all) 2>"$WORK/t1.log" || fail "the 1-thread runs failed: $(tail -c 300 "$WORK/t1.log")"
+(cd "$WORK/t2" && THREADS=2 run_all) 2>"$WORK/t2.log" || fail "the 2-thread runs failed: $(tail -c 300 "$WORK/t2.log")"
 count=0
 while read -r f; do
   count=$((count + 1))
