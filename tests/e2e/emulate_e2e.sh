@@ -20,11 +20,12 @@ import json, sys
 print(' '.join('--step %s=%r' % (o['name'], o['qp_scale']) for o in json.load(sys.stdin)['quantization']['outputs']))"
 }
 
-# quantize_and_compare NAME MODEL CALIB FRESH INPUT_NAME MIN_EQUAL
+# quantize_and_compare NAME MODEL CALIB FRESH INPUT_NAME MIN_EQUAL MAX_STEPS [OPTIMIZE_OPTION...]
 quantize_and_compare() {
-  local name=$1 model=$2 calib=$3 fresh=$4 input=$5 min_equal=$6
+  local name=$1 model=$2 calib=$3 fresh=$4 input=$5 min_equal=$6 max_steps=$7
+  shift 7
   local q="$WORK/$name.q.onnx"
-  if ! "$QUANTIZE" -q optimize "$model" --calib "$calib" --full-integer -o "$q" 2>"$WORK/err"; then
+  if ! "$QUANTIZE" -q optimize "$model" --calib "$calib" --full-integer -o "$q" "$@" 2>"$WORK/err"; then
     fail "$name: optimize failed: $(head -c 300 "$WORK/err")"; return
   fi
   if ! "$QUANTIZE" infer --emulate "$q" --input "$input=$fresh" -o "$WORK/$name.emu" 2>"$WORK/$name.log"; then
@@ -34,21 +35,31 @@ quantize_and_compare() {
   if grep -q "in float then requantized" "$WORK/$name.log"; then fail "$name: a node was not emulated in integers"; fi
   # shellcheck disable=SC2046
   if result=$(node "$SRC/tools/ort_step_agreement.mjs" "$q" "$WORK/$name.emu" $(output_steps "$q") \
-                --min-equal "$min_equal" --max-steps 1 "$input=$fresh" 2>&1); then
+                --min-equal "$min_equal" --max-steps "$max_steps" "$input=$fresh" 2>&1); then
     ok "$name: emulator vs ONNX Runtime: $result"
   else
     fail "$name: emulator vs ONNX Runtime: $result"
   fi
 }
 
-quantize_and_compare smallcnn "$SRC/testdata/models/smallcnn.onnx" "$WORK/fashion_calib.npy" "$WORK/fashion_fresh.npy" input 0.999
+quantize_and_compare smallcnn "$SRC/testdata/models/smallcnn.onnx" "$WORK/fashion_calib.npy" "$WORK/fashion_fresh.npy" input 0.999 1
 quantize_and_compare policy "$SRC/testdata/models/policy.onnx" "$SRC/testdata/inputs/policy_calib_x.npy" \
-  "$SRC/testdata/inputs/policy_test_x_2000.npy" input 0.999
+  "$SRC/testdata/inputs/policy_test_x_2000.npy" input 0.999 1
+# 4-bit weights (int8 storage, values -8..7) on two layers.
+printf 'quantization_param(/c2/Conv, precision_mode=a8_w4)\nquantization_param(/f1/Gemm, precision_mode=a8_w4)\n' > "$WORK/w4.alls"
+quantize_and_compare smallcnn_w4 "$SRC/testdata/models/smallcnn.onnx" "$WORK/fashion_calib.npy" "$WORK/fashion_fresh.npy" input 0.999 1 \
+  --script "$WORK/w4.alls"
+# Every layer at 16 bits (int64 sums): a step of the 16-bit outputs is 1/65535 of their range, near
+# float32's own resolution there, so ONNX Runtime's float arithmetic lands a few steps off on ~1%.
+quantize_and_compare policy_a16 "$SRC/testdata/models/policy.onnx" "$SRC/testdata/inputs/policy_calib_x.npy" \
+  "$SRC/testdata/inputs/policy_test_x_2000.npy" input 0.98 4 --script "$SRC/testdata/scripts/all_a16_w16.alls"
+grep -q "int64 accumulator" <("$QUANTIZE" -v infer --emulate "$WORK/policy_a16.q.onnx" --input "input=$SRC/testdata/inputs/policy_calib_x.npy" \
+  -o "$WORK/a16" 2>&1) && ok "16x16-bit layers sum in int64" || fail "no int64 accumulator in the all-16-bit policy"
 # dwnet: 12 quantized layers deep, the last two at 16 bits. ONNX Runtime computes each Q/DQ layer in
 # float32, the emulator in exact integers; the rare float rounding differences of the first layers
 # (a few per ten million) grow layer by layer (the per-tensor table below shows it), to about 0.4% of
 # the outputs one step apart (docs/emulate.md).
-quantize_and_compare dwnet "$SRC/testdata/models/dwnet.onnx" "$WORK/fashion_calib.npy" "$WORK/fashion_fresh.npy" input 0.995
+quantize_and_compare dwnet "$SRC/testdata/models/dwnet.onnx" "$WORK/fashion_calib.npy" "$WORK/fashion_fresh.npy" input 0.995 1
 
 # Per quantized tensor of dwnet: every QuantizeLinear's output made a graph output of the model.
 $PY - "$WORK/dwnet.q.onnx" "$WORK/dwnet.probe.onnx" <<'PY'
