@@ -5,31 +5,21 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <optional>
 
 #include "analyze/auto_precision.h"
-#include "script/layers.h"
 #include "calib/stats_file.h"
 #include "calib_data.h"
-#include "pipeline.h"
 #include "commands.h"
 #include "core/file_io.h"
 #include "emit/params_json.h"
 #include "emit/qdq.h"
-#include "interp/interpreter.h"
-#include "onnx/load.h"
 #include "onnx/save.h"
-#include "plan/rules.h"
-#include "script/rules.h"
+#include "pipeline.h"
 #include "tensor_files.h"
 #include "transform/bias_correction.h"
-#include "transform/equalization.h"
-#include "transform/normalization.h"
-#include "transform/weights_clipping.h"
 
 namespace quant::app {
 namespace {

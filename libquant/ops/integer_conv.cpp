@@ -31,7 +31,8 @@ Outputs integer_conv_kernel(const ir::Node& node, const Inputs& inputs, const Ke
   Shape out_shape{g.batch, g.out_channels};
   for (int64_t d : from_3d(win.out, g.spatial_rank)) out_shape.push_back(d);
   std::vector<int32_t> y(static_cast<size_t>(shape_numel(out_shape)));
-#pragma omp parallel for collapse(2) schedule(static)
+  bool overflowed = false;
+#pragma omp parallel for collapse(2) schedule(static) reduction(|| : overflowed)
   for (int64_t n = 0; n < g.batch; ++n)
     for (int64_t m = 0; m < g.out_channels; ++m) {
       const int64_t grp = m / cout_g;
@@ -57,10 +58,12 @@ Outputs integer_conv_kernel(const ir::Node& node, const Inputs& inputs, const Ke
                 }
               }
             }
+            overflowed = overflowed || !rq.fits(acc);
             y[static_cast<size_t>((((n * g.out_channels + m) * win.out[0] + od) * win.out[1] + oh) * win.out[2] + ow)] =
                 static_cast<int32_t>(rq.apply(acc, m));
           }
     }
+  check_accumulator(overflowed);
   return {integer_tensor(rq.dtype, out_shape, y)};
 }
 

@@ -22,6 +22,7 @@ Outputs integer_global_average_pool_kernel(const ir::Node& node, const Inputs& i
   for (int64_t p = 0; p < planes; ++p) {
     int64_t acc = 0;
     for (int64_t i = 0; i < count; ++i) acc += xc[static_cast<size_t>(p * count + i)];
+    check_accumulator(!rq.fits(acc));
     y[static_cast<size_t>(p)] = static_cast<int32_t>(rq.apply(acc, 0));
   }
   Shape out_shape(static_cast<size_t>(x.rank()), 1);

@@ -15,13 +15,16 @@ template <typename XAt, typename WAt>
 std::vector<int32_t> integer_product(int64_t rows, int64_t inner, int64_t cols, XAt x_at, WAt w_at, const int32_t* bias,
                                      const Requantizer& rq) {
   std::vector<int32_t> y(static_cast<size_t>(rows * cols));
-#pragma omp parallel for schedule(static)
+  bool overflowed = false;
+#pragma omp parallel for schedule(static) reduction(|| : overflowed)
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j) {
       int64_t acc = bias ? bias[j] : 0;
       for (int64_t k = 0; k < inner; ++k) acc += static_cast<int64_t>(x_at(i, k)) * w_at(k, j);
+      overflowed = overflowed || !rq.fits(acc);
       y[static_cast<size_t>(i * cols + j)] = static_cast<int32_t>(rq.apply(acc, j));
     }
+  check_accumulator(overflowed);
   return y;
 }
 

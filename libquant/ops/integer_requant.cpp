@@ -32,6 +32,10 @@ Requantizer read_requantizer(const ir::Node& node, int64_t channels) {
   return r;
 }
 
+void check_accumulator(bool overflowed) {
+  if (overflowed) throw Error(ErrorKind::Model, "a sum left the node's int32 accumulator (accumulator_bits 32 is too narrow for its weights)");
+}
+
 void require_small_integer(const Tensor& t, const char* what) {
   const DType d = t.dtype();
   if (d != DType::UInt8 && d != DType::Int8 && d != DType::UInt16 && d != DType::Int16)

@@ -12,10 +12,8 @@
 // y_zero_point, y_min, y_max, y_type (the ONNX type code: 2 uint8, 4 uint16...), accumulator_bits (32 or 64).
 #pragma once
 #include <cstdint>
-#include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
 #include "qmath/fixed_point.h"
@@ -28,14 +26,20 @@ struct Requantizer {
   DType dtype = DType::UInt8;
   bool wide = false;  // 64-bit accumulator
 
+  // Whether a sum fits the accumulator (kernels check every sum, in their parallel loops without
+  // throwing, and report after them with check_accumulator).
+  bool fits(int64_t acc) const { return wide || (acc >= INT32_MIN && acc <= INT32_MAX); }
+
   int64_t apply(int64_t acc, int64_t channel) const {
-    if (!wide && (acc < INT32_MIN || acc > INT32_MAX))
-      throw Error(ErrorKind::Internal, "an int32 accumulator overflowed: " + std::to_string(acc));
     const qmath::FixedMultiplier& m = multipliers[multipliers.size() == 1 ? 0 : static_cast<size_t>(channel)];
     const int64_t y = zero_point + qmath::multiply_by_quantized_multiplier_rounding_once(acc, m);
     return y < min ? min : (y > max ? max : y);
   }
 };
+
+// Throws Model when a sum left the node's 32-bit accumulator (`overflowed`): the emulate stage
+// proves from the weights that it cannot, so this is a hand-written or damaged node.
+void check_accumulator(bool overflowed);
 
 // Reads the attributes above; `channels` is how many multipliers a per-channel node must have.
 Requantizer read_requantizer(const ir::Node& node, int64_t channels);

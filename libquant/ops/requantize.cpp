@@ -12,7 +12,10 @@ Outputs requantize_kernel(const ir::Node& node, const Inputs& inputs, const Kern
   require_small_integer(x, "X");
   const Requantizer rq = read_requantizer(node, 1);
   std::vector<int32_t> y = centered_values(x, {node.attr_int("x_zero_point")}, -1);
-  for (int32_t& v : y) v = static_cast<int32_t>(rq.apply(v, 0));
+  for (int32_t& v : y) {
+    check_accumulator(!rq.fits(v));
+    v = static_cast<int32_t>(rq.apply(v, 0));
+  }
   return {integer_tensor(rq.dtype, x.shape(), y)};
 }
 

@@ -65,6 +65,19 @@ TEST_CASE("IntegerGemm: zero points off, int32 sum, one rounding, clamp", "[emul
   CHECK(run(n, {&x, &wt, &b})[0].to_int64_vector() == std::vector<int64_t>{100, 90});
 }
 
+TEST_CASE("IntegerGemm: a sum beyond a declared int32 accumulator is an error, not a wrap", "[emulate]") {
+  // 3 * 32767 * 32767 = 3,220,926,267 > INT32_MAX.
+  ir::Node n = test::node("fc", "IntegerGemm", {"x", "w"}, {"y"});
+  uint8_output(n, int64_t{1} << 30, 40);
+  n.attributes["x_zero_point"] = one(0);
+  n.attributes["w_zero_point"] = ints({0});
+  const Tensor x = Tensor::from_vector<int16_t>({1, 3}, {32767, 32767, 32767});
+  const Tensor w = Tensor::from_vector<int16_t>({3, 1}, {32767, 32767, 32767});
+  CHECK_THROWS_WITH(run(n, {&x, &w}), Catch::Contains("int32 accumulator"));
+  n.attributes["accumulator_bits"] = one(64);  // 3220926267 * 2^-41 = 0.0015 -> 0, + 100
+  CHECK(run(n, {&x, &w})[0].to_int64_vector() == std::vector<int64_t>{100});
+}
+
 TEST_CASE("IntegerConv: padding holds the input zero point", "[emulate]") {
   // X 1x1x2x2 = [[5, 6], [7, 8]] with Z_x 5 -> [[0, 1], [2, 3]]; W 1x1x2x2 all 1; pads 1 on each
   // side: a 3x3 output of window sums [[0, 1, 1], [2, 6, 4], [2, 5, 3]]; M = 1 (m0 2^30, shift -1); + 100.
