@@ -94,7 +94,7 @@ nlohmann::ordered_json sweep_json(const std::vector<SweepRow>& rows, const Sweep
 
 std::string sweep_svg(const std::vector<SweepRow>& rows, const SweepContext& context) {
   const bool labels = labelled(rows);
-  const int bar_h = 18, gap = 6, left = 330, right = 90, top = 54, width = 900;
+  const int bar_h = 18, gap = 6, left = 360, right = 90, top = 54, width = 930;
   const int height = top + static_cast<int>(rows.size()) * (bar_h + gap) + 40;
   // The axis spans the scores (from a little below the lowest), so that close scores differ visibly;
   // its ends are labelled.

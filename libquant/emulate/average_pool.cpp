@@ -36,19 +36,13 @@ std::optional<Rewrite> rewrite_global_average_pool(const GraphIndex& index, cons
     return std::nullopt;
   }
   const PerTensorParams x = *index.per_tensor(*dq);
-  const qmath::QRange xr = qmath::qrange(x.dtype), yr = qmath::qrange(y->dtype);
+  const qmath::QRange yr = qmath::qrange(y->dtype);
   Rewrite r;
-  r.node.name = node.name;
-  r.node.op_type = "IntegerGlobalAveragePool";
-  r.node.domain = std::string(ops::kIntegerDomain);
-  r.node.opset = 1;
-  r.node.inputs = {dq->inputs[0]};
-  r.node.outputs = {q->outputs[0]};
+  r.node = integer_node(node.name, "IntegerGlobalAveragePool", {dq->inputs[0]}, q->outputs[0]);
   r.node.attributes["x_zero_point"] = int_attribute(x.zero_point);
   r.node.attributes["count"] = int_attribute(count);
-  const double x_abs = static_cast<double>(std::max(x.zero_point - xr.qmin, xr.qmax - x.zero_point));
   set_requantizer(r.node, {static_cast<double>(x.scale) / (static_cast<double>(count) * static_cast<double>(y->scale))}, *y,
-                  yr.qmin, yr.qmax, x_abs * static_cast<double>(count));
+                  yr.qmin, yr.qmax, static_cast<double>(largest_centered(x) * count));
   r.replaced = {&node, q};
   r.execution = {node.name, node.op_type, Execution::Integer,
                  std::string(r.node.attr_int("accumulator_bits") == 32 ? "int32" : "int64") + " sum of " +

@@ -23,6 +23,17 @@ const char* execution_name(Execution how) {
   return "?";
 }
 
+ir::Node integer_node(const std::string& name, const std::string& op_type, std::vector<std::string> inputs, std::string output) {
+  ir::Node n;
+  n.name = name;
+  n.op_type = op_type;
+  n.domain = std::string(ops::kIntegerDomain);
+  n.opset = 1;
+  n.inputs = std::move(inputs);
+  n.outputs = {std::move(output)};
+  return n;
+}
+
 ir::Attribute int_attribute(int64_t value) {
   ir::Attribute a;
   a.kind = ir::AttrKind::Int;
@@ -157,8 +168,13 @@ std::string summarize(const std::vector<NodeExecution>& nodes) {
       }
     if (total == 0) continue;
     std::string list;
-    for (const auto& [op, count] : ops) list += (list.empty() ? "" : ", ") + op + (count > 1 ? " " + std::to_string(count) : "");
-    line += (line.empty() ? "" : ", ") + std::to_string(total) + " " + kPhrase[k] + " (" + list + ")";
+    for (const auto& [op, count] : ops) {
+      if (!list.empty()) list += ", ";
+      list += op;
+      if (count > 1) list.append(" ").append(std::to_string(count));
+    }
+    if (!line.empty()) line += ", ";
+    line.append(std::to_string(total)).append(" ").append(kPhrase[k]).append(" (").append(list).append(")");
   }
   return line.empty() ? "no computing nodes" : line;
 }

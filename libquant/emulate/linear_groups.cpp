@@ -162,20 +162,14 @@ std::optional<Rewrite> rewrite_linear(const GraphIndex& index, const ir::Node& n
     if (std::isfinite(act->hi)) hi = std::min(hi, qmath::quantize_value(act->hi, out->scale, out->zero_point, t.qmin, t.qmax));
   }
   // The largest |acc|: |bias| + max |x - Z_x| * sum |w - Z_w| over the channel.
-  const qmath::QRange xr = qmath::qrange(x.dtype);
-  const double x_abs = static_cast<double>(std::max(x.zero_point - xr.qmin, xr.qmax - x.zero_point));
+  const double x_abs = static_cast<double>(largest_centered(x));
   const std::vector<double> w_abs = weight_abs_sums(*w, channel_axis);
   double acc_bound = 0.0;
   for (size_t c = 0; c < w_abs.size(); ++c) acc_bound = std::max(acc_bound, bias_abs[c] + x_abs * w_abs[c]);
 
+  r.node = integer_node(node.name, std::string(linear->integer_op), {dq_x->inputs[0], w->name}, reader->outputs[0]);
   ir::Node& n = r.node;
-  n.name = node.name;
-  n.op_type = std::string(linear->integer_op);
-  n.domain = std::string(ops::kIntegerDomain);
-  n.opset = 1;
-  n.inputs = {dq_x->inputs[0], w->name};
   if (b) n.inputs.push_back(bias_name);
-  n.outputs = {reader->outputs[0]};
   n.attributes = node.attributes;
   n.attributes.erase("alpha");
   n.attributes.erase("beta");

@@ -1,6 +1,15 @@
 #include "emulate/quantized_values.h"
 
+#include <algorithm>
+
+#include "qmath/qparams.h"
+
 namespace quant::emulate {
+
+int64_t largest_centered(const PerTensorParams& p) {
+  const qmath::QRange r = qmath::qrange(p.dtype);
+  return std::max(p.zero_point - r.qmin, r.qmax - p.zero_point);
+}
 
 GraphIndex::GraphIndex(const ir::Graph& graph) : graph_(graph) {
   for (const ir::Node& n : graph.nodes) {

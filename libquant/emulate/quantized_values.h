@@ -17,6 +17,10 @@ struct PerTensorParams {
   DType dtype = DType::UInt8;
 };
 
+// The largest |q - zero_point| a value of these parameters can hold (its type's range about the
+// zero point): bounds the sums an integer node can reach.
+int64_t largest_centered(const PerTensorParams& p);
+
 // A DequantizeLinear of an initializer: the stored integers and their (per-channel) parameters.
 struct QuantizedConstant {
   std::string name;         // the integer initializer

@@ -24,6 +24,9 @@ struct Rewrite {
 void set_requantizer(ir::Node& node, const std::vector<double>& multipliers, const PerTensorParams& out, int64_t lo,
                      int64_t hi, double acc_bound);
 
+// A node of ops::kIntegerDomain standing for `name` of the QDQ graph.
+ir::Node integer_node(const std::string& name, const std::string& op_type, std::vector<std::string> inputs, std::string output);
+
 ir::Attribute int_attribute(int64_t value);
 ir::Attribute ints_attribute(std::vector<int64_t> values);
 

@@ -77,12 +77,7 @@ std::optional<Rewrite> rewrite_table(const GraphIndex& index, const ir::Node& no
     table[static_cast<size_t>(i)] = qmath::quantize_value(f[i], y->scale, y->zero_point, yr.qmin, yr.qmax);
 
   Rewrite r;
-  r.node.name = node.name;
-  r.node.op_type = "TableLookup";
-  r.node.domain = std::string(ops::kIntegerDomain);
-  r.node.opset = 1;
-  r.node.inputs = {dq->inputs[0]};
-  r.node.outputs = {q->outputs[0]};
+  r.node = integer_node(node.name, "TableLookup", {dq->inputs[0]}, q->outputs[0]);
   r.node.attributes["table"] = ints_attribute(std::move(table));
   r.node.attributes["y_type"] = int_attribute(static_cast<int64_t>(y->dtype));
   r.replaced = {&node, q};
@@ -97,17 +92,12 @@ std::optional<Rewrite> rewrite_conversion(const GraphIndex& index, const ir::Nod
   const std::optional<PerTensorParams> y = index.per_tensor(quantize);
   if (!dq || !y) return std::nullopt;
   const PerTensorParams x = *index.per_tensor(*dq);
-  const qmath::QRange xr = qmath::qrange(x.dtype), yr = qmath::qrange(y->dtype);
+  const qmath::QRange yr = qmath::qrange(y->dtype);
   Rewrite r;
-  r.node.name = quantize.name;
-  r.node.op_type = "Requantize";
-  r.node.domain = std::string(ops::kIntegerDomain);
-  r.node.opset = 1;
-  r.node.inputs = {dq->inputs[0]};
-  r.node.outputs = {quantize.outputs[0]};
+  r.node = integer_node(quantize.name, "Requantize", {dq->inputs[0]}, quantize.outputs[0]);
   r.node.attributes["x_zero_point"] = int_attribute(x.zero_point);
-  const double x_abs = static_cast<double>(std::max(x.zero_point - xr.qmin, xr.qmax - x.zero_point));
-  set_requantizer(r.node, {static_cast<double>(x.scale) / static_cast<double>(y->scale)}, *y, yr.qmin, yr.qmax, x_abs);
+  set_requantizer(r.node, {static_cast<double>(x.scale) / static_cast<double>(y->scale)}, *y, yr.qmin, yr.qmax,
+                  static_cast<double>(largest_centered(x)));
   r.replaced = {&quantize};
   r.execution = {quantize.name, "QuantizeLinear", Execution::Integer,
                  std::string("conversion ") + dtype_name(x.dtype) + " -> " + dtype_name(y->dtype)};

@@ -317,9 +317,9 @@ std::string closest(const std::string& word, const Names& names, NameOf name_of)
 }
 
 std::string listed(const std::vector<Word>& words) {
-  std::string s;
-  for (const Word& w : words) s += (s.empty() ? "" : ", ") + std::string(w.name);
-  return s;
+  std::vector<std::string> names;
+  for (const Word& w : words) names.emplace_back(w.name);
+  return join(names);
 }
 
 const Word* find_word(const std::vector<Word>& words, const std::string& name) {
