@@ -6,13 +6,6 @@
 namespace quant::emit {
 namespace {
 
-ir::Attribute int_attr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::AttrKind::Int;
-  a.i = v;
-  return a;
-}
-
 // Scalar or 1-D scale and zero point initializers for a planned tensor.
 void add_qparams(ir::Graph& g, const plan::TensorQuant& q) {
   const bool vec = q.per_channel();
@@ -42,7 +35,7 @@ ir::Node qdq_node(const std::string& op, const std::string& name, const std::str
   }
   n.inputs = {in, qname + "_scale", qname + "_zero_point"};
   n.outputs = {out};
-  if (axis >= 0) n.attributes["axis"] = int_attr(axis);
+  if (axis >= 0) n.attributes["axis"] = ir::int_attribute(axis);
   return n;
 }
 
@@ -153,7 +146,7 @@ ir::Model make_fp16_weight_model(const ir::Model& float_model) {
     cast.op_type = "Cast";
     cast.inputs = {half};
     cast.outputs = {restored};
-    cast.attributes["to"] = int_attr(static_cast<int64_t>(DType::Float32));
+    cast.attributes["to"] = ir::int_attribute(static_cast<int64_t>(DType::Float32));
     for (ir::Node& n : g.nodes)
       for (std::string& in : n.inputs)
         if (in == name) in = restored;

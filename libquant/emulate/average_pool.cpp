@@ -16,12 +16,12 @@ std::optional<Rewrite> rewrite_global_average_pool(const GraphIndex& index, cons
     why_not = "its input is not a quantized activation";
     return std::nullopt;
   }
-  const ir::Node* q = index.sole_reader(node.outputs[0]);
-  const std::optional<PerTensorParams> y = q && is_op(*q, "QuantizeLinear") ? index.per_tensor(*q) : std::nullopt;
-  if (!y) {
-    why_not = "its output is not quantized per tensor (or goes to more than one reader)";
+  const ir::Node* q = index.activation_quantize(node.outputs[0]);
+  if (!q) {
+    why_not = kOutputNotQuantized;
     return std::nullopt;
   }
+  const std::optional<PerTensorParams> y = index.per_tensor(*q);
   // The shape as the model declares it: of the pool's input, the stored integers, or the float
   // tensor the QuantizeLinear before them read (quantizers keep the float tensor's value_info).
   std::vector<std::string> names = {node.inputs[0], dq->inputs[0]};

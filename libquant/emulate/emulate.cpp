@@ -34,20 +34,6 @@ ir::Node integer_node(const std::string& name, const std::string& op_type, std::
   return n;
 }
 
-ir::Attribute int_attribute(int64_t value) {
-  ir::Attribute a;
-  a.kind = ir::AttrKind::Int;
-  a.i = value;
-  return a;
-}
-
-ir::Attribute ints_attribute(std::vector<int64_t> values) {
-  ir::Attribute a;
-  a.kind = ir::AttrKind::Ints;
-  a.ints = std::move(values);
-  return a;
-}
-
 void set_requantizer(ir::Node& node, const std::vector<double>& multipliers, const PerTensorParams& out, int64_t lo,
                      int64_t hi, double acc_bound) {
   std::vector<int64_t> m0, shift;

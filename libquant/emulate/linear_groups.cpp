@@ -110,18 +110,15 @@ std::optional<Rewrite> rewrite_linear(const GraphIndex& index, const ir::Node& n
     }
   }
   // The output: straight into a QuantizeLinear, or through a Relu/Clip first.
-  const ir::Node* reader = index.sole_reader(node.outputs[0]);
+  const ir::Node* reader = index.activation_quantize(node.outputs[0]);
   std::optional<FusedActivation> act;
-  if (reader && !is_op(*reader, "QuantizeLinear")) {
-    act = fusable_activation(index, *reader);
-    reader = act ? index.sole_reader(reader->outputs[0]) : nullptr;
-  }
-  const std::optional<PerTensorParams> out =
-      reader && is_op(*reader, "QuantizeLinear") ? index.per_tensor(*reader) : std::nullopt;
-  if (!out) {
-    why_not = "its output is not quantized per tensor (or goes to more than one reader)";
+  if (const ir::Node* next = index.sole_reader(node.outputs[0]); !reader && next && (act = fusable_activation(index, *next)))
+    reader = index.activation_quantize(next->outputs[0]);
+  if (!reader) {
+    why_not = kOutputNotQuantized;
     return std::nullopt;
   }
+  const std::optional<PerTensorParams> out = index.per_tensor(*reader);
 
   const PerTensorParams x = *index.per_tensor(*dq_x);
   const double alpha = node.attr_float("alpha", 1.0f), beta = node.attr_float("beta", 1.0f);

@@ -52,6 +52,11 @@ const ir::Node* GraphIndex::activation_dequantize(const std::string& value) cons
   return dq;
 }
 
+const ir::Node* GraphIndex::activation_quantize(const std::string& value) const {
+  const ir::Node* q = sole_reader(value);
+  return q && is_op(*q, "QuantizeLinear") && per_tensor(*q) ? q : nullptr;
+}
+
 std::optional<QuantizedConstant> GraphIndex::quantized_constant(const std::string& value) const {
   const ir::Node* dq = producer(value);
   if (!dq || !is_op(*dq, "DequantizeLinear") || dq->inputs.size() < 2) return std::nullopt;

@@ -46,6 +46,8 @@ class GraphIndex {
   // The DequantizeLinear producing `value` from a computed (not constant) integer tensor, with
   // per-tensor parameters; nullptr otherwise.
   const ir::Node* activation_dequantize(const std::string& value) const;
+  // The QuantizeLinear, with per-tensor parameters, that is `value`'s only reader; nullptr otherwise.
+  const ir::Node* activation_quantize(const std::string& value) const;
   // `value` as a DequantizeLinear of an integer initializer; nullopt otherwise.
   std::optional<QuantizedConstant> quantized_constant(const std::string& value) const;
 

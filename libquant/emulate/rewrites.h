@@ -24,11 +24,14 @@ struct Rewrite {
 void set_requantizer(ir::Node& node, const std::vector<double>& multipliers, const PerTensorParams& out, int64_t lo,
                      int64_t hi, double acc_bound);
 
+// Why a group is not rewritten when its output has no activation_quantize.
+inline constexpr const char* kOutputNotQuantized = "its output is not quantized per tensor (or goes to more than one reader)";
+
 // A node of ops::kIntegerDomain standing for `name` of the QDQ graph.
 ir::Node integer_node(const std::string& name, const std::string& op_type, std::vector<std::string> inputs, std::string output);
 
-ir::Attribute int_attribute(int64_t value);
-ir::Attribute ints_attribute(std::vector<int64_t> values);
+using ir::int_attribute;
+using ir::ints_attribute;
 
 // Conv / Gemm / MatMul with a quantized constant weight (linear_groups.cpp).
 std::optional<Rewrite> rewrite_linear(const GraphIndex& index, const ir::Node& node, std::string& why_not);

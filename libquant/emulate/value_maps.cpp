@@ -42,12 +42,12 @@ std::optional<Rewrite> rewrite_table(const GraphIndex& index, const ir::Node& no
     why_not = "its input is not a quantized activation";
     return std::nullopt;
   }
-  const ir::Node* q = index.sole_reader(node.outputs[0]);
-  const std::optional<PerTensorParams> y = q && is_op(*q, "QuantizeLinear") ? index.per_tensor(*q) : std::nullopt;
-  if (!y) {
-    why_not = "its output is not quantized per tensor (or goes to more than one reader)";
+  const ir::Node* q = index.activation_quantize(node.outputs[0]);
+  if (!q) {
+    why_not = kOutputNotQuantized;
     return std::nullopt;
   }
+  const std::optional<PerTensorParams> y = index.per_tensor(*q);
   const PerTensorParams x = *index.per_tensor(*dq);
   const qmath::QRange xr = qmath::qrange(x.dtype), yr = qmath::qrange(y->dtype);
   const int64_t entries = xr.qmax - xr.qmin + 1;

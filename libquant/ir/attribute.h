@@ -27,4 +27,8 @@ struct Attribute {
   std::shared_ptr<Graph> g;  // AttrKind::Graph: a subgraph, which may read values of the graphs around it
 };
 
+// The attributes stages write into nodes they make.
+inline Attribute int_attribute(int64_t value) { return {.kind = AttrKind::Int, .i = value}; }
+inline Attribute ints_attribute(std::vector<int64_t> values) { return {.kind = AttrKind::Ints, .ints = std::move(values)}; }
+
 }  // namespace quant::ir

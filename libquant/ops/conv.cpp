@@ -38,33 +38,13 @@ namespace {
 
 void conv_reference(const ConvGeometry& s, const float* x, const float* w, const float* bias, float* y) {
   const Window3& win = s.window;
-  const int64_t cin_g = s.in_channels / s.group, cout_g = s.out_channels / s.group;
   for (int64_t n = 0; n < s.batch; ++n)
-    for (int64_t m = 0; m < s.out_channels; ++m) {
-      const int64_t g = m / cout_g;
+    for (int64_t m = 0; m < s.out_channels; ++m)
       for (int64_t od = 0; od < win.out[0]; ++od)
         for (int64_t oh = 0; oh < win.out[1]; ++oh)
-          for (int64_t ow = 0; ow < win.out[2]; ++ow) {
-            double acc = bias ? bias[m] : 0.0;
-            for (int64_t c = 0; c < cin_g; ++c)
-              for (int64_t kd = 0; kd < win.kernel[0]; ++kd) {
-                const int64_t id = source_index(win, 0, od, kd);
-                if (id < 0) continue;
-                for (int64_t kh = 0; kh < win.kernel[1]; ++kh) {
-                  const int64_t ih = source_index(win, 1, oh, kh);
-                  if (ih < 0) continue;
-                  for (int64_t kw = 0; kw < win.kernel[2]; ++kw) {
-                    const int64_t iw = source_index(win, 2, ow, kw);
-                    if (iw < 0) continue;
-                    const float xv = x[(((n * s.in_channels + g * cin_g + c) * win.in[0] + id) * win.in[1] + ih) * win.in[2] + iw];
-                    const float wv = w[(((m * cin_g + c) * win.kernel[0] + kd) * win.kernel[1] + kh) * win.kernel[2] + kw];
-                    acc += static_cast<double>(xv) * wv;
-                  }
-                }
-              }
-            y[(((n * s.out_channels + m) * win.out[0] + od) * win.out[1] + oh) * win.out[2] + ow] = static_cast<float>(acc);
-          }
-    }
+          for (int64_t ow = 0; ow < win.out[2]; ++ow)
+            y[(((n * s.out_channels + m) * win.out[0] + od) * win.out[1] + oh) * win.out[2] + ow] =
+                static_cast<float>(conv_window_sum<double>(s, x, w, n, m, od, oh, ow, bias ? bias[m] : 0.0));
 }
 
 }  // namespace

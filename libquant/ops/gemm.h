@@ -4,6 +4,9 @@
 #pragma once
 #include <cstdint>
 
+#include "core/tensor.h"
+#include "ir/graph.h"
+
 namespace quant::ops {
 
 struct GemmArgs {
@@ -16,5 +19,13 @@ struct GemmArgs {
 };
 
 void sgemm(const GemmArgs& args, bool reference);
+
+// Gemm's operands, validated: A [M, K] (given as A^T with transA), B [K, N] (B^T with transB).
+// Throws Data unless both are 2-D with the same inner size K.
+struct GemmShape {
+  bool trans_a = false, trans_b = false;
+  int64_t m = 0, n = 0, k = 0;
+};
+GemmShape gemm_shape(const ir::Node& node, const Tensor& a, const Tensor& b);
 
 }  // namespace quant::ops

@@ -6,19 +6,28 @@
 
 namespace quant::ops {
 
+GemmShape gemm_shape(const ir::Node& node, const Tensor& a, const Tensor& b) {
+  require_rank(a, 2, "A");
+  require_rank(b, 2, "B");
+  GemmShape s;
+  s.trans_a = node.attr_int("transA", 0) != 0, s.trans_b = node.attr_int("transB", 0) != 0;
+  s.m = s.trans_a ? a.dim(1) : a.dim(0), s.k = s.trans_a ? a.dim(0) : a.dim(1);
+  const int64_t kb = s.trans_b ? b.dim(1) : b.dim(0);
+  s.n = s.trans_b ? b.dim(0) : b.dim(1);
+  if (s.k != kb) throw Error(ErrorKind::Data, "A " + a.describe() + " and B " + b.describe() + " do not multiply (inner sizes " +
+                                                  std::to_string(s.k) + " and " + std::to_string(kb) + ")");
+  return s;
+}
+
 Outputs gemm_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
   const Tensor& a = required_input(inputs, 0, "A");
   const Tensor& b = required_input(inputs, 1, "B");
   const Tensor* c = optional_input(inputs, 2);
   require_float(a, "A");
   require_float(b, "B");
-  require_rank(a, 2, "A");
-  require_rank(b, 2, "B");
-  const bool ta = node.attr_int("transA", 0) != 0, tb = node.attr_int("transB", 0) != 0;
-  const int64_t m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
-  const int64_t kb = tb ? b.dim(1) : b.dim(0), n = tb ? b.dim(0) : b.dim(1);
-  if (k != kb) throw Error(ErrorKind::Data, "A " + a.describe() + " and B " + b.describe() + " do not multiply (inner sizes " +
-                                                std::to_string(k) + " and " + std::to_string(kb) + ")");
+  const GemmShape shape = gemm_shape(node, a, b);
+  const bool ta = shape.trans_a, tb = shape.trans_b;
+  const int64_t m = shape.m, n = shape.n, k = shape.k;
   Tensor y(DType::Float32, {m, n});
   const float beta = node.attr_float("beta", 1.0f);
   if (c && beta != 0.0f) {

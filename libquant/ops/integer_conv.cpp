@@ -27,42 +27,21 @@ Outputs integer_conv_kernel(const ir::Node& node, const Inputs& inputs, const Ke
   const int32_t* bias = b ? b->data<int32_t>() : nullptr;
 
   const Window3& win = g.window;
-  const int64_t cin_g = g.in_channels / g.group, cout_g = g.out_channels / g.group;
   Shape out_shape{g.batch, g.out_channels};
   for (int64_t d : from_3d(win.out, g.spatial_rank)) out_shape.push_back(d);
   std::vector<int32_t> y(static_cast<size_t>(shape_numel(out_shape)));
   bool overflowed = false;
 #pragma omp parallel for collapse(2) schedule(static) reduction(|| : overflowed)
   for (int64_t n = 0; n < g.batch; ++n)
-    for (int64_t m = 0; m < g.out_channels; ++m) {
-      const int64_t grp = m / cout_g;
+    for (int64_t m = 0; m < g.out_channels; ++m)
       for (int64_t od = 0; od < win.out[0]; ++od)
         for (int64_t oh = 0; oh < win.out[1]; ++oh)
           for (int64_t ow = 0; ow < win.out[2]; ++ow) {
-            int64_t acc = bias ? bias[m] : 0;
-            for (int64_t c = 0; c < cin_g; ++c) {
-              const int32_t* xp = xc.data() + (n * g.in_channels + grp * cin_g + c) * win.in_size();
-              const int32_t* wp = wc.data() + (m * cin_g + c) * win.kernel_size();
-              for (int64_t kd = 0; kd < win.kernel[0]; ++kd) {
-                const int64_t id = source_index(win, 0, od, kd);
-                if (id < 0) continue;
-                for (int64_t kh = 0; kh < win.kernel[1]; ++kh) {
-                  const int64_t ih = source_index(win, 1, oh, kh);
-                  if (ih < 0) continue;
-                  for (int64_t kw = 0; kw < win.kernel[2]; ++kw) {
-                    const int64_t iw = source_index(win, 2, ow, kw);
-                    if (iw < 0) continue;
-                    acc += static_cast<int64_t>(xp[(id * win.in[1] + ih) * win.in[2] + iw]) *
-                           wp[(kd * win.kernel[1] + kh) * win.kernel[2] + kw];
-                  }
-                }
-              }
-            }
+            const int64_t acc = conv_window_sum<int64_t>(g, xc.data(), wc.data(), n, m, od, oh, ow, bias ? bias[m] : 0);
             overflowed = overflowed || !rq.fits(acc);
             y[static_cast<size_t>((((n * g.out_channels + m) * win.out[0] + od) * win.out[1] + oh) * win.out[2] + ow)] =
                 static_cast<int32_t>(rq.apply(acc, m));
           }
-    }
   check_accumulator(overflowed);
   return {integer_tensor(rq.dtype, out_shape, y)};
 }

@@ -4,6 +4,7 @@
 // IntegerGemm: X is A [M, K] (A^T with transA), W is B [K, N] (B^T with transB), B_q the int32 bias
 // [N] (C with beta, folded in by the emulate stage; alpha is in M). IntegerMatMul: X [..., K], W a
 // constant [K, N], no bias. Sums in 64 bits (see integer_conv.cpp on accumulator_bits).
+#include "ops/gemm.h"
 #include "ops/integer_requant.h"
 #include "ops/kernels.h"
 
@@ -36,12 +37,9 @@ Outputs integer_gemm_kernel(const ir::Node& node, const Inputs& inputs, const Ke
   const Tensor* c = optional_input(inputs, 2);
   require_small_integer(a, "A");
   require_small_integer(b, "B");
-  require_rank(a, 2, "A");
-  require_rank(b, 2, "B");
-  const bool ta = node.attr_int("transA", 0) != 0, tb = node.attr_int("transB", 0) != 0;
-  const int64_t m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
-  const int64_t kb = tb ? b.dim(1) : b.dim(0), n = tb ? b.dim(0) : b.dim(1);
-  if (k != kb) throw Error(ErrorKind::Data, "A " + a.describe() + " and B " + b.describe() + " do not multiply");
+  const GemmShape shape = gemm_shape(node, a, b);
+  const bool ta = shape.trans_a, tb = shape.trans_b;
+  const int64_t m = shape.m, n = shape.n, k = shape.k;
   if (c && (c->dtype() != DType::Int32 || c->numel() != n))
     throw Error(ErrorKind::Data, "C must be int32 with one value per output column, got " + c->describe());
   const Requantizer rq = read_requantizer(node, n);

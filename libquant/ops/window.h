@@ -51,6 +51,33 @@ inline int64_t source_index(const Window3& w, int axis, int64_t o, int64_t k) {
   return (i >= 0 && i < w.in[axis]) ? i : -1;
 }
 
+// One output element of a convolution, the plain way (the float reference kernel and the integer
+// one): starting from `acc`, adds x[n, grp*C/G + c, o*S + k*D - pad] * w[m, c, k...] over the window
+// of output (n, m, od, oh, ow), in the order c, kd, kh, kw, skipping taps in the padding.
+template <typename Acc, typename X, typename W>
+Acc conv_window_sum(const ConvGeometry& g, const X* x, const W* w, int64_t n, int64_t m, int64_t od, int64_t oh, int64_t ow, Acc acc) {
+  const Window3& win = g.window;
+  const int64_t cin_g = g.in_channels / g.group, grp = m / (g.out_channels / g.group);
+  for (int64_t c = 0; c < cin_g; ++c) {
+    const X* xp = x + (n * g.in_channels + grp * cin_g + c) * win.in_size();
+    const W* wp = w + (m * cin_g + c) * win.kernel_size();
+    for (int64_t kd = 0; kd < win.kernel[0]; ++kd) {
+      const int64_t id = source_index(win, 0, od, kd);
+      if (id < 0) continue;
+      for (int64_t kh = 0; kh < win.kernel[1]; ++kh) {
+        const int64_t ih = source_index(win, 1, oh, kh);
+        if (ih < 0) continue;
+        for (int64_t kw = 0; kw < win.kernel[2]; ++kw) {
+          const int64_t iw = source_index(win, 2, ow, kw);
+          if (iw < 0) continue;
+          acc += static_cast<Acc>(xp[(id * win.in[1] + ih) * win.in[2] + iw]) * static_cast<Acc>(wp[(kd * win.kernel[1] + kh) * win.kernel[2] + kw]);
+        }
+      }
+    }
+  }
+  return acc;
+}
+
 // Pads a shorter spatial vector to 3-D with leading 1s (e.g. [H, W] -> [1, H, W]).
 std::array<int64_t, 3> to_3d(const std::vector<int64_t>& v, int64_t fill);
 // The first `rank` trailing entries of a 3-D array.

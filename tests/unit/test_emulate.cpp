@@ -13,29 +13,19 @@ using namespace quant;
 
 namespace {
 
-ir::Attribute ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::AttrKind::Ints;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute one(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::AttrKind::Int;
-  a.i = v;
-  return a;
-}
+using ir::int_attribute;
+using ir::ints_attribute;
 
 // Requantizer attributes: one multiplier m0 * 2^-shift, output uint8 with zero point 100.
 void uint8_output(ir::Node& n, int64_t m0, int64_t shift, int64_t lo = 0, int64_t hi = 255) {
   n.domain = std::string(ops::kIntegerDomain);
-  n.attributes["multiplier"] = ints({m0});
-  n.attributes["shift"] = ints({shift});
-  n.attributes["y_zero_point"] = one(100);
-  n.attributes["y_min"] = one(lo);
-  n.attributes["y_max"] = one(hi);
-  n.attributes["y_type"] = one(static_cast<int64_t>(DType::UInt8));
-  n.attributes["accumulator_bits"] = one(32);
+  n.attributes["multiplier"] = ints_attribute({m0});
+  n.attributes["shift"] = ints_attribute({shift});
+  n.attributes["y_zero_point"] = int_attribute(100);
+  n.attributes["y_min"] = int_attribute(lo);
+  n.attributes["y_max"] = int_attribute(hi);
+  n.attributes["y_type"] = int_attribute(static_cast<int64_t>(DType::UInt8));
+  n.attributes["accumulator_bits"] = int_attribute(32);
 }
 
 ops::Outputs run(const ir::Node& n, const std::vector<const Tensor*>& inputs) {
@@ -49,18 +39,18 @@ TEST_CASE("IntegerGemm: zero points off, int32 sum, one rounding, clamp", "[emul
   // acc = [10 + 6 - 16, -5 - 2 - 32] = [0, -39]; M = 0.25 (m0 2^30, shift 1): [0, -9.75 -> -10]; + 100.
   ir::Node n = test::node("fc", "IntegerGemm", {"x", "w", "b"}, {"y"});
   uint8_output(n, int64_t{1} << 30, 1);
-  n.attributes["x_zero_point"] = one(128);
-  n.attributes["w_zero_point"] = ints({0});
+  n.attributes["x_zero_point"] = int_attribute(128);
+  n.attributes["w_zero_point"] = ints_attribute({0});
   const Tensor x = Tensor::from_vector<uint8_t>({1, 2}, {130, 120});
   const Tensor w = Tensor::from_vector<int8_t>({2, 2}, {3, -1, 2, 4});
   const Tensor b = Tensor::from_vector<int32_t>({2}, {10, -5});
   CHECK(run(n, {&x, &w, &b})[0].to_int64_vector() == std::vector<int64_t>{100, 90});
   // A fused Relu clamps at the zero point.
-  n.attributes["y_min"] = one(100);
+  n.attributes["y_min"] = int_attribute(100);
   CHECK(run(n, {&x, &w, &b})[0].to_int64_vector() == std::vector<int64_t>{100, 100});
   // transB: W given as [N, K].
-  n.attributes["transB"] = one(1);
-  n.attributes["y_min"] = one(0);
+  n.attributes["transB"] = int_attribute(1);
+  n.attributes["y_min"] = int_attribute(0);
   const Tensor wt = Tensor::from_vector<int8_t>({2, 2}, {3, 2, -1, 4});
   CHECK(run(n, {&x, &wt, &b})[0].to_int64_vector() == std::vector<int64_t>{100, 90});
 }
@@ -69,12 +59,12 @@ TEST_CASE("IntegerGemm: a sum beyond a declared int32 accumulator is an error, n
   // 3 * 32767 * 32767 = 3,220,926,267 > INT32_MAX.
   ir::Node n = test::node("fc", "IntegerGemm", {"x", "w"}, {"y"});
   uint8_output(n, int64_t{1} << 30, 40);
-  n.attributes["x_zero_point"] = one(0);
-  n.attributes["w_zero_point"] = ints({0});
+  n.attributes["x_zero_point"] = int_attribute(0);
+  n.attributes["w_zero_point"] = ints_attribute({0});
   const Tensor x = Tensor::from_vector<int16_t>({1, 3}, {32767, 32767, 32767});
   const Tensor w = Tensor::from_vector<int16_t>({3, 1}, {32767, 32767, 32767});
   CHECK_THROWS_WITH(run(n, {&x, &w}), Catch::Contains("int32 accumulator"));
-  n.attributes["accumulator_bits"] = one(64);  // 3220926267 * 2^-41 = 0.0015 -> 0, + 100
+  n.attributes["accumulator_bits"] = int_attribute(64);  // 3220926267 * 2^-41 = 0.0015 -> 0, + 100
   CHECK(run(n, {&x, &w})[0].to_int64_vector() == std::vector<int64_t>{100});
 }
 
@@ -83,12 +73,12 @@ TEST_CASE("IntegerConv: padding holds the input zero point", "[emulate]") {
   // side: a 3x3 output of window sums [[0, 1, 1], [2, 6, 4], [2, 5, 3]]; M = 1 (m0 2^30, shift -1); + 100.
   ir::Node n = test::node("conv", "IntegerConv", {"x", "w"}, {"y"});
   uint8_output(n, int64_t{1} << 30, -1);
-  n.attributes["x_zero_point"] = one(5);
-  n.attributes["w_zero_point"] = ints({0});
-  n.attributes["pads"] = ints({1, 1, 1, 1});
-  n.attributes["strides"] = ints({1, 1});
-  n.attributes["dilations"] = ints({1, 1});
-  n.attributes["group"] = one(1);
+  n.attributes["x_zero_point"] = int_attribute(5);
+  n.attributes["w_zero_point"] = ints_attribute({0});
+  n.attributes["pads"] = ints_attribute({1, 1, 1, 1});
+  n.attributes["strides"] = ints_attribute({1, 1});
+  n.attributes["dilations"] = ints_attribute({1, 1});
+  n.attributes["group"] = int_attribute(1);
   n.attributes["auto_pad"] = ir::Attribute{.kind = ir::AttrKind::String, .s = "NOTSET"};
   const Tensor x = Tensor::from_vector<uint8_t>({1, 1, 2, 2}, {5, 6, 7, 8});
   const Tensor w = Tensor::from_vector<int8_t>({1, 1, 2, 2}, {1, 1, 1, 1});
@@ -101,7 +91,7 @@ TEST_CASE("Requantize and TableLookup", "[emulate]") {
   // uint16 -> uint8: (33767 - 32767) / 256 = 3.906 -> 4, + 100; M = 2^-8 = 0.5 * 2^-7.
   ir::Node r = test::node("conv16to8", "Requantize", {"x"}, {"y"});
   uint8_output(r, int64_t{1} << 30, 7);
-  r.attributes["x_zero_point"] = one(32767);
+  r.attributes["x_zero_point"] = int_attribute(32767);
   const Tensor x16 = Tensor::from_vector<uint16_t>({3}, {33767, 32767, 0});
   CHECK(run(r, {&x16})[0].to_int64_vector() == std::vector<int64_t>{104, 100, 0});  // -127.996 -> -128 -> clamp 0
 
@@ -109,8 +99,8 @@ TEST_CASE("Requantize and TableLookup", "[emulate]") {
   t.domain = std::string(ops::kIntegerDomain);
   std::vector<int64_t> table(256);
   for (int i = 0; i < 256; ++i) table[static_cast<size_t>(i)] = 255 - i;
-  t.attributes["table"] = ints(table);
-  t.attributes["y_type"] = one(static_cast<int64_t>(DType::UInt8));
+  t.attributes["table"] = ints_attribute(table);
+  t.attributes["y_type"] = int_attribute(static_cast<int64_t>(DType::UInt8));
   const Tensor x8 = Tensor::from_vector<uint8_t>({3}, {0, 10, 255});
   CHECK(run(t, {&x8})[0].to_int64_vector() == std::vector<int64_t>{255, 245, 0});
   // A table of the wrong size for the input type is refused.
@@ -141,7 +131,7 @@ ir::Graph small_qdq_graph() {
   scalar_f("so", 1.0f / 255);
   g.initializers["zo"] = Tensor::scalar<uint8_t>(0);
   auto axis = [](int64_t a, ir::Node n) {
-    n.attributes["axis"] = one(a);
+    n.attributes["axis"] = int_attribute(a);
     return n;
   };
   g.nodes = {
