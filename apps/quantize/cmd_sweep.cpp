@@ -5,6 +5,7 @@
 // choice that shares its statistics. With no grid given, it sweeps the four calibration methods.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -45,6 +46,7 @@ struct Grid {
   std::vector<std::string> activation_types{"uint8"};
   std::vector<std::string> weights{"per-channel"};
   std::vector<std::string> scripts{""};
+  bool percentiles_given = false;  // by the grid file or the command line
 };
 
 // The grid file: {"methods": [...], "percentiles": [...], "calib_sizes": [...],
@@ -68,7 +70,7 @@ Grid read_grid_file(const std::string& path, Grid grid) {
   }
   try {
     if (j.contains("methods")) grid.methods = j["methods"].get<std::vector<std::string>>();
-    if (j.contains("percentiles")) grid.percentiles = j["percentiles"].get<std::vector<double>>();
+    if (j.contains("percentiles")) grid.percentiles = j["percentiles"].get<std::vector<double>>(), grid.percentiles_given = true;
     if (j.contains("calib_sizes")) grid.calib_sizes = j["calib_sizes"].get<std::vector<int64_t>>();
     if (j.contains("activation_types")) grid.activation_types = j["activation_types"].get<std::vector<std::string>>();
     if (j.contains("weights")) grid.weights = j["weights"].get<std::vector<std::string>>();
@@ -84,7 +86,7 @@ Grid make_grid(const SweepOptions& opt) {
   if (opt.calib.calib_size > 0) grid.calib_sizes = {opt.calib.calib_size};
   if (!opt.grid_file.empty()) grid = read_grid_file(opt.grid_file, grid);
   if (!opt.methods.empty()) grid.methods = opt.methods;
-  if (!opt.percentiles.empty()) grid.percentiles = opt.percentiles;
+  if (!opt.percentiles.empty()) grid.percentiles = opt.percentiles, grid.percentiles_given = true;
   if (!opt.calib_sizes.empty()) grid.calib_sizes = opt.calib_sizes;
   if (!opt.activation_types.empty()) grid.activation_types = opt.activation_types;
   if (!opt.weights.empty()) grid.weights = opt.weights;
@@ -98,6 +100,8 @@ Grid make_grid(const SweepOptions& opt) {
     if (t != "uint8" && t != "int8") throw Error(ErrorKind::Usage, "activation types are uint8 or int8, got '" + t + "'");
   for (const std::string& w : grid.weights)
     if (w != "per-channel" && w != "per-tensor") throw Error(ErrorKind::Usage, "weights are per-channel or per-tensor, got '" + w + "'");
+  if (grid.percentiles_given && std::find(grid.methods.begin(), grid.methods.end(), "percentile") == grid.methods.end())
+    spdlog::warn("the percentiles apply to the percentile method only, which the grid's methods do not include: they are not swept");
   return grid;
 }
 

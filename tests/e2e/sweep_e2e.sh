@@ -72,6 +72,10 @@ expect_exit 0 "--grid FILE" "$QUANTIZE" sweep "$CNN" --calib "$WORK/calib.npy" -
 [ "$(tail -n +2 "$WORK/file/sweep.csv" | cut -d, -f4,6,7 | tr '\n' ' ')" = "minmax,uint8,per-tensor minmax,int8,per-tensor mse,uint8,per-tensor mse,int8,per-tensor " ] \
   && ok "the grid file's lists" || fail "grid file rows: $(cat "$WORK/file/sweep.csv")"
 
+expect_exit 0 "percentiles without the percentile method" "$QUANTIZE" sweep "$CNN" --calib "$WORK/calib.npy" --calib-size 50 \
+  --data "$WORK/eval.npy" --data-size 50 --methods minmax --percentiles 99.9 -o "$WORK/nopct"
+expect_stderr "are said not to be swept" "the percentiles apply to the percentile method only, which the grid's methods do not include: they are not swept"
+
 printf '{"method": ["minmax"]}' > "$WORK/bad.json"
 expect_exit 2 "an unknown grid key" "$QUANTIZE" sweep "$CNN" --calib "$WORK/calib.npy" --data "$WORK/eval.npy" --grid "$WORK/bad.json" -o "$WORK/bad"
 expect_stderr "names the keys" "unknown grid key 'method' \(expected methods,"
