@@ -20,6 +20,7 @@ PACKAGES=(
   dataset-fashion-mnist               # images for the bundled example, benchmarks and accuracy figures
   python3-onnx python3-numpy          # the naive ORT-style baseline the corpus test compares against
   python3-torch                       # writes the ResNet-18/MobileNetV2 corpus models (too large to commit)
+  python3-yaml                        # the Kubernetes manifests of docs/scaling.md are parsed by a test
   clang libclang-rt-14-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh)
 )
 BUILD_ONLY=false

@@ -96,8 +96,9 @@ calib::ProgressFn terminal_progress() {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
     const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-    std::fprintf(stderr, "\rcalibrating, pass %d/%d: %lld/%lld samples, %.0f samples/s, ETA %.0f s   ", pass, passes,
-                 static_cast<long long>(done), static_cast<long long>(total), rate, eta);
+    const std::string which = passes > 1 ? ", pass " + std::to_string(pass) + "/" + std::to_string(passes) : "";
+    std::fprintf(stderr, "\rcalibrating%s: %lld/%lld samples, %.0f samples/s, ETA %.0f s   ", which.c_str(), static_cast<long long>(done),
+                 static_cast<long long>(total), rate, eta);
     if (done == total) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   };

@@ -50,9 +50,28 @@ struct CalibrateOptions {
   bool ignore_missing_layers = false;
   CalibDataOptions data;
   bool histograms = true;
+  std::string shard;  // "I/N", "" = all samples
   int target_opset = 0;
   bool json = false;
 };
+
+// --shard I/N: 0 <= I < N.
+calib::Shard parse_shard(const std::string& text) {
+  calib::Shard shard;
+  const size_t slash = text.find('/');
+  try {
+    size_t used_i = 0, used_n = 0;
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    shard.index = std::stoll(text.substr(0, slash), &used_i);
+    shard.count = std::stoll(text.substr(slash + 1), &used_n);
+    if (used_i != slash || used_n != text.size() - slash - 1) throw std::invalid_argument("trailing characters");
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::Usage, "--shard takes I/N (this run's shard I of N, from 0), got '" + text + "'");
+  }
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+    throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got '" + text + "'");
+  return shard;
+}
 
 // One line per reason: the nodes left float, then the constants kept float (all of them; the JSON
 // has the same lists).
@@ -170,6 +189,9 @@ void run_optimize(OptimizeOptions opt) {
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
+  if (stats.shard.count > 1)
+    spdlog::warn("'{}' holds shard {}/{} only: {} of the {} calibration samples (merge all shards with 'quantize merge-stats')", opt.stats, stats.shard.index,
+                 stats.shard.count, stats.samples, stats.dataset_samples);
   ChosenPrecision chosen;
   if (opt.auto_precision) chosen = choose_precision(model, stats, plan_options, prepared.data, opt);
   else if (!opt.script_out.empty()) throw Error(ErrorKind::Usage, "--script-out writes what --auto-precision chose: give --auto-precision");
@@ -227,10 +249,13 @@ void run_calibrate(const CalibrateOptions& opt) {
   require_distinct_outputs(inputs_of(opt.model, opt.script, "", opt.data), {{"--stats-out", opt.stats_out}});
   require_writable_target(opt.stats_out);
   const Prepared prepared = prepare(opt.model, opt.script, opt.ignore_missing_layers, opt.data, opt.target_opset);
-  const calib::Statistics stats = run_calibration(prepared.model, prepared.data, opt.histograms);
+  const calib::Shard shard = opt.shard.empty() ? calib::Shard{} : parse_shard(opt.shard);
+  const calib::Statistics stats = run_calibration(prepared.model, prepared.data, opt.histograms, shard);
   calib::save_statistics(opt.stats_out, stats);
   spdlog::info("wrote {}", opt.stats_out);
-  print_result(opt.json, {{"command", "calibrate"}, {"model", opt.model}, {"samples", stats.samples}, {"tensors", stats.tensors.size()}}, {opt.stats_out});
+  nlohmann::ordered_json result{{"command", "calibrate"}, {"model", opt.model}, {"samples", stats.samples}, {"tensors", stats.tensors.size()}};
+  if (shard.count > 1) result["shard"] = {{"index", shard.index}, {"count", shard.count}, {"dataset_samples", stats.dataset_samples}};
+  print_result(opt.json, result, {opt.stats_out});
 }
 
 void add_script_options(CLI::App& cmd, std::string& script, bool& ignore_missing_layers, const char* help) {
@@ -286,7 +311,9 @@ void register_calibrate(CLI::App& app) {
                      "A model script: its normalization and calibration settings apply (use the same script with optimize --stats)");
   add_calib_data_options(*cmd, opt->data, true);
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to (use the same with optimize --stats)");
-  cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (one pass); then only minmax can use the statistics");
+  cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (a little faster); then only minmax can use the statistics");
+  cmd->add_option("--shard", opt->shard,
+                  "I/N: calibrate only every N-th sample from sample I (0-based); 'quantize merge-stats' joins the N files into the statistics of one run");
   add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_calibrate(*opt); });
 }

@@ -20,6 +20,7 @@ void register_prepare(CLI::App& app);
 void register_analyze(CLI::App& app);
 void register_export(CLI::App& app);
 void register_sweep(CLI::App& app);
+void register_merge_stats(CLI::App& app);
 
 // Exports of a quantized model's parameters (cmd_export.cpp), for `export` and `optimize`.
 struct ExportOptions {

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   });
   quant::app::register_optimize(app);
   quant::app::register_calibrate(app);
+  quant::app::register_merge_stats(app);
   quant::app::register_prepare(app);
   quant::app::register_infer(app);
   quant::app::register_parse_model(app);

@@ -62,21 +62,26 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
   return p;
 }
 
-calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms) {
+calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms, const calib::Shard& shard) {
   const interp::Interpreter interpreter(model.graph);
   const OpenedCalibData calib_data = open_calib_data(model.graph, data);
   calib::CalibrateOptions options;
   options.batch_size = data.batch_size;
   options.max_samples = data.calib_size;
   options.histograms = histograms;
+  options.shard = shard;
   options.progress = terminal_progress();
-  const int64_t samples = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
-  spdlog::info("calibrating on {} samples ({} pass{}, batches of {})", samples, histograms ? 2 : 1, histograms ? "es" : "", data.batch_size);
+  const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
+  const int64_t samples = calib::shard_sample_count(dataset, shard);
+  if (shard.count > 1)
+    spdlog::info("calibrating shard {}/{}: {} of {} samples (every {}th from #{}), {}, batches of {}", shard.index, shard.count, samples, dataset, shard.count,
+                 shard.index, histograms ? "min/max and histograms" : "min/max", data.batch_size);
+  else
+    spdlog::info("calibrating on {} samples ({}, batches of {})", samples, histograms ? "min/max and histograms" : "min/max", data.batch_size);
   const auto t0 = std::chrono::steady_clock::now();
   calib::Statistics stats = calib::calibrate(interpreter, calib_data.inputs, options);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("calibrated {} tensors in {:.2f} s ({:.0f} samples/s per pass)", stats.tensors.size(), s,
-               static_cast<double>(samples) * (histograms ? 2 : 1) / std::max(s, 1e-9));
+  spdlog::info("calibrated {} tensors in {:.2f} s ({:.0f} samples/s)", stats.tensors.size(), s, static_cast<double>(samples) / std::max(s, 1e-9));
   return stats;
 }
 

@@ -31,8 +31,9 @@ struct Prepared {
 Prepared prepare(const std::string& model_path, const std::string& script_path, bool ignore_missing_layers, CalibDataOptions data,
                  int target_opset);
 
-// Calibrates the prepared model on `data` (histograms when a method needs them), with progress.
-calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms);
+// Calibrates the prepared model on `data` (histograms when a method needs them; only the shard's
+// samples when given), with progress.
+calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms, const calib::Shard& shard = {});
 
 // The range and type choices of the command line (optimize's flags, one sweep configuration).
 struct QuantChoices {

@@ -23,22 +23,6 @@ int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, in
   return max_samples > 0 ? std::min(n, max_samples) : n;
 }
 
-namespace {
-
-// Folds one thread's statistics into the total: min/max and integer counts, so the result is the
-// same whichever thread saw which sample.
-void merge_minmax(Statistics& total, const Statistics& part) {
-  for (const auto& [name, p] : part.tensors) {
-    if (p.count == 0) continue;
-    TensorStats& t = total.tensors[name];
-    t.min = t.count == 0 ? p.min : std::min(t.min, p.min);
-    t.max = t.count == 0 ? p.max : std::max(t.max, p.max);
-    t.count += p.count;
-  }
-}
-
-}  // namespace
-
 // A NaN or Inf in calibration data would become an infinite or undefined range (qp_scale = inf):
 // refused, naming the input and the element.
 void require_finite(const Tensor& t, const std::string& input) {
@@ -68,70 +52,64 @@ interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int
 
 Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options) {
   if (options.batch_size < 1) throw Error(ErrorKind::Usage, "--batch-size must be at least 1");
-  const int64_t total = calibration_sample_count(inputs, options.max_samples);
+  const Shard& shard = options.shard;
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+    throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got " + std::to_string(shard.index) + "/" + std::to_string(shard.count));
+  const int64_t dataset = calibration_sample_count(inputs, options.max_samples);
+  // This shard's samples: every N-th one, starting at I.
+  const int64_t total = shard_sample_count(dataset, shard);
+  if (total == 0)
+    throw Error(ErrorKind::Usage, "shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) + " holds no samples: the data has only " +
+                                      std::to_string(dataset));
   Statistics stats;
   stats.samples = static_cast<uint64_t>(total);
-  const int passes = options.histograms ? 2 : 1;
+  stats.shard = shard;
+  stats.dataset_samples = static_cast<uint64_t>(dataset);
 
   // Every sample runs through the interpreter on its own (a batch of one), samples spread over the
-  // cores: the float results, and so the statistics, are bit-identical for any --batch-size and
-  // thread count (a batched GEMM would sum in a batch-dependent order). --batch-size is how many
-  // samples are in flight at once.
-  auto run_pass = [&](int pass, auto&& fold_into) {
-    if (options.progress) options.progress(pass, passes, 0, total);  // starts the pass's clock
-    for (int64_t first = 0; first < total; first += options.batch_size) {
-      const int64_t count = std::min(options.batch_size, total - first);
-      std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
-      std::exception_ptr failure;
+  // cores: the float results are bit-identical for any --batch-size and thread count (a batched
+  // GEMM would sum in a batch-dependent order), and the statistics merge exactly (stats.h), so
+  // they are too. --batch-size is how many samples are in flight at once.
+  if (options.progress) options.progress(1, 1, 0, total);  // starts the clock
+  for (int64_t first = 0; first < total; first += options.batch_size) {
+    const int64_t count = std::min(options.batch_size, total - first);
+    std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
+    std::exception_ptr failure;
 #pragma omp parallel for schedule(dynamic)
-      for (int64_t i = first; i < first + count; ++i) {
-        if (failure) continue;
-        Statistics& local = per_thread[static_cast<size_t>(omp_get_thread_num())];
-        try {
-          const interp::TensorMap sample = sample_inputs(inputs, i);
-          for (const auto& [name, tensor] : sample) fold_into(local, name, tensor);
-          interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold_into(local, name, value); });
-        } catch (const Error& e) {
-          const Error located = e.kind() == ErrorKind::Data && e.context().node.empty()
-                                    ? Error(ErrorKind::Data, "calibration sample " + inputs.front().source->where(i) + ": " + e.message())
-                                    : e;
+    for (int64_t j = first; j < first + count; ++j) {
+      if (failure) continue;
+      const int64_t i = shard.index + j * shard.count;
+      Statistics& local = per_thread[static_cast<size_t>(omp_get_thread_num())];
+      auto fold = [&](const std::string& name, const Tensor& t) {
+        if (t.dtype() == DType::Float32) observe(local.tensors[name], t, options.histograms);
+      };
+      try {
+        const interp::TensorMap sample = sample_inputs(inputs, i);
+        for (const auto& [name, tensor] : sample) fold(name, tensor);
+        interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
+      } catch (const Error& e) {
+        const Error located = e.kind() == ErrorKind::Data && e.context().node.empty()
+                                  ? Error(ErrorKind::Data, "calibration sample " + inputs.front().source->where(i) + ": " + e.message())
+                                  : e;
 #pragma omp critical
-          if (!failure) failure = std::make_exception_ptr(located);
-        } catch (...) {
+        if (!failure) failure = std::make_exception_ptr(located);
+      } catch (...) {
 #pragma omp critical
-          if (!failure) failure = std::current_exception();
-        }
+        if (!failure) failure = std::current_exception();
       }
-      if (failure) std::rethrow_exception(failure);
-      for (const Statistics& part : per_thread) {
-        if (pass == 1) merge_minmax(stats, part);
-        else
-          for (const auto& [name, p] : part.tensors) merge_into(stats.tensors.at(name), p);
-      }
-      if (options.progress) options.progress(pass, passes, first + count, total);
     }
-  };
-
-  run_pass(1, [](Statistics& local, const std::string& name, const Tensor& t) {
-    if (t.dtype() == DType::Float32) observe_minmax(local.tensors[name], t);
-  });
-  if (options.histograms) {
-    for (auto& [name, s] : stats.tensors) init_histograms(s);
-    // Each thread's histograms start empty over the ranges pass 1 found.
-    run_pass(2, [&](Statistics& local, const std::string& name, const Tensor& t) {
-      auto total_it = stats.tensors.find(name);
-      if (total_it == stats.tensors.end()) return;
-      auto [it, fresh] = local.tensors.try_emplace(name, total_it->second);
-      if (fresh) {
-        std::fill(it->second.signed_hist.counts.begin(), it->second.signed_hist.counts.end(), 0);
-        std::fill(it->second.abs_hist.counts.begin(), it->second.abs_hist.counts.end(), 0);
-      }
-      observe_histograms(it->second, t);
-    });
+    if (failure) std::rethrow_exception(failure);
+    for (const Statistics& part : per_thread)
+      for (const auto& [name, p] : part.tensors) merge_into(stats.tensors[name], p);
+    if (options.progress) options.progress(1, 1, first + count, total);
   }
   for (const CalibrationInput& in : inputs)
     for (const std::string& a : in.source->adjustments()) stats.data_adjustments.push_back("input '" + in.name + "': " + a);
   return stats;
+}
+
+int64_t shard_sample_count(int64_t samples, const Shard& shard) {
+  return samples > shard.index ? (samples - shard.index + shard.count - 1) / shard.count : 0;
 }
 
 }  // namespace quant::calib

@@ -21,13 +21,14 @@ struct CalibrationInput {
 // The interpreter inputs for sample i: each source's sample, with the batch axis added where needed.
 interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int64_t i);
 
-// pass (1 or 2), passes, samples done, samples in total.
+// pass, passes (one pass today), samples done, samples in total.
 using ProgressFn = std::function<void(int pass, int passes, int64_t done, int64_t total)>;
 
 struct CalibrateOptions {
   int64_t batch_size = 32;
   int64_t max_samples = -1;   // -1: all
-  bool histograms = false;    // run pass 2
+  bool histograms = false;    // fill the histograms too (for percentile, entropy, mse)
+  Shard shard;                // the samples this run takes: every shard.count-th from shard.index
   ProgressFn progress;
 };
 
@@ -36,5 +37,8 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
 // How many samples a calibration will use (the smallest source, capped by max_samples); throws
 // Usage/Data when that is zero or the sources disagree.
 int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, int64_t max_samples);
+
+// How many of `samples` a shard takes.
+int64_t shard_sample_count(int64_t samples, const Shard& shard);
 
 }  // namespace quant::calib

@@ -42,24 +42,24 @@ bool method_needs_histograms(Method m) { return row(m).needs_histograms; }
 
 double histogram_percentile(const Histogram& h, double fraction) {
   const double total = static_cast<double>(h.total());
-  if (total == 0 || h.counts.empty()) return h.lo;
+  if (total == 0 || h.counts.empty()) return h.lo();
   const double target = std::clamp(fraction, 0.0, 1.0) * total;
   double before = 0;
   for (size_t b = 0; b < h.counts.size(); ++b) {
     const double c = static_cast<double>(h.counts[b]);
     if (c > 0 && before + c >= target) {
       // Linear within the bin: the values of a bin are taken as spread evenly across it.
-      return h.lo + (static_cast<double>(b) + (target - before) / c) * h.bin_width();
+      return h.lo() + (static_cast<double>(b) + (target - before) / c) * h.bin_width();
     }
     before += c;
   }
-  return h.hi;
+  return h.hi();
 }
 
 double entropy_threshold(const Histogram& abs_hist, int target_levels) {
   const std::vector<uint64_t>& bins = abs_hist.counts;
   const int n = static_cast<int>(bins.size());
-  if (n <= target_levels || abs_hist.total() == 0) return abs_hist.hi;
+  if (n <= target_levels || abs_hist.total() == 0) return abs_hist.hi();
   double best_kl = std::numeric_limits<double>::infinity();
   int best_i = n;
   std::vector<double> p, q;
@@ -107,9 +107,9 @@ double entropy_threshold(const Histogram& abs_hist, int target_levels) {
 double mse_threshold(const TensorStats& stats, int levels) {
   const Histogram& h = stats.abs_hist;
   const int n = static_cast<int>(h.counts.size());
-  if (n == 0 || h.total() == 0 || h.hi <= 0) return h.hi;
+  if (n == 0 || h.total() == 0 || h.hi() <= 0) return h.hi();
   const double width = h.bin_width();
-  double best_err = std::numeric_limits<double>::infinity(), best_t = h.hi;
+  double best_err = std::numeric_limits<double>::infinity(), best_t = h.hi();
   // Candidates: every bin edge. Expected squared error of a value v (a bin centre) with threshold t:
   //   v inside the range: the rounding error of a uniform quantizer, step^2 / 12
   //   v beyond t:          the clipping error (v - t)^2

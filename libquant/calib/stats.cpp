@@ -1,8 +1,9 @@
 #include "calib/stats.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
+
+#include "core/error.h"
 
 namespace quant::calib {
 
@@ -14,73 +15,134 @@ uint64_t Histogram::total() const {
 
 namespace {
 
-// Values as float: every observed tensor is float32 (the calibrator only observes those).
-const float* float_values(const Tensor& t) { return t.data<float>(); }
+constexpr int kIndexBits = 40;           // bin indices stay below 2^40: exact in double and int64
+constexpr int kZeroExponent = -149 - kIndexBits - 1;  // the grid of an all-zero range: finer than any float's floor
 
-inline void add_to(Histogram& h, double v, double inv_width) {
-  const int64_t last = static_cast<int64_t>(h.counts.size()) - 1;
-  int64_t bin = static_cast<int64_t>((v - h.lo) * inv_width);
-  bin = std::clamp<int64_t>(bin, 0, last);
-  ++h.counts[static_cast<size_t>(bin)];
+// floor(v / 2^e) as the grid index, given inv_width = 2^-e. v * 2^-e is exact in double for every
+// float v and grid exponent; truncation then a step down for negative fractions is floor.
+inline int64_t grid_index(double v, double inv_width) {
+  const double x = v * inv_width;
+  const auto k = static_cast<int64_t>(x);
+  return k - (x < static_cast<double>(k) ? 1 : 0);
+}
+
+// The exponent below which a grid would index past 2^kIndexBits for values up to `magnitude`.
+int magnitude_floor(double magnitude) {
+  if (magnitude == 0) return kZeroExponent;
+  int e = 0;
+  std::frexp(magnitude, &e);  // magnitude < 2^e
+  return e - kIndexBits;
+}
+
+int64_t bins_needed(double lo, double hi, int exponent) {
+  const double inv = std::ldexp(1.0, -exponent);
+  return grid_index(hi, inv) - grid_index(lo, inv) + 1;
+}
+
+// Index k of a grid of exponent e, on the grid of exponent e + shift: floor(k / 2^shift).
+inline int64_t coarsen(int64_t k, int shift) { return shift >= 63 ? (k < 0 ? -1 : 0) : k >> shift; }
+
+// Moves h's counts onto the grid of exponent e covering [lo, hi] (h's grid is no coarser and its
+// bins lie inside): each bin lands whole in the coarser bin that contains it.
+void regrid(Histogram& h, const Grid& g) {
+  if (!h.counts.empty() && h.exponent == g.exponent && h.first == g.first && h.first + static_cast<int64_t>(h.counts.size()) - 1 == g.last) return;
+  std::vector<uint64_t> counts(static_cast<size_t>(g.last - g.first + 1), 0);
+  const int shift = g.exponent - h.exponent;
+  for (size_t i = 0; i < h.counts.size(); ++i) {
+    if (h.counts[i] == 0) continue;
+    const int64_t k = coarsen(h.first + static_cast<int64_t>(i), shift) - g.first;
+    if (k < 0 || k >= static_cast<int64_t>(counts.size())) throw Error(ErrorKind::Internal, "histogram regrid out of range");
+    counts[static_cast<size_t>(k)] += h.counts[i];
+  }
+  h = {g.exponent, g.first, std::move(counts)};
+}
+
+// Both histograms onto the grids of the current [min, max].
+void regrid_for_range(TensorStats& s) {
+  regrid(s.signed_hist, grid_for(s.min, s.max));
+  regrid(s.abs_hist, grid_for(0.0, std::max(std::abs(s.min), std::abs(s.max))));
+}
+
+bool finite_range(const TensorStats& s) { return std::isfinite(s.min) && std::isfinite(s.max); }
+
+// Adds values to a histogram whose grid covers all of them (NaNs, outside every bin, are skipped).
+template <class Value>
+void add_values(Histogram& h, const float* v, int64_t n, Value&& value) {
+  const double inv = std::ldexp(1.0, -h.exponent);
+  const int64_t size = static_cast<int64_t>(h.counts.size());
+  uint64_t* counts = h.counts.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const double x = value(v[i]);
+    if (x != x) continue;
+    const int64_t k = grid_index(x, inv) - h.first;
+    if (static_cast<uint64_t>(k) < static_cast<uint64_t>(size)) ++counts[k];
+  }
 }
 
 }  // namespace
 
-void observe_minmax(TensorStats& stats, const Tensor& values) {
-  const float* v = float_values(values);
+Grid grid_for(double lo, double hi) {
+  int e = magnitude_floor(std::max(std::abs(lo), std::abs(hi)));
+  if (hi > lo) {
+    // A start below the answer: kHistogramBins bins of 2^(w - 2) cover less than hi - lo.
+    int w = 0;
+    std::frexp((hi - lo) / kHistogramBins, &w);
+    e = std::max(e, w - 2);
+  }
+  while (bins_needed(lo, hi, e) > kHistogramBins) ++e;
+  const double inv = std::ldexp(1.0, -e);
+  return {e, grid_index(lo, inv), grid_index(hi, inv)};
+}
+
+void observe(TensorStats& stats, const Tensor& values, bool histograms) {
+  const float* v = values.data<float>();
   const int64_t n = values.numel();
+  if (n == 0) return;
   float lo = std::numeric_limits<float>::infinity(), hi = -std::numeric_limits<float>::infinity();
-#pragma omp parallel for reduction(min : lo) reduction(max : hi) if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) {
     lo = std::min(lo, v[i]);
     hi = std::max(hi, v[i]);
   }
-  if (n == 0) return;
-  if (stats.count == 0) {
-    stats.min = lo;
-    stats.max = hi;
-  } else {
-    stats.min = std::min<double>(stats.min, lo);
-    stats.max = std::max<double>(stats.max, hi);
-  }
+  const bool first = stats.count == 0;
   stats.count += static_cast<uint64_t>(n);
-}
-
-void init_histograms(TensorStats& stats) {
-  stats.signed_hist = {stats.min, stats.max, std::vector<uint64_t>(kHistogramBins, 0)};
-  stats.abs_hist = {0.0, std::max(std::abs(stats.min), std::abs(stats.max)), std::vector<uint64_t>(kHistogramBins, 0)};
-}
-
-void observe_histograms(TensorStats& stats, const Tensor& values) {
-  const float* v = float_values(values);
-  const int64_t n = values.numel();
-  Histogram& s = stats.signed_hist;
-  Histogram& a = stats.abs_hist;
-  // A zero-width range (a constant tensor) puts everything in bin 0.
-  const double inv_s = s.hi > s.lo ? static_cast<double>(s.counts.size()) / (s.hi - s.lo) : 0.0;
-  const double inv_a = a.hi > a.lo ? static_cast<double>(a.counts.size()) / (a.hi - a.lo) : 0.0;
-#pragma omp parallel if (n > (1 << 16))
-  {
-    Histogram local_s{s.lo, s.hi, std::vector<uint64_t>(s.counts.size(), 0)};
-    Histogram local_a{a.lo, a.hi, std::vector<uint64_t>(a.counts.size(), 0)};
-#pragma omp for nowait
-    for (int64_t i = 0; i < n; ++i) {
-      add_to(local_s, v[i], inv_s);
-      add_to(local_a, std::abs(static_cast<double>(v[i])), inv_a);
-    }
-#pragma omp critical
-    for (size_t b = 0; b < s.counts.size(); ++b) {
-      s.counts[b] += local_s.counts[b];
-      a.counts[b] += local_a.counts[b];
-    }
+  if (lo <= hi) {  // else all NaN
+    stats.min = first ? lo : std::min<double>(stats.min, lo);
+    stats.max = first ? hi : std::max<double>(stats.max, hi);
   }
+  if (!histograms) return;
+  if (!finite_range(stats)) {
+    stats.signed_hist = {};
+    stats.abs_hist = {};
+    return;
+  }
+  regrid_for_range(stats);
+  add_values(stats.signed_hist, v, n, [](float x) { return static_cast<double>(x); });
+  add_values(stats.abs_hist, v, n, [](float x) { return std::abs(static_cast<double>(x)); });
 }
 
 void merge_into(TensorStats& a, const TensorStats& b) {
-  for (size_t i = 0; i < a.signed_hist.counts.size() && i < b.signed_hist.counts.size(); ++i) {
-    a.signed_hist.counts[i] += b.signed_hist.counts[i];
-    a.abs_hist.counts[i] += b.abs_hist.counts[i];
+  if (b.count == 0) return;
+  if (a.count == 0) {
+    a = b;
+    return;
   }
+  const bool a_hist = a.has_histograms() || !finite_range(a), b_hist = b.has_histograms() || !finite_range(b);
+  if (a_hist != b_hist) throw Error(ErrorKind::Data, "statistics with histograms cannot be merged with statistics without (calibrate every part the same way)");
+  a.count += b.count;
+  a.min = std::min(a.min, b.min);
+  a.max = std::max(a.max, b.max);
+  if (!finite_range(a) || !b.has_histograms()) {
+    a.signed_hist = {};
+    a.abs_hist = {};
+    return;
+  }
+  regrid_for_range(a);
+  TensorStats moved = b;
+  moved.min = a.min;
+  moved.max = a.max;
+  regrid_for_range(moved);
+  for (size_t i = 0; i < a.signed_hist.counts.size(); ++i) a.signed_hist.counts[i] += moved.signed_hist.counts[i];
+  for (size_t i = 0; i < a.abs_hist.counts.size(); ++i) a.abs_hist.counts[i] += moved.abs_hist.counts[i];
 }
 
 }  // namespace quant::calib

@@ -1,10 +1,16 @@
-// Per-tensor calibration statistics. Memory per tensor is fixed (two 2048-bin histograms), whatever
-// the number of samples, and the result does not depend on batch size, order or thread count:
-//   pass 1 records the exact min and max;
-//   pass 2 fills histograms over the ranges pass 1 found: `signed_hist` over [min, max] and
-//   `abs_hist` over [0, max(|min|, |max|)] (integer counts, so merging is exact).
-// Pass 2 runs only when a histogram method needs it.
+// Per-tensor calibration statistics: min, max, count and two histograms (signed values and |x|).
+// Memory per tensor is fixed (at most 2 x 2048 bins), whatever the number of samples, and one pass
+// over the data fills everything.
+//
+// The histograms live on power-of-two grids (docs/calibration.md, "Histogram grid"): bin k covers
+// [k * w, (k + 1) * w) with w = 2^e, and e is the smallest exponent whose bins from floor(min / w)
+// to floor(max / w) number at most kHistogramBins (never below 2^-40 of the largest magnitude, so
+// bin indices stay below 2^40). The grid depends only on the [min, max] seen so far, and a coarser
+// grid's bin is the union of 2^j bins of a finer one, so when the range grows the counts move to
+// the wider grid exactly. Hence statistics built from any split of the data (threads, batches,
+// shards on other machines) and merged are bit-identical to one pass over all of it.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,38 +20,55 @@
 
 namespace quant::calib {
 
-constexpr int kHistogramBins = 2048;
+constexpr int kHistogramBins = 2048;  // at most; a range spans 1025 to 2048 of them unless it is tiny next to its magnitude
 
 struct Histogram {
-  double lo = 0, hi = 0;            // the range the bins cover
-  std::vector<uint64_t> counts;     // kHistogramBins bins; values outside [lo, hi] go to the end bins
-  double bin_width() const { return (hi - lo) / static_cast<double>(counts.size()); }
+  int exponent = 0;               // bin width 2^exponent
+  int64_t first = 0;              // grid index of counts[0]: it covers [first * w, (first + 1) * w)
+  std::vector<uint64_t> counts;   // empty: no histogram
+  double bin_width() const { return std::ldexp(1.0, exponent); }
+  double lo() const { return static_cast<double>(first) * bin_width(); }
+  double hi() const { return static_cast<double>(first + static_cast<int64_t>(counts.size())) * bin_width(); }
   uint64_t total() const;
 };
 
 struct TensorStats {
   double min = 0, max = 0;
-  uint64_t count = 0;      // values seen in pass 1
-  Histogram signed_hist;   // over [min, max]
-  Histogram abs_hist;      // of |x| over [0, max|x|]
+  uint64_t count = 0;      // values seen (NaNs included; they are in neither min/max nor the histograms)
+  Histogram signed_hist;   // of x, on the grid of [min, max]
+  Histogram abs_hist;      // of |x|, on the grid of [0, max|x|]
   bool has_histograms() const { return !signed_hist.counts.empty(); }
+};
+
+// Which samples a calibration run took: every `count`-th, starting at `index` (0-based).
+struct Shard {
+  int64_t index = 0, count = 1;
+  bool operator==(const Shard&) const = default;
 };
 
 // Statistics of every observed tensor, by tensor name.
 struct Statistics {
   std::map<std::string, TensorStats> tensors;
-  uint64_t samples = 0;
+  uint64_t samples = 0;          // samples observed
+  Shard shard;                   // of the dataset; {0, 1}: all of it
+  uint64_t dataset_samples = 0;  // samples in the dataset the shards split (= samples when not sharded)
   // What the sample sources changed in the data (SampleSource::adjustments), per input.
   std::vector<std::string> data_adjustments;
 };
 
-// Pass 1: folds a tensor's values into min/max/count.
-void observe_minmax(TensorStats& stats, const Tensor& values);
-// Starts the histograms from the min/max of pass 1.
-void init_histograms(TensorStats& stats);
-// Pass 2: adds a tensor's values to both histograms.
-void observe_histograms(TensorStats& stats, const Tensor& values);
-// Adds b's counts into a (same tensor, same pass-1 ranges): for merging shards.
+// The grid for values in [lo, hi] (the rule above): bin width 2^exponent, bins first..last.
+struct Grid {
+  int exponent = 0;
+  int64_t first = 0, last = 0;
+};
+Grid grid_for(double lo, double hi);
+
+// Folds a tensor's values into min/max/count and, with `histograms`, both histograms. A tensor
+// holding Inf keeps its infinite min/max and no histograms (the plan refuses to quantize it).
+void observe(TensorStats& stats, const Tensor& values, bool histograms);
+
+// Adds b into a (the same tensor, seen on other samples): bit-identical to having observed b's
+// values into a. Throws Data when one has histograms and the other not.
 void merge_into(TensorStats& a, const TensorStats& b);
 
 }  // namespace quant::calib

@@ -2,8 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
+#include "calib/calibrator.h"
 #include "core/file_io.h"
 
 namespace quant::calib {
@@ -11,7 +14,9 @@ namespace {
 
 constexpr const char* kFormat = "quant-calibration-stats";
 
-nlohmann::json histogram_json(const Histogram& h) { return {{"lo", h.lo}, {"hi", h.hi}, {"counts", h.counts}}; }
+constexpr int kVersion = 2;  // 2: histograms on power-of-two grids (exponent, first); 1 had per-run [lo, hi]
+
+nlohmann::json histogram_json(const Histogram& h) { return {{"exponent", h.exponent}, {"first", h.first}, {"counts", h.counts}}; }
 
 // Checked reads: a statistics file is input like any other, and nlohmann's get<> converts an
 // out-of-range or fractional number with undefined behaviour.
@@ -24,14 +29,28 @@ uint64_t count(const nlohmann::json& v, const char* what) {
   return v.get<uint64_t>();
 }
 
-Histogram histogram_from(const nlohmann::json& j) {
+int64_t integer(const nlohmann::json& v, const char* what) {
+  if (!v.is_number_integer()) throw Error(ErrorKind::Parse, std::string(what) + " is not a whole number");
+  return v.get<int64_t>();
+}
+
+// A histogram must sit on the grid its range prescribes (stats.h): merging relies on it.
+Histogram histogram_from(const nlohmann::json& j, double lo, double hi, uint64_t values, const char* which) {
   Histogram h;
-  h.lo = real(j.at("lo"), "a histogram's lo");
-  h.hi = real(j.at("hi"), "a histogram's hi");
+  h.exponent = static_cast<int>(std::clamp<int64_t>(integer(j.at("exponent"), "a histogram's exponent"), -10000, 10000));
+  h.first = integer(j.at("first"), "a histogram's first bin");
   const nlohmann::json& counts = j.at("counts");
-  if (!counts.is_array() || counts.empty() || counts.size() > (1u << 20) || !(h.lo < h.hi))
-    throw Error(ErrorKind::Parse, "a histogram needs lo < hi and 1 to 2^20 bin counts");
-  for (const nlohmann::json& c : counts) h.counts.push_back(count(c, "a histogram count"));
+  if (!counts.is_array() || counts.empty() || counts.size() > static_cast<size_t>(kHistogramBins))
+    throw Error(ErrorKind::Parse, std::string("the ") + which + " histogram needs 1 to " + std::to_string(kHistogramBins) + " bin counts");
+  uint64_t total = 0;
+  for (const nlohmann::json& c : counts) {
+    h.counts.push_back(count(c, "a histogram count"));
+    total += h.counts.back();
+  }
+  const Grid g = grid_for(lo, hi);
+  if (h.exponent != g.exponent || h.first != g.first || h.first + static_cast<int64_t>(h.counts.size()) - 1 != g.last || total > values)
+    throw Error(ErrorKind::Parse, std::string("the ") + which + " histogram is not on the grid of the tensor's range (exponent " + std::to_string(g.exponent) +
+                                      ", bins " + std::to_string(g.first) + " to " + std::to_string(g.last) + ") or counts more values than the tensor");
   return h;
 }
 
@@ -40,8 +59,12 @@ Histogram histogram_from(const nlohmann::json& j) {
 void save_statistics(const std::string& path, const Statistics& stats) {
   nlohmann::json out;
   out["format"] = kFormat;
-  out["version"] = 1;
+  out["version"] = kVersion;
   out["samples"] = stats.samples;
+  if (stats.shard.count > 1) {
+    out["shard"] = {{"index", stats.shard.index}, {"count", stats.shard.count}};
+    out["dataset_samples"] = stats.dataset_samples;
+  }
   if (!stats.data_adjustments.empty()) out["data_adjustments"] = stats.data_adjustments;
   out["tensors"] = nlohmann::json::object();
   for (const auto& [name, s] : stats.tensors) {
@@ -60,9 +83,20 @@ Statistics load_statistics(const std::string& path) {
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
     if (j.value("format", "") != kFormat) throw Error(ErrorKind::Parse, "not a quant calibration statistics file", {.file = path});
-    if (j.at("version") != 1) throw Error(ErrorKind::Unsupported, "statistics file version " + j.at("version").dump() + " is not supported", {.file = path});
+    if (j.at("version") == 1)
+      throw Error(ErrorKind::Unsupported, "statistics file version 1 (an older quant, whose histograms cannot be merged) is not supported: run 'quantize calibrate' again",
+                  {.file = path});
+    if (j.at("version") != kVersion) throw Error(ErrorKind::Unsupported, "statistics file version " + j.at("version").dump() + " is not supported", {.file = path});
     Statistics stats;
     stats.samples = count(j.at("samples"), "samples");
+    stats.dataset_samples = stats.samples;
+    if (j.contains("shard")) {
+      stats.shard = {integer(j.at("shard").at("index"), "the shard index"), integer(j.at("shard").at("count"), "the shard count")};
+      stats.dataset_samples = count(j.at("dataset_samples"), "dataset_samples");
+      if (stats.shard.count < 2 || stats.shard.index < 0 || stats.shard.index >= stats.shard.count ||
+          static_cast<uint64_t>(shard_sample_count(static_cast<int64_t>(std::min<uint64_t>(stats.dataset_samples, INT64_MAX)), stats.shard)) != stats.samples)
+        throw Error(ErrorKind::Parse, "the shard (index, count, dataset_samples) does not agree with samples");
+    }
     if (j.contains("data_adjustments"))
       for (const nlohmann::json& a : j.at("data_adjustments")) {
         if (!a.is_string()) throw Error(ErrorKind::Parse, "malformed statistics file: data_adjustments holds a non-string", {.file = path});
@@ -75,8 +109,9 @@ Statistics load_statistics(const std::string& path) {
       s.max = s.count ? real(t.at("max"), "a tensor's max") : 0.0;
       if (s.min > s.max) throw Error(ErrorKind::Parse, "tensor '" + shortened(name) + "': min above max");
       if (t.contains("signed_hist")) {
-        s.signed_hist = histogram_from(t.at("signed_hist"));
-        s.abs_hist = histogram_from(t.at("abs_hist"));
+        if (s.count == 0) throw Error(ErrorKind::Parse, "tensor '" + shortened(name) + "': histograms of no values");
+        s.signed_hist = histogram_from(t.at("signed_hist"), s.min, s.max, s.count, "signed");
+        s.abs_hist = histogram_from(t.at("abs_hist"), 0.0, std::max(std::abs(s.min), std::abs(s.max)), s.count, "|x|");
       }
       stats.tensors[name] = s;
     }

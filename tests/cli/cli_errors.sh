@@ -91,11 +91,11 @@ expect_exit 0 "shorthand: quantize MODEL.onnx --calib ... -o OUT" "$QUANTIZE" "$
 
 # --- progress: a line with samples/s and ETA on a terminal, nothing of it otherwise
 "$QUANTIZE" optimize "$MODEL" --calib "$CALIB" -o "$WORK/np.onnx" 2> "$WORK/np.err"
-! grep -q "calibrating, pass" "$WORK/np.err" && ok "no progress line when stderr is not a terminal" || fail "progress line in a non-terminal stderr"
+! grep -q "samples/s, ETA" "$WORK/np.err" && ok "no progress line when stderr is not a terminal" || fail "progress line in a non-terminal stderr"
 if command -v script > /dev/null; then
   script -qc "'$QUANTIZE' optimize '$MODEL' --calib '$CALIB' -m entropy --batch-size 10 -o '$WORK/tty.onnx'" /dev/null > "$WORK/tty.out" 2>&1
-  tr '\r' '\n' < "$WORK/tty.out" | grep -qE "calibrating, pass 2/2: 100/100 samples, [0-9]+ samples/s, ETA 0 s" \
-    && ok "progress line on a terminal: pass, samples, samples/s, ETA" || fail "no progress line on a terminal: $(head -c 300 "$WORK/tty.out")"
+  tr '\r' '\n' < "$WORK/tty.out" | grep -qE "calibrating: 100/100 samples, [0-9]+ samples/s, ETA 0 s" \
+    && ok "progress line on a terminal: samples, samples/s, ETA" || fail "no progress line on a terminal: $(head -c 300 "$WORK/tty.out")"
 fi
 
 # --- calibration data that is not finite, malformed .npy headers, images of another size

@@ -11,13 +11,12 @@ using namespace quant;
 
 namespace {
 
-// Statistics of one tensor holding the given values (both passes).
+Tensor tensor_of(const std::vector<float>& values) { return Tensor::from_vector<float>({static_cast<int64_t>(values.size())}, values); }
+
+// Statistics of one tensor holding the given values, with histograms.
 calib::TensorStats stats_of(const std::vector<float>& values) {
-  const Tensor t = Tensor::from_vector<float>({static_cast<int64_t>(values.size())}, values);
   calib::TensorStats s;
-  calib::observe_minmax(s, t);
-  calib::init_histograms(s);
-  calib::observe_histograms(s, t);
+  calib::observe(s, tensor_of(values), true);
   return s;
 }
 
@@ -118,31 +117,90 @@ TEST_CASE("mse balances rounding and clipping error", "[calib]") {
   CHECK(t > 0.3);
 }
 
+TEST_CASE("the histogram grid is the smallest power-of-two width that fits the range", "[calib]") {
+  // [0, 1]: 2^-11 would need bins 0..2048 (2049 bins), 2^-10 needs 0..1024.
+  calib::Grid g = calib::grid_for(0.0, 1.0);
+  CHECK(g.exponent == -10);
+  CHECK(g.first == 0);
+  CHECK(g.last == 1024);
+  // [-1, 3]: at 2^-9 the bins -512..1536 are 2049, one too many; 2^-8 gives -256..768.
+  g = calib::grid_for(-1.0, 3.0);
+  CHECK(g.exponent == -8);
+  CHECK(g.first == -256);
+  CHECK(g.last == 768);
+  // [-0.3, -0.1]: floor(-0.3 * 2^13) = -2458, floor(-0.1 * 2^13) = -820: 1639 bins at 2^-13.
+  g = calib::grid_for(-0.3, -0.1);
+  CHECK(g.exponent == -13);
+  CHECK(g.first == -2458);
+  CHECK(g.last == -820);
+  // A constant: bins never finer than 2^-40 of the magnitude (2^-40 for 1.5 < 2^1 is 2^-39).
+  g = calib::grid_for(1.5, 1.5);
+  CHECK(g.exponent == 1 - 40);
+  CHECK(g.first == g.last);
+  // All zero: one bin.
+  g = calib::grid_for(0.0, 0.0);
+  CHECK(g.first == 0);
+  CHECK(g.last == 0);
+}
+
+TEST_CASE("observing values bins them on the grid", "[calib]") {
+  // [0, 1] on 2^-10: 0.25 -> bin 256, 1.0 -> bin 1024, 0.0009765625 = 2^-10 -> bin 1.
+  const calib::TensorStats s = stats_of({0.0f, 0.25f, 1.0f, 0.0009765625f, 0.00097f});
+  REQUIRE(s.has_histograms());
+  CHECK(s.signed_hist.exponent == -10);
+  CHECK(s.signed_hist.counts.size() == 1025);
+  CHECK(s.signed_hist.counts[0] == 2);
+  CHECK(s.signed_hist.counts[1] == 1);
+  CHECK(s.signed_hist.counts[256] == 1);
+  CHECK(s.signed_hist.counts[1024] == 1);
+  CHECK(s.signed_hist.total() == 5);
+  // Negative values floor downwards: -0.25 on [-0.25, 0.5]'s grid 2^-11 is bin -512, -2^-12 bin -1.
+  const calib::TensorStats n = stats_of({-0.25f, -0.000244140625f, 0.5f});
+  CHECK(n.signed_hist.exponent == -11);
+  CHECK(n.signed_hist.first == -512);
+  CHECK(n.signed_hist.counts[0] == 1);
+  CHECK(n.signed_hist.counts[511] == 1);
+  CHECK(n.abs_hist.first == 0);
+  CHECK(n.abs_hist.total() == 3);
+}
+
 TEST_CASE("statistics do not depend on how the data is split", "[calib]") {
-  const std::vector<float> all = ramp(5000, -2.0f, 7.0f);
-  calib::TensorStats whole = stats_of(all);
-  // The same values in two halves, merged.
-  calib::TensorStats a, b;
-  const Tensor first = Tensor::from_vector<float>({2500}, std::vector<float>(all.begin(), all.begin() + 2500));
-  const Tensor second = Tensor::from_vector<float>({2500}, std::vector<float>(all.begin() + 2500, all.end()));
-  calib::observe_minmax(a, first);
-  calib::observe_minmax(a, second);
-  calib::init_histograms(a);
-  b = a;
-  std::fill(b.signed_hist.counts.begin(), b.signed_hist.counts.end(), 0);
-  std::fill(b.abs_hist.counts.begin(), b.abs_hist.counts.end(), 0);
-  calib::observe_histograms(a, first);
-  calib::observe_histograms(b, second);
-  calib::merge_into(a, b);
-  CHECK(a.min == whole.min);
-  CHECK(a.max == whole.max);
-  CHECK(a.signed_hist.counts == whole.signed_hist.counts);
-  CHECK(a.abs_hist.counts == whole.abs_hist.counts);
+  // Values whose range grows from part to part, so that the grid widens while observing.
+  std::vector<float> all = ramp(5000, -0.01f, 0.02f);
+  for (float v : ramp(3000, -2.0f, 7.0f)) all.push_back(v);
+  all.push_back(-50.0f);
+  const calib::TensorStats whole = stats_of(all);
+  // The same values in three parts, observed one after the other into one statistics...
+  const std::vector<float> p1(all.begin(), all.begin() + 2500), p2(all.begin() + 2500, all.begin() + 6000), p3(all.begin() + 6000, all.end());
+  calib::TensorStats serial;
+  for (const auto* p : {&p1, &p2, &p3}) calib::observe(serial, tensor_of(*p), true);
+  // ... or each on its own and merged, in another order.
+  calib::TensorStats a, b, c, merged;
+  calib::observe(a, tensor_of(p1), true);
+  calib::observe(b, tensor_of(p2), true);
+  calib::observe(c, tensor_of(p3), true);
+  calib::merge_into(merged, c);
+  calib::merge_into(merged, a);
+  calib::merge_into(merged, b);
+  for (const calib::TensorStats* s : {&serial, &merged}) {
+    CHECK(s->min == whole.min);
+    CHECK(s->max == whole.max);
+    CHECK(s->count == whole.count);
+    CHECK(s->signed_hist.exponent == whole.signed_hist.exponent);
+    CHECK(s->signed_hist.first == whole.signed_hist.first);
+    CHECK(s->signed_hist.counts == whole.signed_hist.counts);
+    CHECK(s->abs_hist.exponent == whole.abs_hist.exponent);
+    CHECK(s->abs_hist.counts == whole.abs_hist.counts);
+  }
+  // With and without histograms do not mix.
+  calib::TensorStats plain;
+  calib::observe(plain, tensor_of(p1), false);
+  CHECK_THROWS_WITH(calib::merge_into(plain, a), Catch::Contains("cannot be merged"));
 }
 
 TEST_CASE("unknown methods and missing histograms are usage errors", "[calib]") {
   CHECK_THROWS_WITH(calib::method_from_name("kl"), Catch::Contains("expected minmax, percentile, entropy or mse"));
   calib::TensorStats s;
-  calib::observe_minmax(s, Tensor::from_vector<float>({2}, {0, 1}));
+  calib::observe(s, Tensor::from_vector<float>({2}, {0, 1}), false);
   CHECK_THROWS_WITH(calib::choose_range(s, calib::Method::Entropy, {}), Catch::Contains("needs histograms"));
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Calibration results do not depend on how the samples are split: --batch-size 1 and 32, --threads
+# 1 and 2, and 3 shards (run side by side by scripts/calibrate-sharded.sh, i.e. xargs -P) merged
+# with merge-stats all give byte-identical statistics, and optimize gives byte-identical models and
+# parameters JSON from them as from calibrating itself, for all four methods. Then the merge's
+# refusals: a missing or repeated shard, another model's statistics, a bad --shard.
+# Usage: sharded_calibration.sh QUANTIZE_BINARY SOURCE_DIR
+set -u
+. "$2/tests/lib.sh" "$1" "$2"
+QUANTIZE=$(realpath "$QUANTIZE")
+SRC=$(realpath "$SRC")
+cd "$WORK"
+cp "$SRC/testdata/models/dwnet.onnx" "$SRC/testdata/models/smallcnn.onnx" "$SRC/testdata/inputs/fashion_test_500.npy" .
+DATA=(--calib fashion_test_500.npy --calib-size 301)
+
+# Batch size and threads.
+for run in "1 1" "32 1" "1 2" "32 2" "7 2"; do
+  set -- $run
+  "$QUANTIZE" -q --threads "$2" calibrate dwnet.onnx "${DATA[@]}" --batch-size "$1" --stats-out "stats-b$1-t$2.json" ||
+    fail "calibrate --batch-size $1 --threads $2 failed"
+done
+for f in stats-b32-t1.json stats-b1-t2.json stats-b32-t2.json stats-b7-t2.json; do
+  cmp -s stats-b1-t1.json "$f" && ok "$f is byte-identical to --batch-size 1 --threads 1" || fail "$f differs from --batch-size 1 --threads 1"
+done
+
+# Three shards through the xargs -P example, merged.
+QUANTIZE="$QUANTIZE" bash "$SRC/scripts/calibrate-sharded.sh" 3 merged.json dwnet.onnx "${DATA[@]}" --threads 1 -q 2>shards.log ||
+  fail "calibrate-sharded.sh failed: $(tail -c 300 shards.log)"
+cmp -s stats-b1-t1.json merged.json && ok "3 shards merged are byte-identical to one calibration" || fail "3 shards merged differ from one calibration"
+ls merged.json.shards.* >/dev/null 2>&1 && fail "the shard folder was left behind" || ok "the shard folder is removed"
+
+# The Slurm array script, run as plain bash with the variables Slurm would set.
+mkdir slurm-shards
+for i in 0 1 2; do
+  MODEL=dwnet.onnx CALIB=fashion_test_500.npy SHARDS=slurm-shards SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=3 SLURM_CPUS_PER_TASK=1 \
+    QUANTIZE="$QUANTIZE" bash "$SRC/scripts/cluster/slurm-calibrate.sbatch" -q 2>>slurm.log || fail "the Slurm script failed for task $i: $(tail -c 300 slurm.log)"
+done
+"$QUANTIZE" -q merge-stats slurm-shards/shard-*.json -o slurm.json || fail "merging the Slurm shards failed"
+"$QUANTIZE" -q calibrate dwnet.onnx --calib fashion_test_500.npy --stats-out all500.json || fail "calibrating on all 500 failed"
+cmp -s slurm.json all500.json && ok "the Slurm array script's 3 shards merged equal one calibration" || fail "the Slurm shards merged differ from one calibration"
+
+# The Kubernetes manifests parse, and the calibrate Job's shard count is its completion count.
+/usr/bin/python3 - "$SRC/scripts/cluster" <<'PY' && ok "the Kubernetes manifests parse; --shard \$(SHARD)/N matches completions N" || fail "the Kubernetes manifests are wrong"
+import sys, yaml
+d = sys.argv[1]
+job = yaml.safe_load(open(f"{d}/k8s-calibrate-job.yaml"))
+merge = yaml.safe_load(open(f"{d}/k8s-merge-job.yaml"))
+spec = job["spec"]
+args = spec["template"]["spec"]["containers"][0]["args"]
+assert spec["completionMode"] == "Indexed" and args[0] == "calibrate", args
+assert args[args.index("--shard") + 1] == f"$(SHARD)/{spec['completions']}", args
+assert "shard-$(SHARD).json" in args[args.index("--stats-out") + 1]
+assert "merge-stats /data/shards/shard-*.json" in " ".join(merge["spec"]["template"]["spec"]["containers"][0]["command"])
+PY
+
+# Every method: optimize from the merged shards = optimize calibrating itself.
+mkdir one merged
+for method in minmax percentile entropy mse; do
+  (cd one && "$QUANTIZE" -q optimize ../dwnet.onnx --calib ../fashion_test_500.npy --calib-size 301 -m "$method" -o "dw-$method.onnx") || fail "optimize -m $method failed"
+  (cd merged && "$QUANTIZE" -q optimize ../dwnet.onnx --stats ../merged.json -m "$method" -o "dw-$method.onnx") || fail "optimize --stats -m $method failed"
+  for f in "dw-$method.onnx" "dw-$method.json"; do
+    cmp -s "one/$f" "merged/$f" && ok "-m $method: $f from merged shards is byte-identical to calibrating in one run" || fail "-m $method: $f differs"
+  done
+done
+
+# The shards themselves, kept this time.
+for i in 0 1 2; do "$QUANTIZE" -q calibrate dwnet.onnx "${DATA[@]}" --shard "$i/3" --stats-out "s$i.json" || fail "shard $i/3 failed"; done
+python3 -c "import json; s=json.load(open('s1.json')); assert s['samples']==100 and s['shard']=={'index':1,'count':3} and s['dataset_samples']==301, s['samples']" &&
+  ok "shard 1/3 of 301 samples holds 100, says so" || fail "shard 1/3's file does not record the shard"
+expect_exit 0 "merge-stats in any order" "$QUANTIZE" merge-stats s2.json s0.json s1.json -o any-order.json
+cmp -s any-order.json merged.json && ok "the order of the shards does not matter" || fail "merging in another order gives another file"
+expect_exit 7 "a missing shard is refused" "$QUANTIZE" merge-stats s0.json s2.json -o bad.json
+expect_stderr "the missing shard is named" "shard 1/3 missing"
+expect_exit 7 "a shard given twice is refused" "$QUANTIZE" merge-stats s0.json s1.json s1.json s2.json -o bad.json
+expect_stderr "the repeated shard is named" "shard 1/3 is given twice"
+"$QUANTIZE" -q calibrate smallcnn.onnx "${DATA[@]}" --stats-out other.json || fail "calibrating smallcnn failed"
+"$QUANTIZE" -q calibrate dwnet.onnx "${DATA[@]}" --no-histograms --stats-out plain.json || fail "calibrating without histograms failed"
+expect_exit 7 "another model's statistics are refused" "$QUANTIZE" merge-stats stats-b1-t1.json other.json -o bad.json
+expect_stderr "the foreign tensor is named" "has tensor '.*' that '(other|stats-b1-t1).json' lacks"
+expect_exit 7 "statistics with and without histograms are refused" "$QUANTIZE" merge-stats stats-b1-t1.json plain.json -o bad.json
+expect_stderr "... saying why" "with histograms cannot be merged with statistics without"
+expect_exit 7 "a shard and an unsharded file are refused" "$QUANTIZE" merge-stats s0.json stats-b1-t1.json -o bad.json
+expect_exit 2 "one file is not a merge" "$QUANTIZE" merge-stats s0.json -o bad.json
+[ -e bad.json ] && fail "a refused merge wrote a file" || ok "no refused merge wrote a file"
+expect_exit 0 "unsharded statistics (two calibrations) merge" "$QUANTIZE" merge-stats stats-b1-t1.json stats-b32-t2.json -o twice.json
+python3 -c "import json; assert json.load(open('twice.json'))['samples']==602" && ok "... and count both runs' samples" || fail "merged unsharded samples wrong"
+expect_exit 2 "--shard 3/3 is refused" "$QUANTIZE" calibrate dwnet.onnx "${DATA[@]}" --shard 3/3 --stats-out bad.json
+expect_stderr "... saying the bounds" "0 <= I < N"
+expect_exit 2 "--shard 1 is refused" "$QUANTIZE" calibrate dwnet.onnx "${DATA[@]}" --shard 1 --stats-out bad.json
+expect_stderr "... saying the form" "--shard takes I/N"
+expect_exit 2 "a shard with no samples is refused" "$QUANTIZE" calibrate dwnet.onnx --calib fashion_test_500.npy --calib-size 2 --shard 2/3 --stats-out bad.json
+expect_stderr "... saying how many there are" "holds no samples: the data has only 2"
+expect_exit 0 "optimize accepts one shard" "$QUANTIZE" optimize dwnet.onnx --stats s0.json -o shard0.onnx
+expect_stderr "... with a warning that it is one shard" "holds shard 0/3 only: 101 of the 301"
+python3 - <<'PY' || fail "a version-1 statistics file could not be written for the test"
+import json
+s = json.load(open('plain.json')); s['version'] = 1; json.dump(s, open('old-stats.json', 'w'))
+PY
+expect_exit 6 "a version-1 statistics file is refused" "$QUANTIZE" optimize dwnet.onnx --stats old-stats.json -o v1.onnx
+expect_stderr "... saying to calibrate again" "version 1 .* run 'quantize calibrate' again"
+finish
