@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "commands.h"
@@ -26,6 +27,7 @@ struct InferOptions {
   std::string output_dir;
   bool reference = false;
   bool emulate = false;
+  int64_t batch_size = 64;
   bool json = false;
 };
 
@@ -74,7 +76,90 @@ nlohmann::ordered_json emulate_integers(ir::Graph& graph) {
   return {{"summary", emulate::summarize(nodes)}, {"nodes", list}};
 }
 
+// The inputs, when they can run a batch at a time: every one an .npy file with the same number of
+// rows N along axis 0, which the graph declares as a free (not fixed) first axis. nullopt otherwise.
+struct RowFile {
+  std::string name, path;
+  tensorio::NpyHeader header;
+};
+std::optional<std::vector<RowFile>> row_files(const ir::Graph& graph, const std::vector<std::string>& specs) {
+  std::vector<RowFile> files;
+  for (const std::string& spec : specs) {
+    auto [name, path] = split_name_path(spec);
+    if (name.empty() && graph.inputs.size() == 1) name = graph.inputs[0].name;
+    const ir::ValueInfo* decl = graph.find_input(name);
+    if (!decl || path.size() < 4 || path.substr(path.size() - 4) != ".npy") return std::nullopt;
+    if (decl->has_shape && (decl->dims.empty() || decl->dims[0].fixed())) return std::nullopt;
+    files.push_back({name, path, tensorio::read_npy_header(path)});
+    if (files.back().header.shape.empty() || files.back().header.shape[0] != files.front().header.shape[0]) return std::nullopt;
+  }
+  if (files.empty()) return std::nullopt;
+  return files;
+}
+
+struct InferResult {
+  std::vector<Shape> shapes;  // per graph output
+  std::vector<DType> dtypes;
+  int64_t batches = 1;
+};
+
+// All inputs at once; the outputs written together.
+InferResult run_whole(const interp::Interpreter& interpreter, const ir::Graph& graph, const InferOptions& opt, const std::vector<NamedPath>& paths) {
+  const interp::TensorMap outputs = interpreter.run(read_inputs(graph, opt.inputs));
+  std::vector<std::pair<std::string, std::string>> files;
+  InferResult r;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const Tensor& value = outputs.at(graph.outputs[i].name);
+    files.emplace_back(paths[i].path, tensorio::serialize_npy(value));
+    r.shapes.push_back(value.shape());
+    r.dtypes.push_back(value.dtype());
+  }
+  write_files_atomically(files);
+  return r;
+}
+
+// --batch-size rows at a time: memory holds one batch, whatever the number of rows. Each output
+// must follow the inputs' first axis (else nullopt, nothing written: the caller runs it whole).
+std::optional<InferResult> run_streamed(const interp::Interpreter& interpreter, const ir::Graph& graph, const std::vector<RowFile>& inputs,
+                                        int64_t batch_size, const std::vector<NamedPath>& paths) {
+  const int64_t rows = inputs.front().header.shape[0];
+  std::vector<std::string> targets;
+  for (const NamedPath& p : paths) targets.push_back(p.path);
+  StagedFiles staged(targets);
+  InferResult r;
+  r.batches = 0;
+  for (int64_t first = 0; first < rows; first += batch_size, ++r.batches) {
+    const int64_t count = std::min(batch_size, rows - first);
+    interp::TensorMap batch;
+    for (const RowFile& f : inputs) batch[f.name] = tensorio::read_npy_rows(f.path, f.header, first, count);
+    const interp::TensorMap outputs = interpreter.run(batch);
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const std::string& name = graph.outputs[i].name;
+      const Tensor& value = outputs.at(name);
+      if (first == 0) {
+        if (value.rank() == 0 || value.dim(0) != count) return std::nullopt;
+        Shape whole = value.shape();
+        whole[0] = rows;
+        r.shapes.push_back(whole);
+        r.dtypes.push_back(value.dtype());
+        const std::string header = tensorio::npy_header(value.dtype(), whole);
+        staged.append(i, header.data(), header.size());
+      } else {
+        Shape expected = r.shapes[i];
+        expected[0] = count;
+        if (value.shape() != expected || value.dtype() != r.dtypes[i])
+          throw Error(ErrorKind::Data, "output '" + name + "' is " + value.describe() + " for rows " + std::to_string(first) + " to " +
+                                           std::to_string(first + count - 1) + ", but had another shape or type for the first batch (run with --batch-size 0)");
+      }
+      staged.append(i, reinterpret_cast<const char*>(value.raw()), value.nbytes());
+    }
+  }
+  staged.commit();
+  return r;
+}
+
 void run_infer(const InferOptions& opt) {
+  if (opt.batch_size < 0) throw Error(ErrorKind::Usage, "--batch-size must be 0 (all rows at once) or more");
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
   apply_input_values(model.graph, opt.input_values);
@@ -88,30 +173,40 @@ void run_infer(const InferOptions& opt) {
   nlohmann::ordered_json emulation;
   if (opt.emulate) emulation = emulate_integers(model.graph);
   const interp::Interpreter interpreter(model.graph, {.reference = opt.reference});
-  const interp::TensorMap inputs = read_inputs(model.graph, opt.inputs);
-
-  const auto start = std::chrono::steady_clock::now();
-  const interp::TensorMap outputs = interpreter.run(inputs);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("ran {} nodes in {:.2f} ms", model.graph.nodes.size(), ms);
-
   std::error_code ec;
-  std::filesystem::create_directories(opt.output_dir, ec);
+  const bool created = std::filesystem::create_directories(opt.output_dir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create the output folder: " + ec.message(), {.file = opt.output_dir});
-  // All outputs published together: a failure or a kill leaves none of them.
-  std::vector<std::pair<std::string, std::string>> files;
+
+  // All outputs are published together: a failure or a kill leaves none of them (nor the folder,
+  // when this run made it).
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<InferResult> result;
+  try {
+    const std::optional<std::vector<RowFile>> rows = opt.batch_size > 0 ? row_files(model.graph, opt.inputs) : std::nullopt;
+    if (rows && rows->front().header.shape[0] > opt.batch_size) {
+      result = run_streamed(interpreter, model.graph, *rows, opt.batch_size, paths);
+      if (!result) spdlog::info("an output does not follow the inputs' first axis: running all {} rows at once", rows->front().header.shape[0]);
+    }
+    if (!result) result = run_whole(interpreter, model.graph, opt, paths);
+  } catch (...) {
+    if (created) std::filesystem::remove(opt.output_dir, ec);  // only when empty
+    throw;
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  spdlog::info("ran {} nodes in {:.2f} ms{}", model.graph.nodes.size(), ms,
+               result->batches > 1 ? " (" + std::to_string(result->batches) + " batches of up to " + std::to_string(opt.batch_size) + " rows)" : "");
+
   nlohmann::ordered_json outs = nlohmann::ordered_json::array();
+  std::vector<std::string> written;
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::string& name = model.graph.outputs[i].name;
-    const Tensor& value = outputs.at(name);
-    files.emplace_back(paths[i].path, tensorio::serialize_npy(value));
-    outs.push_back({{"name", name}, {"path", paths[i].path}, {"dtype", dtype_name(value.dtype())}, {"shape", value.shape()}});
-    spdlog::info("{} {} -> {}", name, value.describe(), paths[i].path);
+    outs.push_back({{"name", name}, {"path", paths[i].path}, {"dtype", dtype_name(result->dtypes[i])}, {"shape", result->shapes[i]}});
+    spdlog::info("{} {}{} -> {}", name, dtype_name(result->dtypes[i]), shape_to_string(result->shapes[i]), paths[i].path);
+    written.push_back(paths[i].path);
   }
-  write_files_atomically(files);
-  nlohmann::ordered_json result = {{"command", "infer"}, {"model", opt.model}, {"milliseconds", ms}, {"outputs", outs}};
-  if (opt.emulate) result["emulation"] = emulation;
-  print_result(opt.json, result, paths_of(files));
+  nlohmann::ordered_json json = {{"command", "infer"}, {"model", opt.model}, {"milliseconds", ms}, {"batches", result->batches}, {"outputs", outs}};
+  if (opt.emulate) json["emulation"] = emulation;
+  print_result(opt.json, json, written);
 }
 
 }  // namespace
@@ -125,6 +220,8 @@ void register_infer(CLI::App& app) {
   cmd->add_option("--input-shape", opt->input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd->add_option("--input-value", opt->input_values, kInputValueHelp);
   cmd->add_flag("--reference", opt->reference, "Use the plain nested-loop kernels (slow; for checking)");
+  cmd->add_option("--batch-size", opt->batch_size,
+                  "Rows of the .npy inputs run at a time (default 64; 0: all at once): memory holds one batch; outputs equal up to float rounding");
   cmd->add_flag("--emulate", opt->emulate,
                 "Run a quantized (QDQ) model as an integer accelerator does: integer sums, fixed-point requantization, "
                 "tables for element-wise functions (docs/emulate.md)");

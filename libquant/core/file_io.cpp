@@ -61,52 +61,72 @@ void require_writable_target(const std::string& path) {
     throw Error(ErrorKind::Io, "cannot write: folder '" + dir.string() + "' does not exist", {.file = target.string()});
 }
 
-namespace {
-
-struct Pending {
-  std::string path, tmp;
-  size_t slot;
-};
-
-void discard(std::vector<Pending>& pending) {
-  std::error_code ec;
-  for (const Pending& p : pending) {
-    std::filesystem::remove(p.tmp, ec);
-    release_temporary(p.slot);
+StagedFiles::StagedFiles(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) require_writable_target(path);
+  for (const std::string& path : paths) {
+    Staged f{path, path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(files_.size()), 0, {}};
+    f.slot = register_temporary(f.tmp);
+    f.out.open(f.tmp, std::ios::binary | std::ios::trunc);
+    const bool opened = static_cast<bool>(f.out);
+    const std::string why = std::strerror(errno);
+    files_.push_back(std::move(f));
+    if (!opened) {
+      discard();
+      throw Error(ErrorKind::Io, "cannot write: " + why, {.file = path});
+    }
   }
 }
 
-}  // namespace
+StagedFiles::~StagedFiles() { discard(); }
 
-void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
-  for (const auto& [path, bytes] : files) require_writable_target(path);
-  std::vector<Pending> pending;
-  for (const auto& [path, bytes] : files) {
-    Pending p{path, path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(pending.size()), 0};
-    p.slot = register_temporary(p.tmp);
-    pending.push_back(p);
-    std::ofstream out(p.tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      const std::string why = std::strerror(errno);
-      discard(pending);
-      throw Error(ErrorKind::Io, "cannot write: " + why, {.file = path});
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      discard(pending);
+void StagedFiles::append(size_t i, const char* data, size_t size) {
+  Staged& f = files_.at(i);
+  f.out.write(data, static_cast<std::streamsize>(size));
+  if (!f.out) {
+    const std::string path = f.path;
+    discard();
+    throw Error(ErrorKind::Io, "write failed (disk full?)", {.file = path});
+  }
+}
+
+void StagedFiles::commit() {
+  for (Staged& f : files_) {
+    f.out.flush();
+    f.out.close();
+    if (!f.out) {
+      const std::string path = f.path;
+      discard();
       throw Error(ErrorKind::Io, "write failed (disk full?)", {.file = path});
     }
   }
-  for (size_t i = 0; i < pending.size(); ++i) {
-    if (std::rename(pending[i].tmp.c_str(), pending[i].path.c_str()) != 0) {
-      const std::string why = std::strerror(errno);
-      std::vector<Pending> rest(pending.begin() + static_cast<std::ptrdiff_t>(i), pending.end());
-      discard(rest);
-      throw Error(ErrorKind::Io, "cannot replace the file: " + why, {.file = pending[i].path});
+  for (size_t i = 0; i < files_.size(); ++i) {
+    if (std::rename(files_[i].tmp.c_str(), files_[i].path.c_str()) != 0) {
+      const std::string why = std::strerror(errno), path = files_[i].path;
+      files_.erase(files_.begin(), files_.begin() + static_cast<std::ptrdiff_t>(i));
+      discard();
+      throw Error(ErrorKind::Io, "cannot replace the file: " + why, {.file = path});
     }
-    release_temporary(pending[i].slot);
+    release_temporary(files_[i].slot);
   }
+  files_.clear();
+}
+
+void StagedFiles::discard() {
+  std::error_code ec;
+  for (Staged& f : files_) {
+    f.out.close();
+    std::filesystem::remove(f.tmp, ec);
+    release_temporary(f.slot);
+  }
+  files_.clear();
+}
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> paths;
+  for (const auto& [path, bytes] : files) paths.push_back(path);
+  StagedFiles staged(paths);
+  for (size_t i = 0; i < files.size(); ++i) staged.append(i, files[i].second.data(), files[i].second.size());
+  staged.commit();
 }
 
 void write_file_atomically(const std::string& path, const std::string& bytes) { write_files_atomically({{path, bytes}}); }

@@ -2,6 +2,7 @@
 // (written to a temporary file beside it, then renamed over the target), only ever replaces a
 // regular file, and the outputs of one run are checked against its inputs and each other.
 #pragma once
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,27 @@ void write_file_atomically(const std::string& path, const std::string& bytes);  
 // one run (a model and its JSON) appear together: a failure or a kill before the renames leaves
 // none of them and no temporary file. Throws Io.
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
+// The same for files written piece by piece (outputs streamed batch by batch): each path gets a
+// temporary file beside it, append() adds bytes, commit() renames them all. Destroyed without
+// commit() (an error, an exception passing by), the temporary files are removed. Throws Io.
+class StagedFiles {
+ public:
+  explicit StagedFiles(const std::vector<std::string>& paths);
+  ~StagedFiles();
+  StagedFiles(const StagedFiles&) = delete;
+  StagedFiles& operator=(const StagedFiles&) = delete;
+  void append(size_t file, const char* data, size_t size);
+  void commit();
+
+ private:
+  struct Staged {
+    std::string path, tmp;
+    size_t slot;
+    std::ofstream out;
+  };
+  void discard();
+  std::vector<Staged> files_;
+};
 // Throws Io unless `path` can be written by write_files_atomically: its folder exists, and it is
 // absent or a regular file (never a device, FIFO or folder). Checked before a run's long work.
 void require_writable_target(const std::string& path);

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/allocator.h"
+#include "ops/node_cache.h"
 
 namespace quant::interp {
 
@@ -20,7 +21,9 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
       throw Error(ErrorKind::Unsupported, "operator '" + op_name + "' is not supported (see 'quantize ops' for the supported list)",
                   {.node = node.name, .op_type = node.op_type});
     }
-    Step step{&node, op, {}, nullptr, nullptr};
+    Step step{&node, op, {}, nullptr, nullptr, std::make_shared<ops::NodeCache>()};
+    for (size_t k = 0; k < node.inputs.size() && k < 64; ++k)
+      if (!node.inputs[k].empty() && graph.initializers.count(node.inputs[k])) step.constant_inputs |= uint64_t{1} << k;
     if (node.op_type == "If" && node.domain.empty()) {
       // Control flow runs here, not in a kernel: the branches are graphs of their own.
       step.then_branch = std::make_shared<Interpreter>(*node.attr("then_branch", ir::AttrKind::Graph).g, config);
@@ -35,6 +38,42 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
   for (const ir::ValueInfo& out : graph.outputs) keep.insert(out.name);
   for (const auto& [name, reader] : last_reader)
     if (!keep.count(name) && !graph.initializers.count(name)) steps_[reader].release_after.push_back(name);
+  plan_fusion();
+}
+
+void Interpreter::plan_fusion() {
+  std::unordered_map<std::string, int> readers;
+  for (const Step& s : steps_) {
+    for (const std::string& in : s.node->inputs) ++readers[in];
+    for (const std::string& v : ir::node_captures(*s.node)) ++readers[v];
+  }
+  for (const ir::ValueInfo& out : graph_.outputs) ++readers[out.name];
+  std::unordered_map<std::string, size_t> reader_step;
+  for (size_t i = 0; i < steps_.size(); ++i)
+    for (const std::string& in : steps_[i].node->inputs) reader_step[in] = i;
+  // Values fixed for every run: initializers and Constant nodes' values.
+  std::unordered_map<std::string, const ir::Node*> constant_nodes;
+  for (const Step& s : steps_)
+    if (s.node->op_type == "Constant" && s.node->domain.empty() && s.node->has_attr("value") && !s.node->outputs.empty())
+      constant_nodes[s.node->outputs[0]] = s.node;
+  auto constant = [&](const std::string& name) -> const Tensor* {
+    if (auto it = graph_.initializers.find(name); it != graph_.initializers.end()) return &it->second;
+    if (auto it = constant_nodes.find(name); it != constant_nodes.end()) return &it->second->attr("value", ir::AttrKind::Tensor).t;
+    return nullptr;
+  };
+  for (Step& producer : steps_) {
+    if (!producer.op->fuses_clamp || producer.node->outputs.empty()) continue;
+    const std::string& value = producer.node->outputs[0];
+    const auto only_reader = reader_step.find(value);  // none when the value is only a graph output
+    if (value.empty() || readers[value] != 1 || only_reader == reader_step.end()) continue;
+    Step& reader = steps_[only_reader->second];
+    if (reader.fused_away || reader.node->inputs[0] != value || reader.node->outputs[0].empty()) continue;
+    const std::optional<ops::FusedClamp> clamp = ops::clamp_of(*reader.node, constant);
+    if (!clamp) continue;
+    producer.clamp = *clamp;
+    producer.fused_output = reader.node->outputs[0];
+    reader.fused_away = true;
+  }
 }
 
 void Interpreter::check_inputs(const TensorMap& inputs) const {
@@ -82,8 +121,17 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
   const OuterScope scope = lookup;
   ops::Inputs args;
   std::vector<Tensor> converted;  // plain copies of channels-last inputs, for kernels that need them
+  const bool fuse = !observer;
   for (const Step& step : steps_) {
     const ir::Node& node = *step.node;
+    if (fuse && step.fused_away) {
+      for (const std::string& name : step.release_after) values.erase(name);
+      continue;
+    }
+    ops::KernelConfig config = config_;
+    config.cache = step.cache.get();
+    config.constant_inputs = step.constant_inputs;
+    if (fuse) config.clamp = step.clamp;
     args.clear();
     converted.clear();
     converted.reserve(node.inputs.size());
@@ -113,7 +161,7 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
         const TensorMap result = branch.run_subgraph(scope);
         for (const ir::ValueInfo& o : branch.graph().outputs) outs.push_back(result.at(o.name));
       } else {
-        outs = step.op->kernel(node, args, config_);
+        outs = step.op->kernel(node, args, config);
       }
     } catch (const Error& e) {
       throw e.with_node(node.name, node.op_type);
@@ -126,7 +174,7 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       if (node.outputs[i].empty()) continue;
       if (observer) observer(node, node.outputs[i], outs[i]);
-      values[node.outputs[i]] = std::move(outs[i]);
+      values[i == 0 && config.clamp.active ? step.fused_output : node.outputs[i]] = std::move(outs[i]);
     }
     for (const std::string& name : step.release_after) values.erase(name);
   }

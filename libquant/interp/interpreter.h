@@ -2,6 +2,11 @@
 // hook that sees every tensor a node produces (calibration observes through it). Tensors are freed
 // after their last reader, so memory follows the widest point of the graph, not its length.
 // run() does not modify the interpreter: one Interpreter may serve several threads.
+//
+// Without an observer, a Relu or constant Clip that is the only reader of a Conv's output is fused
+// into the Conv (ops::FusedClamp): same values, written once. With an observer every tensor is
+// computed and shown, unfused. Kernels keep per-node state (oneDNN primitives, weights in their
+// layout) in a cache each node owns.
 #pragma once
 #include <functional>
 #include <map>
@@ -44,7 +49,15 @@ class Interpreter {
     std::vector<std::string> release_after;  // values whose last reader is this node
     // If: the interpreters of then_branch and else_branch.
     std::shared_ptr<const Interpreter> then_branch, else_branch;
+    std::shared_ptr<ops::NodeCache> cache;
+    uint64_t constant_inputs = 0;  // ops::KernelConfig::constant_inputs
+    // Fusion (unobserved runs): this step applies `clamp` and its output is `fused_output` (the
+    // clamp node's); or this step is such a clamp node, and is skipped.
+    ops::FusedClamp clamp;
+    std::string fused_output;
+    bool fused_away = false;
   };
+  void plan_fusion();
   void check_inputs(const TensorMap& inputs) const;
   TensorMap run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer) const;
 

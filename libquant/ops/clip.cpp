@@ -29,4 +29,25 @@ Outputs clip_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   })};
 }
 
+std::optional<FusedClamp> clamp_of(const ir::Node& node, const std::function<const Tensor*(const std::string&)>& constant) {
+  if (!node.domain.empty() || node.outputs.empty() || node.inputs.empty()) return std::nullopt;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  if (node.op_type == "Relu") return FusedClamp{true, 0.0f, kInf};
+  if (node.op_type != "Clip") return std::nullopt;
+  FusedClamp c{true, -kInf, kInf};
+  if (node.opset < 11) {
+    c.lo = node.attr_float("min", -std::numeric_limits<float>::max());
+    c.hi = node.attr_float("max", std::numeric_limits<float>::max());
+    return c;
+  }
+  for (size_t i = 1; i < 3 && i < node.inputs.size(); ++i) {
+    if (node.inputs[i].empty()) continue;
+    const Tensor* t = constant(node.inputs[i]);
+    if (!t || t->dtype() != DType::Float32 || t->numel() != 1) return std::nullopt;
+    (i == 1 ? c.lo : c.hi) = t->data<float>()[0];
+  }
+  if (!(c.lo <= c.hi)) return std::nullopt;  // the kernel's own rule for crossed bounds stays in charge
+  return c;
+}
+
 }  // namespace quant::ops

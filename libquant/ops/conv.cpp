@@ -64,9 +64,10 @@ Outputs conv_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   Shape out_shape{g.batch, g.out_channels};
   for (int64_t d : from_3d(g.window.out, g.spatial_rank)) out_shape.push_back(d);
   const float* bias = b ? b->data<float>() : nullptr;
-  if (!config.reference && shape_numel(out_shape) > 0) return {conv_forward_onednn(g, x, w.data<float>(), bias, out_shape)};
+  if (!config.reference && shape_numel(out_shape) > 0) return {conv_forward_onednn(g, x, w.data<float>(), bias, out_shape, config)};
   Tensor y(DType::Float32, out_shape, Init::Uninitialized);
   conv_reference(g, x.to_plain().data<float>(), w.data<float>(), bias, y.data<float>());
+  apply_clamp(y, config.clamp);
   return {y};
 }
 

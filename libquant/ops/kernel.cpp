@@ -19,4 +19,12 @@ void require_rank(const Tensor& t, int64_t rank, const char* what) {
     throw Error(ErrorKind::Data, std::string(what) + " must have rank " + std::to_string(rank) + ", got " + t.describe());
 }
 
+void apply_clamp(Tensor& y, const FusedClamp& clamp) {
+  if (!clamp.active) return;
+  float* v = y.data<float>();
+  const int64_t n = y.numel();
+  const float lo = clamp.lo, hi = clamp.hi;
+  for (int64_t i = 0; i < n; ++i) v[i] = v[i] < lo ? lo : (v[i] > hi ? hi : v[i]);
+}
+
 }  // namespace quant::ops

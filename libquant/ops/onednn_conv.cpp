@@ -2,7 +2,12 @@
 
 #include <dnnl.hpp>
 
+#include <limits>
+#include <string_view>
+
 #include "core/error.h"
+#include "ops/node_cache.h"
+#include "ops/onednn_util.h"
 
 namespace quant::ops {
 namespace {
@@ -10,75 +15,92 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 
-const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-memory::dims trailing(const std::array<int64_t, 3>& v, size_t rank, int64_t offset = 0) {
-  memory::dims out;
-  for (size_t i = 3 - rank; i < 3; ++i) out.push_back(v[i] + offset);
-  return out;
-}
-
-memory::dims concat(memory::dims a, const memory::dims& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-tag plain_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::ncw : spatial_rank == 2 ? tag::nchw : tag::ncdhw; }
-tag channels_last_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::nwc : spatial_rank == 2 ? tag::nhwc : tag::ndhwc; }
-tag layout_tag(Layout layout, size_t spatial_rank) {
-  return layout == Layout::ChannelsLast ? channels_last_tag(spatial_rank) : plain_tag(spatial_rank);
-}
 tag weights_tag(size_t spatial_rank, bool grouped) {
   if (grouped) return spatial_rank == 1 ? tag::goiw : spatial_rank == 2 ? tag::goihw : tag::goidhw;
   return spatial_rank == 1 ? tag::oiw : spatial_rank == 2 ? tag::oihw : tag::oidhw;
 }
 
+// A convolution primitive for one input shape and layout, with the weights already in its layout
+// when they are constant. Immutable once built: threads share it (scratchpad is per execution).
+struct ConvPlan {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward primitive;
+  memory::dims src_dims, wei_dims, dst_dims;
+  tag src_tag;
+  Layout out_layout = Layout::Plain;
+  memory weights;  // in pd.weights_desc(), when the weights are constant; empty otherwise
+};
+
+ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool bias, const FusedClamp& clamp, bool weights_constant) {
+  const Window3& win = g.window;
+  const size_t r = g.spatial_rank;
+  const bool grouped = g.group > 1;
+  ConvPlan plan;
+  plan.src_dims = onednn::concat({g.batch, g.in_channels}, onednn::trailing(win.in, r));
+  plan.dst_dims = onednn::concat({g.batch, g.out_channels}, onednn::trailing(win.out, r));
+  const memory::dims kernel = onednn::trailing(win.kernel, r);
+  plan.wei_dims = grouped ? onednn::concat({g.group, g.out_channels / g.group, g.in_channels / g.group}, kernel)
+                          : onednn::concat({g.out_channels, g.in_channels}, kernel);
+  plan.src_tag = onednn::layout_tag(x_layout, r);
+  const auto f32 = memory::data_type::f32;
+  auto any = [&](const memory::dims& d) { return memory::desc(d, f32, tag::any); };
+  // oneDNN counts dilation from 0 (no gap), ONNX from 1.
+  const memory::dims strides = onednn::trailing(win.stride, r), dilates = onednn::trailing(win.dilation, r, -1);
+  const memory::dims pad_l = onednn::trailing(win.pad_begin, r), pad_r = onednn::trailing(win.pad_end, r);
+  const auto kind = dnnl::prop_kind::forward_inference;
+  const auto algo = dnnl::algorithm::convolution_direct;
+  const memory::desc bias_md({g.out_channels}, f32, tag::x);
+  // Preferred: the source as it comes and a channels-last result. oneDNN's JIT kernels run on
+  // channels-last directly, and pooling and the next Conv read it without a reorder (a blocked
+  // result would be reordered to a layout quant's tensors have, at every Conv). Where that pairing
+  // only has oneDNN's reference implementation (a plain input), the source is reordered to
+  // channels-last first; failing that, both layouts are left to oneDNN.
+  const memory::desc src_md(plan.src_dims, f32, plan.src_tag), dst_md(plan.dst_dims, f32, onednn::channels_last_tag(r));
+  const memory::desc src_channels_last(plan.src_dims, f32, onednn::channels_last_tag(r));
+  const dnnl::primitive_attr attr = onednn::attributes(clamp);
+  for (const auto& [src, dst] : {std::pair{src_md, dst_md}, std::pair{src_channels_last, dst_md}, std::pair{any(plan.src_dims), any(plan.dst_dims)}}) {
+    const auto desc = bias ? dnnl::convolution_forward::desc(kind, algo, src, any(plan.wei_dims), bias_md, dst, strides, dilates, pad_l, pad_r)
+                           : dnnl::convolution_forward::desc(kind, algo, src, any(plan.wei_dims), dst, strides, dilates, pad_l, pad_r);
+    plan.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn::engine());
+    if (std::string_view(plan.pd.impl_info_str()).substr(0, 3) != "ref") break;
+  }
+  plan.primitive = dnnl::convolution_forward(plan.pd);
+  // Keep oneDNN's channels-last result as it is; anything more exotic is reordered to plain.
+  plan.out_layout = plan.pd.dst_desc() == memory::desc(plan.dst_dims, f32, onednn::channels_last_tag(r)) ? Layout::ChannelsLast : Layout::Plain;
+  if (weights_constant) plan.weights = onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(r, grouped)}, w);
+  return plan;
+}
+
+std::string plan_key(const ConvGeometry& g, Layout layout) {
+  std::string key = std::to_string(g.batch) + ":" + std::to_string(static_cast<int>(layout));
+  for (int64_t d : g.window.in) key += ":" + std::to_string(d);
+  return key;
+}
+
 }  // namespace
 
-Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape) {
+Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape,
+                           const KernelConfig& config) {
   try {
-    const Window3& win = g.window;
-    const size_t r = g.spatial_rank;
-    const bool grouped = g.group > 1;
-    const memory::dims src_dims = concat({g.batch, g.in_channels}, trailing(win.in, r));
-    const memory::dims dst_dims = concat({g.batch, g.out_channels}, trailing(win.out, r));
-    const memory::dims kernel = trailing(win.kernel, r);
-    const memory::dims wei_dims = grouped ? concat({g.group, g.out_channels / g.group, g.in_channels / g.group}, kernel)
-                                          : concat({g.out_channels, g.in_channels}, kernel);
+    const bool weights_constant = config.cache && config.input_is_constant(1);
+    auto build = [&] { return make_plan(g, x.layout(), w, bias != nullptr, config.clamp, weights_constant); };
+    std::shared_ptr<const ConvPlan> cached;
+    std::optional<ConvPlan> local;
+    if (config.cache) cached = config.cache->get<ConvPlan>(plan_key(g, x.layout()), build);
+    else local = build();
+    const ConvPlan& plan = cached ? *cached : *local;
     const auto f32 = memory::data_type::f32;
-    auto any = [&](const memory::dims& d) { return memory::desc(d, f32, tag::any); };
-    // oneDNN counts dilation from 0 (no gap), ONNX from 1.
-    const memory::dims strides = trailing(win.stride, r), dilates = trailing(win.dilation, r, -1);
-    const memory::dims pad_l = trailing(win.pad_begin, r), pad_r = trailing(win.pad_end, r);
-    const auto kind = dnnl::prop_kind::forward_inference;
-    const auto algo = dnnl::algorithm::convolution_direct;
-    const memory::desc bias_md({g.out_channels}, f32, tag::x);
-    const auto desc = bias ? dnnl::convolution_forward::desc(kind, algo, any(src_dims), any(wei_dims), bias_md, any(dst_dims), strides, dilates, pad_l, pad_r)
-                           : dnnl::convolution_forward::desc(kind, algo, any(src_dims), any(wei_dims), any(dst_dims), strides, dilates, pad_l, pad_r);
-    const dnnl::convolution_forward::primitive_desc pd(desc, cpu_engine());
-
-    dnnl::stream stream(cpu_engine());
-    // Wraps a user buffer, reordering into the primitive's layout when it differs.
-    auto input = [&](const memory::desc& want, const memory::dims& dims, tag layout, const float* data) {
-      memory user({dims, f32, layout}, cpu_engine(), const_cast<float*>(data));
-      if (want == user.get_desc()) return user;
-      memory converted(want, cpu_engine());
-      dnnl::reorder(user, converted).execute(stream, user, converted);
-      return converted;
-    };
-    memory src = input(pd.src_desc(), src_dims, layout_tag(x.layout(), r), x.data<float>());
-    memory wei = input(pd.weights_desc(), wei_dims, weights_tag(r, grouped), w);
-    // Keep oneDNN's channels-last result as it is; anything more exotic is reordered to plain.
-    const Layout out_layout = pd.dst_desc() == memory::desc(dst_dims, f32, channels_last_tag(r)) ? Layout::ChannelsLast : Layout::Plain;
-    Tensor y(DType::Float32, out_shape, Init::Uninitialized, out_layout);
-    memory user_dst({dst_dims, f32, layout_tag(out_layout, r)}, cpu_engine(), y.data<float>());
-    memory dst = pd.dst_desc() == user_dst.get_desc() ? user_dst : memory(pd.dst_desc(), cpu_engine());
+    dnnl::stream stream(onednn::engine());
+    memory src = onednn::in_layout(plan.pd.src_desc(), {plan.src_dims, f32, plan.src_tag}, x.data<float>(), &stream);
+    memory wei = plan.weights ? plan.weights
+                              : onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(g.spatial_rank, g.group > 1)}, w, &stream);
+    Tensor y(DType::Float32, out_shape, Init::Uninitialized, plan.out_layout);
+    memory user_dst({plan.dst_dims, f32, onednn::layout_tag(plan.out_layout, g.spatial_rank)}, onednn::engine(), y.data<float>());
+    memory dst = plan.pd.dst_desc() == user_dst.get_desc() ? user_dst : memory(plan.pd.dst_desc(), onednn::engine());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
-    if (bias) args[DNNL_ARG_BIAS] = memory(bias_md, cpu_engine(), const_cast<float*>(bias));
-    dnnl::convolution_forward(pd).execute(stream, args);
+    if (bias) args[DNNL_ARG_BIAS] = memory({{g.out_channels}, f32, tag::x}, onednn::engine(), const_cast<float*>(bias));
+    onednn::add_scratchpad(args, plan.pd.scratchpad_desc());
+    plan.primitive.execute(stream, args);
     if (dst != user_dst) dnnl::reorder(dst, user_dst).execute(stream, dst, user_dst);
     stream.wait();
     return y;

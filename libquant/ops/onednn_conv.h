@@ -5,12 +5,15 @@
 #pragma once
 #include <cstdint>
 
+#include "core/tensor.h"
+#include "ops/kernel.h"
 #include "ops/window.h"
 
 namespace quant::ops {
 
-#include "core/tensor.h"
-
-Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape);
+// With config.cache, the primitive (and, for constant weights, the weights in its layout) is built
+// once per input shape and layout and reused; config.clamp becomes an eltwise post-op.
+Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape,
+                           const KernelConfig& config);
 
 }  // namespace quant::ops

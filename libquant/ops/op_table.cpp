@@ -60,7 +60,7 @@ constexpr std::array kOps = {
     OpEntry{"Concat", concat_kernel, kMovement},
     OpEntry{"Constant", constant_kernel, kShapeOnly},
     OpEntry{"ConstantOfShape", constant_of_shape_kernel, kShapeOnly},
-    OpEntry{"Conv", conv_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis0}, true},
+    OpEntry{"Conv", conv_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis0}, true, true},
     OpEntry{"ConvTranspose", conv_transpose_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis1}},
     OpEntry{"Cos", unary_kernel, kTrigonometric, true},
     OpEntry{"Cosh", unary_kernel, kTrigonometric, true},

@@ -57,6 +57,9 @@ struct OpEntry {
   // The kernel takes channels-last inputs (Layout::ChannelsLast) as they are; for all other ops
   // the interpreter converts such inputs to plain first.
   bool channels_last = false;
+  // The kernel applies KernelConfig::clamp to its output: the interpreter may fuse a following Relu
+  // or constant Clip into it.
+  bool fuses_clamp = false;
 };
 
 std::span<const OpEntry> all_ops();

@@ -1,4 +1,5 @@
-// MaxPool and AveragePool over 1 to 3 spatial axes (window geometry in window.h).
+// MaxPool and AveragePool over 1 to 3 spatial axes (window geometry in window.h). Float32 runs on
+// oneDNN (onednn_pool.h) where its rules are ONNX's; the loops here are the reference and the rest.
 //   MaxPool:     Y = max over the window's taps inside the input (padding never wins).
 //   AveragePool: Y = sum over taps inside the input / count, where count is the number of taps
 //                inside the input (count_include_pad = 0) or inside the padded input (= 1).
@@ -8,12 +9,11 @@
 #include <vector>
 
 #include "ops/kernels.h"
+#include "ops/onednn_pool.h"
 #include "ops/window.h"
 
 namespace quant::ops {
 namespace {
-
-enum class PoolKind { Max, Average };
 
 // The taps of one window along one axis: first in-bounds index, how many, and how many lie inside
 // the padded input (for count_include_pad).
@@ -78,7 +78,7 @@ void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t c
 }
 
 template <PoolKind kind>
-Outputs pool_kernel(const ir::Node& node, const Inputs& inputs) {
+Outputs pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
   const Tensor& x = required_input(inputs, 0, "X");
   if (x.rank() < 3 || x.rank() > 5) throw Error(ErrorKind::Data, "X must be [N, C, spatial...] with 1 to 3 spatial axes, got " + x.describe());
   if (node.outputs.size() > 1 && !node.outputs[1].empty())
@@ -90,6 +90,8 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs) {
   const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
   Shape out_shape{x.dim(0), x.dim(1)};
   for (int64_t d : from_3d(w.out, spatial.size())) out_shape.push_back(d);
+  if (!config.reference)
+    if (std::optional<Tensor> fast = pool_forward_onednn(kind, w, include_pad, x, out_shape, config)) return {*fast};
   Tensor y(x.dtype(), out_shape, Init::Uninitialized, x.layout());
   const int64_t planes = x.dim(0) * x.dim(1);
   const AxisTaps t = all_taps(w);
@@ -112,14 +114,14 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs) {
 
 }  // namespace
 
-Outputs max_pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
-  return pool_kernel<PoolKind::Max>(node, inputs);
+Outputs max_pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
+  return pool_kernel<PoolKind::Max>(node, inputs, config);
 }
 
-Outputs average_pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
+Outputs average_pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
   if (node.attr_ints("dilations").size() > 0 && node.opset < 19)
     throw Error(ErrorKind::Model, "AveragePool takes dilations only from opset 19");
-  return pool_kernel<PoolKind::Average>(node, inputs);
+  return pool_kernel<PoolKind::Average>(node, inputs, config);
 }
 
 }  // namespace quant::ops

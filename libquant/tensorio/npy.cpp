@@ -120,12 +120,12 @@ Tensor parse_npy(const std::string& bytes, const std::string& source) {
 
 Tensor read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
 
-std::string serialize_npy(const Tensor& tensor) {
-  std::string shape = "(";
-  for (size_t i = 0; i < tensor.shape().size(); ++i) shape += std::to_string(tensor.shape()[i]) + ", ";
-  if (tensor.shape().size() > 1) shape.resize(shape.size() - 1), shape.back() = ')';
-  else shape = tensor.shape().empty() ? "()" : shape.substr(0, shape.size() - 1) + ")";
-  std::string header = "{'descr': '" + descr_of(tensor.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+std::string npy_header(DType dtype, const Shape& shape) {
+  std::string dims = "(";
+  for (size_t i = 0; i < shape.size(); ++i) dims += std::to_string(shape[i]) + ", ";
+  if (shape.size() > 1) dims.resize(dims.size() - 1), dims.back() = ')';
+  else dims = shape.empty() ? "()" : dims.substr(0, dims.size() - 1) + ")";
+  std::string header = "{'descr': '" + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
   const size_t unpadded = 10 + header.size() + 1;  // magic + version + length, header, newline
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
@@ -134,9 +134,28 @@ std::string serialize_npy(const Tensor& tensor) {
   out.push_back('\x00');
   out.push_back(static_cast<char>(header.size() & 0xff));
   out.push_back(static_cast<char>(header.size() >> 8));
-  out += header;
+  return out + header;
+}
+
+std::string serialize_npy(const Tensor& tensor) {
+  std::string out = npy_header(tensor.dtype(), tensor.shape());
   out.append(reinterpret_cast<const char*>(tensor.raw()), tensor.nbytes());
   return out;
+}
+
+Tensor read_npy_rows(const std::string& path, const NpyHeader& header, int64_t first, int64_t count) {
+  if (header.shape.empty() || first < 0 || count < 0 || first + count > header.shape[0])
+    throw Error(ErrorKind::Internal, "rows out of range", {.file = path});
+  Shape shape = header.shape;
+  shape[0] = count;
+  Tensor t(header.dtype, shape, Init::Uninitialized);
+  const size_t row_bytes = count > 0 ? t.nbytes() / static_cast<size_t>(count) : 0;
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(header.data_offset + static_cast<size_t>(first) * row_bytes));
+  in.read(reinterpret_cast<char*>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
+  if (!in || static_cast<size_t>(in.gcount()) != t.nbytes())
+    throw Error(ErrorKind::Io, "could not read rows " + std::to_string(first) + " to " + std::to_string(first + count - 1), {.file = path});
+  return t;
 }
 
 void write_npy(const std::string& path, const Tensor& tensor) { write_file_atomically(path, serialize_npy(tensor)); }

@@ -22,6 +22,10 @@ NpyHeader read_npy_header(const std::string& path);
 Tensor parse_npy(const std::string& bytes, const std::string& source);  // throws Parse/Unsupported naming source
 Tensor read_npy(const std::string& path);
 std::string serialize_npy(const Tensor& tensor);  // version 1.0, header padded to 64 bytes
+// The header serialize_npy writes for a tensor of this type and shape (the data follows it).
+std::string npy_header(DType dtype, const Shape& shape);
+// Rows [first, first + count) along axis 0 of a file whose header is `header` (read_npy_header).
+Tensor read_npy_rows(const std::string& path, const NpyHeader& header, int64_t first, int64_t count);
 void write_npy(const std::string& path, const Tensor& tensor);  // atomic
 
 }  // namespace quant::tensorio

@@ -1,0 +1,34 @@
+// What the oneDNN-backed kernels (conv, pooling) share: the engine, dims and layout tags from
+// quant's shapes, the fused clamp as a post-op, user-owned scratchpads, and reorders.
+#pragma once
+#include <dnnl.hpp>
+
+#include <array>
+#include <unordered_map>
+
+#include "core/tensor.h"
+#include "ops/kernel.h"
+
+namespace quant::ops::onednn {
+
+const dnnl::engine& engine();
+
+// The last `rank` of three values (a Window3 axis array), each plus `offset`.
+dnnl::memory::dims trailing(const std::array<int64_t, 3>& v, size_t rank, int64_t offset = 0);
+dnnl::memory::dims concat(dnnl::memory::dims a, const dnnl::memory::dims& b);
+
+dnnl::memory::format_tag plain_tag(size_t spatial_rank);          // ncw, nchw, ncdhw
+dnnl::memory::format_tag channels_last_tag(size_t spatial_rank);  // nwc, nhwc, ndhwc
+dnnl::memory::format_tag layout_tag(Layout layout, size_t spatial_rank);
+
+// Primitive attributes: the scratchpad is the caller's (so one primitive can run on several
+// threads at once, each with its own), and the clamp, when active, is an eltwise_clip post-op.
+dnnl::primitive_attr attributes(const FusedClamp& clamp);
+// Adds DNNL_ARG_SCRATCHPAD with a fresh buffer when the primitive needs one.
+void add_scratchpad(std::unordered_map<int, dnnl::memory>& args, const dnnl::memory::desc& scratchpad);
+
+// `data` (laid out as `user`) as memory in layout `want`: wrapped when they agree, else reordered
+// into a new buffer (on `stream`, or a stream of its own when null).
+dnnl::memory in_layout(const dnnl::memory::desc& want, const dnnl::memory::desc& user, const float* data, dnnl::stream* stream = nullptr);
+
+}  // namespace quant::ops::onednn
