@@ -65,18 +65,84 @@ void regrid_for_range(TensorStats& s) {
 
 bool finite_range(const TensorStats& s) { return std::isfinite(s.min) && std::isfinite(s.max); }
 
+// Grid indices relative to h.first of up to kChunk values, -1 for NaN, in 32-bit floats where that
+// is exact: the grid's width is at most 1 (so v * 2^-e never underflows and is exact) and every
+// index fits in 2^23 (exact as a float). x < (float)trunc(x) then says "negative with a fraction",
+// and the loop has no branch, so the compiler vectorizes it (this file is compiled with
+// -fno-trapping-math, which lets it turn the comparisons into selects). Elsewhere the same in doubles.
+constexpr int64_t kChunk = 1024;
+template <class Value>
+void grid_indices(const Histogram& h, const float* v, int64_t n, Value&& value, int32_t* out) {
+  const int64_t last = h.first + static_cast<int64_t>(h.counts.size());
+  if (h.exponent <= 0 && h.exponent >= -100 && std::abs(h.first) < (1 << 22) && std::abs(last) < (1 << 22)) {
+    const auto inv = static_cast<float>(std::ldexp(1.0, -h.exponent));
+    const auto first = static_cast<int32_t>(h.first);
+    constexpr float kFar = 1 << 23;
+    for (int64_t i = 0; i < n; ++i) {
+      float x = value(v[i]) * inv;
+      const bool finite = (x > -kFar) & (x < kFar);  // false for NaN only: the grid covers the values
+      x = finite ? x : -kFar;                         // NaN lands outside every bin
+      const auto k = static_cast<int32_t>(x);
+      out[i] = k - static_cast<int32_t>(x < static_cast<float>(k)) - first;
+    }
+    return;
+  }
+  const double inv = std::ldexp(1.0, -h.exponent);
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = value(v[i]);
+    out[i] = d != d ? -1 : static_cast<int32_t>(grid_index(d, inv) - h.first);
+  }
+}
+
 // Adds values to a histogram whose grid covers all of them (NaNs, outside every bin, are skipped).
+// Neighbouring values tend to fall in the same bin (a spike at 0 after Relu, a flat background),
+// and one counter incremented again and again waits on its own previous store: the values are
+// spread over four sets of 32-bit counters, summed at the end.
 template <class Value>
 void add_values(Histogram& h, const float* v, int64_t n, Value&& value) {
-  const double inv = std::ldexp(1.0, -h.exponent);
-  const int64_t size = static_cast<int64_t>(h.counts.size());
-  uint64_t* counts = h.counts.data();
-  for (int64_t i = 0; i < n; ++i) {
-    const double x = value(v[i]);
-    if (x != x) continue;
-    const int64_t k = grid_index(x, inv) - h.first;
-    if (static_cast<uint64_t>(k) < static_cast<uint64_t>(size)) ++counts[k];
+  const auto size = static_cast<uint32_t>(h.counts.size());
+  constexpr int kLanes = 4;
+  thread_local std::vector<uint32_t> lanes;
+  thread_local std::vector<int32_t> index;
+  index.resize(kChunk);
+  const bool spread = n >= 4096 && n < (int64_t{1} << 34);  // each 32-bit counter sees at most n / 4 values
+  if (spread) lanes.assign(static_cast<size_t>(kLanes) * size, 0);
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t count = std::min(kChunk, n - start);
+    grid_indices(h, v + start, count, value, index.data());
+    if (!spread) {
+      for (int64_t i = 0; i < count; ++i)
+        if (static_cast<uint32_t>(index[i]) < size) ++h.counts[static_cast<uint32_t>(index[i])];
+      continue;
+    }
+    for (int64_t i = 0; i < count; ++i)
+      if (static_cast<uint32_t>(index[i]) < size) ++lanes[(i % kLanes) * size + static_cast<uint32_t>(index[i])];
   }
+  if (!spread) return;
+  for (uint32_t b = 0; b < size; ++b)
+    h.counts[b] += uint64_t{lanes[b]} + lanes[size + b] + lanes[2 * size + b] + lanes[3 * size + b];
+}
+
+// min and max of n floats, NaNs skipped. Eight independent lanes, so that the compiler vectorizes
+// it (x < lo ? x : lo is exactly minps): a single running min would need reordering it cannot prove safe.
+void min_max(const float* v, int64_t n, float& lo_out, float& hi_out) {
+  constexpr int kLanes = 8;
+  float lo[kLanes], hi[kLanes];
+  for (int l = 0; l < kLanes; ++l) lo[l] = std::numeric_limits<float>::infinity(), hi[l] = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float x = v[i + l];
+      lo[l] = x < lo[l] ? x : lo[l];
+      hi[l] = x > hi[l] ? x : hi[l];
+    }
+  for (; i < n; ++i) {
+    lo[0] = v[i] < lo[0] ? v[i] : lo[0];
+    hi[0] = v[i] > hi[0] ? v[i] : hi[0];
+  }
+  lo_out = lo[0];
+  hi_out = hi[0];
+  for (int l = 1; l < kLanes; ++l) lo_out = std::min(lo_out, lo[l]), hi_out = std::max(hi_out, hi[l]);
 }
 
 }  // namespace
@@ -98,11 +164,8 @@ void observe(TensorStats& stats, const Tensor& values, bool histograms) {
   const float* v = values.data<float>();
   const int64_t n = values.numel();
   if (n == 0) return;
-  float lo = std::numeric_limits<float>::infinity(), hi = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; ++i) {
-    lo = std::min(lo, v[i]);
-    hi = std::max(hi, v[i]);
-  }
+  float lo = 0, hi = 0;
+  min_max(v, n, lo, hi);
   const bool first = stats.count == 0;
   stats.count += static_cast<uint64_t>(n);
   if (lo <= hi) {  // else all NaN
@@ -116,8 +179,8 @@ void observe(TensorStats& stats, const Tensor& values, bool histograms) {
     return;
   }
   regrid_for_range(stats);
-  add_values(stats.signed_hist, v, n, [](float x) { return static_cast<double>(x); });
-  add_values(stats.abs_hist, v, n, [](float x) { return std::abs(static_cast<double>(x)); });
+  add_values(stats.signed_hist, v, n, [](float x) { return x; });
+  add_values(stats.abs_hist, v, n, [](float x) { return std::abs(x); });
 }
 
 void merge_into(TensorStats& a, const TensorStats& b) {
