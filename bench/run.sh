@@ -40,7 +40,7 @@ for m in ("resnet18_224", "mobilenetv2_224"):
 PY
 model_path() { case $1 in smallcnn|dwnet) echo "testdata/models/$1.onnx" ;; *) echo "$LARGE/$1.onnx" ;; esac; }
 batch_file() { case $1 in smallcnn|dwnet) echo "$WORK/fashion_100.npy" ;; *) echo "$WORK/$1_batch.npy" ;; esac; }
-calib_file() { case $1 in smallcnn|dwnet) echo "$WORK/fashion_1024.npy" ;; *) echo "$WORK/$1_calib.npy" ;; esac; }
+calib_file() { case $1 in smallcnn|dwnet) echo "$WORK/fashion_8192.npy" ;; *) echo "$WORK/$1_calib.npy" ;; esac; }
 input_name() { /usr/bin/python3 -c "import onnx,sys; print(onnx.load(sys.argv[1], load_external_data=False).graph.input[0].name)" "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # Images/s of ONNX Runtime on MODEL with BATCH at THREADS.

@@ -192,6 +192,18 @@ TEST_CASE("statistics do not depend on how the data is split", "[calib]") {
     CHECK(s->abs_hist.exponent == whole.abs_hist.exponent);
     CHECK(s->abs_hist.counts == whole.abs_hist.counts);
   }
+  // Non-negative values first (the |x| histogram is then a copy of the signed one), negative later.
+  std::vector<float> up = ramp(3000, 0.0f, 1.0f), down = ramp(3000, -3.0f, 0.0f);
+  std::vector<float> both = up;
+  both.insert(both.end(), down.begin(), down.end());
+  calib::TensorStats split;
+  calib::observe(split, tensor_of(up), true);
+  CHECK(split.abs_hist.counts == split.signed_hist.counts);
+  calib::observe(split, tensor_of(down), true);
+  const calib::TensorStats together = stats_of(both);
+  CHECK(split.signed_hist.counts == together.signed_hist.counts);
+  CHECK(split.abs_hist.counts == together.abs_hist.counts);
+  CHECK(split.abs_hist.exponent == together.abs_hist.exponent);
   // With and without histograms do not mix.
   calib::TensorStats plain;
   calib::observe(plain, tensor_of(p1), false);
