@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "interp/interpreter.h"
 #include "ops/kernels.h"
 
 using namespace quant;
@@ -123,4 +124,89 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   ir::Node relu;
   relu.op_type = "Relu";
   require_close(ops::unary_kernel(relu, {&cl}, {})[0], ops::unary_kernel(relu, {&x}, {})[0]);
+}
+
+TEST_CASE("pooling on oneDNN equals the reference loops", "[kernels][pool]") {
+  std::mt19937 rng(5);
+  struct PoolCase {
+    const char* op;
+    std::vector<int64_t> kernel, strides, pads, dilations;
+    int64_t ceil_mode, include_pad;
+  };
+  const PoolCase cases[] = {
+      {"MaxPool", {2, 2}, {2, 2}, {0, 0, 0, 0}, {}, 0, 0},
+      {"MaxPool", {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 0},
+      {"MaxPool", {3, 3}, {2, 2}, {0, 0, 0, 0}, {}, 1, 0},    // ceil mode: a last window past the input
+      {"MaxPool", {2, 2}, {1, 1}, {0, 0, 0, 0}, {2, 2}, 0, 0},  // dilated
+      {"AveragePool", {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 0},
+      {"AveragePool", {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 1},
+      {"AveragePool", {3, 3}, {2, 2}, {0, 0, 0, 0}, {}, 1, 1},  // ceil mode with count_include_pad: the loops
+  };
+  for (const PoolCase& c : cases) {
+    for (Layout layout : {Layout::Plain, Layout::ChannelsLast}) {
+      const Tensor x = random_tensor({3, 6, 10, 9}, rng);
+      const Tensor in = x.to_layout(layout);
+      ir::Node pool;
+      pool.op_type = c.op;
+      pool.opset = 19;
+      pool.attributes = {{"kernel_shape", ints(c.kernel)}, {"strides", ints(c.strides)}, {"pads", ints(c.pads)},
+                         {"ceil_mode", one(c.ceil_mode)}, {"count_include_pad", one(c.include_pad)}};
+      if (!c.dilations.empty()) pool.attributes["dilations"] = ints(c.dilations);
+      const auto kernel = std::string(c.op) == "MaxPool" ? ops::max_pool_kernel : ops::average_pool_kernel;
+      INFO(c.op << " kernel " << c.kernel[0] << " stride " << c.strides[0] << " ceil " << c.ceil_mode << " layout " << static_cast<int>(layout));
+      ops::KernelConfig reference;
+      reference.reference = true;
+      require_close(kernel(pool, {&in}, {})[0], kernel(pool, {&x}, reference)[0]);
+    }
+  }
+}
+
+TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values", "[kernels][fusion]") {
+  std::mt19937 rng(9);
+  ir::Graph g;
+  g.inputs.push_back({.name = "x", .dtype = DType::Float32});
+  g.outputs.push_back({.name = "relu_out", .dtype = DType::Float32});
+  g.outputs.push_back({.name = "clip_out", .dtype = DType::Float32});
+  g.outputs.push_back({.name = "conv_c", .dtype = DType::Float32});
+  g.initializers["w"] = random_tensor({8, 3, 3, 3}, rng);
+  g.initializers["b"] = random_tensor({8}, rng);
+  g.initializers["lo"] = Tensor::scalar<float>(-0.25f);
+  auto add = [&](const std::string& name, const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {
+    ir::Node n;
+    n.name = name;
+    n.op_type = op;
+    n.opset = 13;
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    g.nodes.push_back(n);
+    return &g.nodes.back();
+  };
+  add("conv_a", "Conv", {"x", "w", "b"}, {"a"});
+  add("relu", "Relu", {"a"}, {"relu_out"});
+  add("conv_b", "Conv", {"x", "w", "b"}, {"bb"});
+  ir::Node* hi = add("hi", "Constant", {}, {"hi"});  // a bound from a Constant node, as exports write it
+  ir::Attribute value;
+  value.kind = ir::AttrKind::Tensor;
+  value.t = Tensor::scalar<float>(0.5f);
+  hi->attributes["value"] = value;
+  add("clip", "Clip", {"bb", "lo", "hi"}, {"clip_out"});
+  add("conv_c", "Conv", {"x", "w"}, {"conv_c"});  // a graph output: nothing to fuse
+  const interp::Interpreter interpreter(g);
+  const interp::TensorMap inputs{{"x", random_tensor({2, 3, 7, 7}, rng)}};
+  const interp::TensorMap fused = interpreter.run(inputs);
+  int observed = 0;
+  const interp::TensorMap unfused = interpreter.run(inputs, [&](const ir::Node&, const std::string&, const Tensor&) { ++observed; });
+  CHECK(observed == 6);  // with an observer every tensor is produced, "a" and "bb" included
+  for (const char* name : {"relu_out", "clip_out", "conv_c"}) {
+    INFO(name);
+    const Tensor& f = fused.at(name);
+    const Tensor& u = unfused.at(name);
+    REQUIRE(f.shape() == u.shape());
+    for (int64_t i = 0; i < f.numel(); ++i) REQUIRE(f.data<float>()[i] == u.data<float>()[i]);
+  }
+  float lo = 1, hi_seen = -1;
+  for (int64_t i = 0; i < fused.at("clip_out").numel(); ++i)
+    lo = std::min(lo, fused.at("clip_out").data<float>()[i]), hi_seen = std::max(hi_seen, fused.at("clip_out").data<float>()[i]);
+  CHECK(lo == -0.25f);
+  CHECK(hi_seen == 0.5f);
 }
