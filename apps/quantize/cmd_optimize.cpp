@@ -68,8 +68,7 @@ calib::Shard parse_shard(const std::string& text) {
   } catch (const std::exception&) {
     throw Error(ErrorKind::Usage, "--shard takes I/N (this run's shard I of N, from 0), got '" + text + "'");
   }
-  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
-    throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got '" + text + "'");
+  if (!shard.valid()) throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got '" + text + "'");
   return shard;
 }
 
@@ -190,8 +189,8 @@ void run_optimize(OptimizeOptions opt) {
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
   if (stats.shard.count > 1)
-    spdlog::warn("'{}' holds shard {}/{} only: {} of the {} calibration samples (merge all shards with 'quantize merge-stats')", opt.stats, stats.shard.index,
-                 stats.shard.count, stats.samples, stats.dataset_samples);
+    spdlog::warn("'{}' holds shard {} only: {} of the {} calibration samples (merge all shards with 'quantize merge-stats')", opt.stats, stats.shard.name(),
+                 stats.samples, stats.dataset_samples);
   ChosenPrecision chosen;
   if (opt.auto_precision) chosen = choose_precision(model, stats, plan_options, prepared.data, opt);
   else if (!opt.script_out.empty()) throw Error(ErrorKind::Usage, "--script-out writes what --auto-precision chose: give --auto-precision");

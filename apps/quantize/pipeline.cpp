@@ -72,9 +72,9 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   options.shard = shard;
   options.progress = terminal_progress();
   const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
-  const int64_t samples = calib::shard_sample_count(dataset, shard);
+  const int64_t samples = shard.samples_of(dataset);
   if (shard.count > 1)
-    spdlog::info("calibrating shard {}/{}: {} of {} samples (every {}th from #{}), {}, batches of {}", shard.index, shard.count, samples, dataset, shard.count,
+    spdlog::info("calibrating shard {}: {} of {} samples (every {}th from #{}), {}, batches of {}", shard.name(), samples, dataset, shard.count,
                  shard.index, histograms ? "min/max and histograms" : "min/max", data.batch_size);
   else
     spdlog::info("calibrating on {} samples ({}, batches of {})", samples, histograms ? "min/max and histograms" : "min/max", data.batch_size);

@@ -53,14 +53,11 @@ interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int
 Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options) {
   if (options.batch_size < 1) throw Error(ErrorKind::Usage, "--batch-size must be at least 1");
   const Shard& shard = options.shard;
-  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
-    throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got " + std::to_string(shard.index) + "/" + std::to_string(shard.count));
+  if (!shard.valid()) throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got " + shard.name());
   const int64_t dataset = calibration_sample_count(inputs, options.max_samples);
   // This shard's samples: every N-th one, starting at I.
-  const int64_t total = shard_sample_count(dataset, shard);
-  if (total == 0)
-    throw Error(ErrorKind::Usage, "shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) + " holds no samples: the data has only " +
-                                      std::to_string(dataset));
+  const int64_t total = shard.samples_of(dataset);
+  if (total == 0) throw Error(ErrorKind::Usage, "shard " + shard.name() + " holds no samples: the data has only " + std::to_string(dataset));
   Statistics stats;
   stats.samples = static_cast<uint64_t>(total);
   stats.shard = shard;
@@ -106,10 +103,6 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   for (const CalibrationInput& in : inputs)
     for (const std::string& a : in.source->adjustments()) stats.data_adjustments.push_back("input '" + in.name + "': " + a);
   return stats;
-}
-
-int64_t shard_sample_count(int64_t samples, const Shard& shard) {
-  return samples > shard.index ? (samples - shard.index + shard.count - 1) / shard.count : 0;
 }
 
 }  // namespace quant::calib

@@ -38,7 +38,4 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
 // Usage/Data when that is zero or the sources disagree.
 int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, int64_t max_samples);
 
-// How many of `samples` a shard takes.
-int64_t shard_sample_count(int64_t samples, const Shard& shard);
-
 }  // namespace quant::calib

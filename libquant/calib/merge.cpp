@@ -7,27 +7,25 @@
 namespace quant::calib {
 namespace {
 
-std::string shard_name(const Shard& s) { return std::to_string(s.index) + "/" + std::to_string(s.count); }
-
 // Every shard of one split, once each.
 void require_complete_split(const std::vector<NamedStatistics>& parts) {
   const NamedStatistics& first = parts.front();
   std::vector<const NamedStatistics*> by_index(static_cast<size_t>(first.stats.shard.count), nullptr);
   for (const NamedStatistics& p : parts) {
     if (p.stats.shard.count == 1)
-      throw Error(ErrorKind::Data, "'" + p.name + "' is not a shard, '" + first.name + "' is (" + shard_name(first.stats.shard) +
+      throw Error(ErrorKind::Data, "'" + p.name + "' is not a shard, '" + first.name + "' is (" + first.stats.shard.name() +
                                        "): merge the shards of one split, or unsharded statistics");
     if (p.stats.shard.count != first.stats.shard.count || p.stats.dataset_samples != first.stats.dataset_samples)
-      throw Error(ErrorKind::Data, "'" + p.name + "' is shard " + shard_name(p.stats.shard) + " of " + std::to_string(p.stats.dataset_samples) + " samples, '" +
-                                       first.name + "' is " + shard_name(first.stats.shard) + " of " + std::to_string(first.stats.dataset_samples) +
+      throw Error(ErrorKind::Data, "'" + p.name + "' is shard " + p.stats.shard.name() + " of " + std::to_string(p.stats.dataset_samples) + " samples, '" +
+                                       first.name + "' is " + first.stats.shard.name() + " of " + std::to_string(first.stats.dataset_samples) +
                                        ": not the same split");
     const NamedStatistics*& slot = by_index[static_cast<size_t>(p.stats.shard.index)];
-    if (slot) throw Error(ErrorKind::Data, "shard " + shard_name(p.stats.shard) + " is given twice ('" + slot->name + "' and '" + p.name + "')");
+    if (slot) throw Error(ErrorKind::Data, "shard " + p.stats.shard.name() + " is given twice ('" + slot->name + "' and '" + p.name + "')");
     slot = &p;
   }
   std::string missing;
   for (size_t i = 0; i < by_index.size(); ++i)
-    if (!by_index[i]) missing += (missing.empty() ? "" : ", ") + shard_name({static_cast<int64_t>(i), first.stats.shard.count});
+    if (!by_index[i]) missing += (missing.empty() ? "" : ", ") + Shard{static_cast<int64_t>(i), first.stats.shard.count}.name();
   if (!missing.empty()) throw Error(ErrorKind::Data, "shard" + std::string(missing.find(',') == std::string::npos ? " " : "s ") + missing + " missing: every shard of the split is needed");
 }
 
@@ -56,7 +54,7 @@ Statistics merge_statistics(const std::vector<NamedStatistics>& parts) {
   for (const NamedStatistics* part : ordered) {
     const NamedStatistics& p = *part;
     if (!sharded && p.stats.shard.count > 1)
-      throw Error(ErrorKind::Data, "'" + p.name + "' is shard " + shard_name(p.stats.shard) + ", '" + parts.front().name +
+      throw Error(ErrorKind::Data, "'" + p.name + "' is shard " + p.stats.shard.name() + ", '" + parts.front().name +
                                        "' is not: merge the shards of one split, or unsharded statistics");
     require_same_tensors(parts.front(), p);
     for (const auto& [name, s] : p.stats.tensors) {
@@ -69,7 +67,7 @@ Statistics merge_statistics(const std::vector<NamedStatistics>& parts) {
     merged.samples += p.stats.samples;
     for (const std::string& a : p.stats.data_adjustments) {
       // A shard's adjustments count its own samples: kept per shard.
-      const std::string line = sharded ? "shard " + shard_name(p.stats.shard) + ": " + a : a;
+      const std::string line = sharded ? "shard " + p.stats.shard.name() + ": " + a : a;
       if (std::find(merged.data_adjustments.begin(), merged.data_adjustments.end(), line) == merged.data_adjustments.end())
         merged.data_adjustments.push_back(line);
     }

@@ -62,8 +62,8 @@ void regrid(Histogram& h, const Grid& g) {
 
 // Both histograms onto the grids of the current [min, max].
 void regrid_for_range(TensorStats& s) {
-  regrid(s.signed_hist, grid_for(s.min, s.max));
-  regrid(s.abs_hist, grid_for(0.0, std::max(std::abs(s.min), std::abs(s.max))));
+  regrid(s.signed_hist, signed_grid(s));
+  regrid(s.abs_hist, abs_grid(s));
 }
 
 bool finite_range(const TensorStats& s) { return std::isfinite(s.min) && std::isfinite(s.max); }
@@ -168,6 +168,9 @@ Grid grid_for(double lo, double hi) {
   const double inv = std::ldexp(1.0, -e);
   return {e, grid_index(lo, inv), grid_index(hi, inv)};
 }
+
+Grid signed_grid(const TensorStats& stats) { return grid_for(stats.min, stats.max); }
+Grid abs_grid(const TensorStats& stats) { return grid_for(0.0, std::max(std::abs(stats.min), std::abs(stats.max))); }
 
 void observe(TensorStats& stats, const Tensor& values, bool histograms) {
   const float* v = values.data<float>();

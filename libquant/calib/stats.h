@@ -44,6 +44,10 @@ struct TensorStats {
 struct Shard {
   int64_t index = 0, count = 1;
   bool operator==(const Shard&) const = default;
+  bool valid() const { return count >= 1 && index >= 0 && index < count; }
+  std::string name() const { return std::to_string(index) + "/" + std::to_string(count); }  // "I/N"
+  // How many of a dataset's samples this shard takes.
+  int64_t samples_of(int64_t dataset) const { return dataset > index ? (dataset - index + count - 1) / count : 0; }
 };
 
 // Statistics of every observed tensor, by tensor name.
@@ -62,6 +66,10 @@ struct Grid {
   int64_t first = 0, last = 0;
 };
 Grid grid_for(double lo, double hi);
+// The grids a tensor's histograms sit on: the signed one's of [min, max], the |x| one's of
+// [0, max(|min|, |max|)].
+Grid signed_grid(const TensorStats& stats);
+Grid abs_grid(const TensorStats& stats);
 
 // Folds a tensor's values into min/max/count and, with `histograms`, both histograms. A tensor
 // holding Inf keeps its infinite min/max and no histograms (the plan refuses to quantize it).

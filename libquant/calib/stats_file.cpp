@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 
-#include "calib/calibrator.h"
 #include "core/file_io.h"
 
 namespace quant::calib {
@@ -35,7 +34,7 @@ int64_t integer(const nlohmann::json& v, const char* what) {
 }
 
 // A histogram must sit on the grid its range prescribes (stats.h): merging relies on it.
-Histogram histogram_from(const nlohmann::json& j, double lo, double hi, uint64_t values, const char* which) {
+Histogram histogram_from(const nlohmann::json& j, const Grid& g, uint64_t values, const char* which) {
   Histogram h;
   h.exponent = static_cast<int>(std::clamp<int64_t>(integer(j.at("exponent"), "a histogram's exponent"), -10000, 10000));
   h.first = integer(j.at("first"), "a histogram's first bin");
@@ -47,7 +46,6 @@ Histogram histogram_from(const nlohmann::json& j, double lo, double hi, uint64_t
     h.counts.push_back(count(c, "a histogram count"));
     total += h.counts.back();
   }
-  const Grid g = grid_for(lo, hi);
   if (h.exponent != g.exponent || h.first != g.first || h.first + static_cast<int64_t>(h.counts.size()) - 1 != g.last || total > values)
     throw Error(ErrorKind::Parse, std::string("the ") + which + " histogram is not on the grid of the tensor's range (exponent " + std::to_string(g.exponent) +
                                       ", bins " + std::to_string(g.first) + " to " + std::to_string(g.last) + ") or counts more values than the tensor");
@@ -93,8 +91,8 @@ Statistics load_statistics(const std::string& path) {
     if (j.contains("shard")) {
       stats.shard = {integer(j.at("shard").at("index"), "the shard index"), integer(j.at("shard").at("count"), "the shard count")};
       stats.dataset_samples = count(j.at("dataset_samples"), "dataset_samples");
-      if (stats.shard.count < 2 || stats.shard.index < 0 || stats.shard.index >= stats.shard.count ||
-          static_cast<uint64_t>(shard_sample_count(static_cast<int64_t>(std::min<uint64_t>(stats.dataset_samples, INT64_MAX)), stats.shard)) != stats.samples)
+      if (stats.shard.count < 2 || !stats.shard.valid() ||
+          static_cast<uint64_t>(stats.shard.samples_of(static_cast<int64_t>(std::min<uint64_t>(stats.dataset_samples, INT64_MAX)))) != stats.samples)
         throw Error(ErrorKind::Parse, "the shard (index, count, dataset_samples) does not agree with samples");
     }
     if (j.contains("data_adjustments"))
@@ -110,8 +108,8 @@ Statistics load_statistics(const std::string& path) {
       if (s.min > s.max) throw Error(ErrorKind::Parse, "tensor '" + shortened(name) + "': min above max");
       if (t.contains("signed_hist")) {
         if (s.count == 0) throw Error(ErrorKind::Parse, "tensor '" + shortened(name) + "': histograms of no values");
-        s.signed_hist = histogram_from(t.at("signed_hist"), s.min, s.max, s.count, "signed");
-        s.abs_hist = histogram_from(t.at("abs_hist"), 0.0, std::max(std::abs(s.min), std::abs(s.max)), s.count, "|x|");
+        s.signed_hist = histogram_from(t.at("signed_hist"), signed_grid(s), s.count, "signed");
+        s.abs_hist = histogram_from(t.at("abs_hist"), abs_grid(s), s.count, "|x|");
       }
       stats.tensors[name] = s;
     }

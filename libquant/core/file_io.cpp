@@ -1,5 +1,6 @@
 #include "core/file_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +24,23 @@ std::string read_file(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+OpenFile::OpenFile(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw Error(ErrorKind::Io, std::string("cannot open: ") + std::strerror(errno), {.file = path});
+}
+
+OpenFile::~OpenFile() { ::close(fd_); }
+
+void OpenFile::read_at(uint64_t offset, void* dst, size_t size, const std::string& what) const {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t got = ::pread(fd_, static_cast<char*>(dst) + done, size - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) throw Error(ErrorKind::Io, "could not read " + what, {.file = path_});
+    done += static_cast<size_t>(got);
+  }
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // (written to a temporary file beside it, then renamed over the target), only ever replaces a
 // regular file, and the outputs of one run are checked against its inputs and each other.
 #pragma once
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -10,6 +11,23 @@
 namespace quant {
 
 std::string read_file(const std::string& path);  // throws Io naming the path
+
+// A file open for reading, closed with its last owner; read_at() may be called from several
+// threads at once (pread), so one open file serves every sample of a calibration file.
+class OpenFile {
+ public:
+  explicit OpenFile(const std::string& path);  // throws Io naming the path
+  ~OpenFile();
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  // Exactly `size` bytes at `offset` into `dst`; throws Io saying `what` could not be read.
+  void read_at(uint64_t offset, void* dst, size_t size, const std::string& what) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 void write_file_atomically(const std::string& path, const std::string& bytes);  // throws Io
 // Writes every file to a temporary file beside it, then renames them all, so that the outputs of
 // one run (a model and its JSON) appear together: a failure or a kill before the renames leaves

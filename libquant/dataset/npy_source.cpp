@@ -1,31 +1,12 @@
 #include "dataset/npy_source.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
+#include "core/file_io.h"
 #include "tensorio/npy.h"
 
 namespace quant::dataset {
 namespace {
-
-// A file descriptor closed with its last owner.
-struct OpenFile {
-  int fd = -1;
-  ~OpenFile() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-std::shared_ptr<OpenFile> open_file(const std::string& path) {
-  auto file = std::make_shared<OpenFile>();
-  file->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (file->fd < 0) throw Error(ErrorKind::Io, std::string("cannot open: ") + std::strerror(errno), {.file = path});
-  return file;
-}
 
 struct NpyFile {
   std::string path;
@@ -34,7 +15,7 @@ struct NpyFile {
   int64_t first_index = 0;  // of its first sample in the whole source
   // A file of many samples stays open (read with pread, which any thread may call at once); a
   // folder of one-sample files is opened per read, so that thousands of them hold no descriptors.
-  std::shared_ptr<OpenFile> open;
+  std::shared_ptr<const OpenFile> open;
 };
 
 class NpySamples final : public SampleSource {
@@ -47,15 +28,8 @@ class NpySamples final : public SampleSource {
   Tensor sample(int64_t i) const override {
     const NpyFile& f = file_of(i);
     Tensor t(spec_.dtype, sample_shape_, Init::Uninitialized);
-    const std::shared_ptr<OpenFile> file = f.open ? f.open : open_file(f.path);
-    const auto offset = static_cast<off_t>(f.data_offset + static_cast<size_t>(i - f.first_index) * t.nbytes());
-    size_t done = 0;
-    while (done < t.nbytes()) {
-      const ssize_t got = ::pread(file->fd, reinterpret_cast<char*>(t.raw()) + done, t.nbytes() - done, offset + static_cast<off_t>(done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) throw Error(ErrorKind::Io, "could not read sample " + std::to_string(i - f.first_index), {.file = f.path});
-      done += static_cast<size_t>(got);
-    }
+    const std::shared_ptr<const OpenFile> file = f.open ? f.open : std::make_shared<const OpenFile>(f.path);
+    file->read_at(f.data_offset + static_cast<uint64_t>(i - f.first_index) * t.nbytes(), t.raw(), t.nbytes(), "sample " + std::to_string(i - f.first_index));
     return t;
   }
 
@@ -107,7 +81,7 @@ std::unique_ptr<SampleSource> open_npy_samples(const std::string& path, const Sa
     if (sample_shape.empty()) sample_shape = one;
     else if (one != sample_shape)
       throw Error(ErrorKind::Data, "samples of shape " + shape_to_string(one) + " differ from the first file's " + shape_to_string(sample_shape), {.file = file});
-    if (f.samples > 1) f.open = open_file(file);
+    if (f.samples > 1) f.open = std::make_shared<const OpenFile>(file);
     if (f.samples > 0) files.push_back(f);
     next += f.samples;
   }

@@ -26,4 +26,11 @@ class NodeCache {
   std::unordered_map<std::string, std::shared_ptr<const void>> entries_;
 };
 
+// The cache's entry for `key` when there is a cache (the interpreter's runs), else a fresh one
+// (a kernel called directly, as the tests do).
+template <typename T, typename Make>
+std::shared_ptr<const T> cached(NodeCache* cache, const std::string& key, Make&& make) {
+  return cache ? cache->get<T>(key, make) : std::make_shared<const T>(make());
+}
+
 }  // namespace quant::ops

@@ -84,11 +84,8 @@ Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* 
   try {
     const bool weights_constant = config.cache && config.input_is_constant(1);
     auto build = [&] { return make_plan(g, x.layout(), w, bias != nullptr, config.clamp, weights_constant); };
-    std::shared_ptr<const ConvPlan> cached;
-    std::optional<ConvPlan> local;
-    if (config.cache) cached = config.cache->get<ConvPlan>(plan_key(g, x.layout()), build);
-    else local = build();
-    const ConvPlan& plan = cached ? *cached : *local;
+    const std::shared_ptr<const ConvPlan> shared = cached<ConvPlan>(config.cache, plan_key(g, x.layout()), build);
+    const ConvPlan& plan = *shared;
     const auto f32 = memory::data_type::f32;
     dnnl::stream stream(onednn::engine());
     memory src = onednn::in_layout(plan.pd.src_desc(), {plan.src_dims, f32, plan.src_tag}, x.data<float>(), &stream);

@@ -48,11 +48,8 @@ std::optional<Tensor> pool_forward_onednn(PoolKind kind, const Window3& w, bool 
     };
     std::string key = std::to_string(static_cast<int>(x.layout()));
     for (int64_t d : src_dims) key += ":" + std::to_string(d);
-    std::shared_ptr<const PoolPlan> cached;
-    std::optional<PoolPlan> local;
-    if (config.cache) cached = config.cache->get<PoolPlan>(key, build);
-    else local = build();
-    const PoolPlan& plan = cached ? *cached : *local;
+    const std::shared_ptr<const PoolPlan> shared = cached<PoolPlan>(config.cache, key, build);
+    const PoolPlan& plan = *shared;
     Tensor y(DType::Float32, out_shape, Init::Uninitialized, x.layout());
     dnnl::stream stream(onednn::engine());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(plan.src, onednn::engine(), const_cast<float*>(x.data<float>()))},

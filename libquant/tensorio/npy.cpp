@@ -150,11 +150,8 @@ Tensor read_npy_rows(const std::string& path, const NpyHeader& header, int64_t f
   shape[0] = count;
   Tensor t(header.dtype, shape, Init::Uninitialized);
   const size_t row_bytes = count > 0 ? t.nbytes() / static_cast<size_t>(count) : 0;
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(header.data_offset + static_cast<size_t>(first) * row_bytes));
-  in.read(reinterpret_cast<char*>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
-  if (!in || static_cast<size_t>(in.gcount()) != t.nbytes())
-    throw Error(ErrorKind::Io, "could not read rows " + std::to_string(first) + " to " + std::to_string(first + count - 1), {.file = path});
+  OpenFile(path).read_at(header.data_offset + static_cast<uint64_t>(first) * row_bytes, t.raw(), t.nbytes(),
+                         "rows " + std::to_string(first) + " to " + std::to_string(first + count - 1));
   return t;
 }
 

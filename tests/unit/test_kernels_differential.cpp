@@ -5,6 +5,7 @@
 
 #include "interp/interpreter.h"
 #include "ops/kernels.h"
+#include "small_graphs.h"
 
 using namespace quant;
 
@@ -164,33 +165,19 @@ TEST_CASE("pooling on oneDNN equals the reference loops", "[kernels][pool]") {
 TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values", "[kernels][fusion]") {
   std::mt19937 rng(9);
   ir::Graph g;
-  g.inputs.push_back({.name = "x", .dtype = DType::Float32});
-  g.outputs.push_back({.name = "relu_out", .dtype = DType::Float32});
-  g.outputs.push_back({.name = "clip_out", .dtype = DType::Float32});
-  g.outputs.push_back({.name = "conv_c", .dtype = DType::Float32});
+  g.inputs.push_back(test::value("x"));
+  for (const char* out : {"relu_out", "clip_out", "conv_c"}) g.outputs.push_back(test::value(out));
   g.initializers["w"] = random_tensor({8, 3, 3, 3}, rng);
   g.initializers["b"] = random_tensor({8}, rng);
   g.initializers["lo"] = Tensor::scalar<float>(-0.25f);
-  auto add = [&](const std::string& name, const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {
-    ir::Node n;
-    n.name = name;
-    n.op_type = op;
-    n.opset = 13;
-    n.inputs = std::move(in);
-    n.outputs = std::move(out);
-    g.nodes.push_back(n);
-    return &g.nodes.back();
-  };
-  add("conv_a", "Conv", {"x", "w", "b"}, {"a"});
-  add("relu", "Relu", {"a"}, {"relu_out"});
-  add("conv_b", "Conv", {"x", "w", "b"}, {"bb"});
-  ir::Node* hi = add("hi", "Constant", {}, {"hi"});  // a bound from a Constant node, as exports write it
+  ir::Node hi = test::node("hi", "Constant", {}, {"hi"});  // a bound from a Constant node, as exports write it
   ir::Attribute value;
   value.kind = ir::AttrKind::Tensor;
   value.t = Tensor::scalar<float>(0.5f);
-  hi->attributes["value"] = value;
-  add("clip", "Clip", {"bb", "lo", "hi"}, {"clip_out"});
-  add("conv_c", "Conv", {"x", "w"}, {"conv_c"});  // a graph output: nothing to fuse
+  hi.attributes["value"] = value;
+  g.nodes = {test::node("conv_a", "Conv", {"x", "w", "b"}, {"a"}), test::node("relu", "Relu", {"a"}, {"relu_out"}),
+             test::node("conv_b", "Conv", {"x", "w", "b"}, {"bb"}), hi, test::node("clip", "Clip", {"bb", "lo", "hi"}, {"clip_out"}),
+             test::node("conv_c", "Conv", {"x", "w"}, {"conv_c"})};  // conv_c is a graph output: nothing to fuse
   const interp::Interpreter interpreter(g);
   const interp::TensorMap inputs{{"x", random_tensor({2, 3, 7, 7}, rng)}};
   const interp::TensorMap fused = interpreter.run(inputs);
