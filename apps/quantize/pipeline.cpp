@@ -69,13 +69,14 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   options.batch_size = data.batch_size;
   options.max_samples = data.calib_size;
   options.histograms = histograms;
+  options.min_max_only = plan::fused_outputs(model.graph);
   options.shard = shard;
   options.progress = terminal_progress();
   const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
   const int64_t samples = shard.samples_of(dataset);
   if (shard.count > 1)
-    spdlog::info("calibrating shard {}: {} of {} samples (every {}th from #{}), {}, batches of {}", shard.name(), samples, dataset, shard.count,
-                 shard.index, histograms ? "min/max and histograms" : "min/max", data.batch_size);
+    spdlog::info("calibrating shard {}: {} of {} samples (every {}th group of {} from group #{}), {}, batches of {}", shard.name(), samples, dataset,
+                 shard.count, calib::kSampleGroup, shard.index, histograms ? "min/max and histograms" : "min/max", data.batch_size);
   else
     spdlog::info("calibrating on {} samples ({}, batches of {})", samples, histograms ? "min/max and histograms" : "min/max", data.batch_size);
   const auto t0 = std::chrono::steady_clock::now();

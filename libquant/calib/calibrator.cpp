@@ -1,11 +1,16 @@
 #include "calib/calibrator.h"
 
+#include <spdlog/spdlog.h>
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <span>
+
+#include "calib/sample_groups.h"
 
 namespace quant::calib {
 
@@ -50,46 +55,98 @@ interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int
   return sample;
 }
 
+namespace {
+
+// A Data error without a node, said of where it happened (a sample, or a group's samples).
+Error located(const Error& e, const std::string& where) {
+  return e.kind() == ErrorKind::Data && e.context().node.empty() ? Error(ErrorKind::Data, "calibration " + where + ": " + e.message()) : e;
+}
+
+// Folds one group's samples into `stats`: stacked as one batch of kSampleGroup rows (sample_groups.h)
+// when `stack` and they stack, else one by one. Of a stacked run only the real samples' rows are
+// observed (they come first along axis 0: the padding rows repeat the last sample).
+void observe_group(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, Shard::Group group, bool stack,
+                   const CalibrateOptions& options, Statistics& stats) {
+  auto histograms = [&](const std::string& tensor) { return options.histograms && !options.min_max_only.count(tensor); };
+  const dataset::SampleSource& source = *inputs.front().source;
+  std::vector<interp::TensorMap> samples;
+  for (int64_t i = group.begin; i < group.end; ++i) {
+    try {
+      samples.push_back(sample_inputs(inputs, i));
+    } catch (const Error& e) {
+      throw located(e, "sample " + source.where(i));
+    }
+  }
+  const int64_t real = group.end - group.begin;
+  std::optional<interp::TensorMap> stacked;
+  if (stack) stacked = stack_samples(samples, kSampleGroup);
+  if (stacked) {
+    const std::string where = "samples " + source.where(group.begin) + " to " + source.where(group.end - 1);
+    auto fold = [&](const std::string& name, const Tensor& t) {
+      if (t.dtype() != DType::Float32) return;
+      if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
+        throw Error(ErrorKind::Data, "calibration " + where + ": tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " +
+                                         std::to_string(kSampleGroup) + " samples: its rows do not follow the batch (found on these samples only)");
+      observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), histograms(name));
+    };
+    for (const auto& [name, tensor] : *stacked) fold(name, tensor);
+    try {
+      interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
+    } catch (const Error& e) {
+      throw located(e, where);
+    }
+    return;
+  }
+  for (int64_t i = group.begin; i < group.end; ++i) {
+    const interp::TensorMap& sample = samples[static_cast<size_t>(i - group.begin)];
+    auto fold = [&](const std::string& name, const Tensor& t) {
+      if (t.dtype() == DType::Float32) observe(stats.tensors[name], t, histograms(name));
+    };
+    for (const auto& [name, tensor] : sample) fold(name, tensor);
+    try {
+      interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
+    } catch (const Error& e) {
+      throw located(e, "sample " + source.where(i));
+    }
+  }
+}
+
+}  // namespace
+
 Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options) {
   if (options.batch_size < 1) throw Error(ErrorKind::Usage, "--batch-size must be at least 1");
   const Shard& shard = options.shard;
   if (!shard.valid()) throw Error(ErrorKind::Usage, "--shard I/N needs 0 <= I < N, got " + shard.name());
   const int64_t dataset = calibration_sample_count(inputs, options.max_samples);
-  // This shard's samples: every N-th one, starting at I.
+  // This shard's samples: every N-th group of kSampleGroup, starting at group I.
   const int64_t total = shard.samples_of(dataset);
-  if (total == 0) throw Error(ErrorKind::Usage, "shard " + shard.name() + " holds no samples: the data has only " + std::to_string(dataset));
+  if (total == 0)
+    throw Error(ErrorKind::Usage, "shard " + shard.name() + " holds no samples: the data has only " + std::to_string(dataset) +
+                                      ", and shards split it in groups of " + std::to_string(kSampleGroup) + " samples");
   Statistics stats;
   stats.samples = static_cast<uint64_t>(total);
   stats.shard = shard;
   stats.dataset_samples = static_cast<uint64_t>(dataset);
+  // Decided on the dataset's first samples, whichever shard this is: every shard decides the same.
+  const std::string problem = stacking_problem(interpreter, inputs, dataset);
+  stats.groups_stacked = problem.empty();
+  if (!problem.empty()) spdlog::info("calibration runs the samples one by one, not stacked in groups of {}: {}", kSampleGroup, problem);
 
-  // Every sample runs through the interpreter on its own (a batch of one), samples spread over the
-  // cores: the float results are bit-identical for any --batch-size and thread count (a batched
-  // GEMM would sum in a batch-dependent order), and the statistics merge exactly (stats.h), so
-  // they are too. --batch-size is how many samples are in flight at once.
+  // Groups spread over the cores, each run by one thread; the statistics merge exactly (stats.h),
+  // so neither the thread count nor --batch-size (how many samples are in flight) changes them.
+  const int64_t groups = shard.groups_of(dataset);
+  const int64_t in_flight = std::max<int64_t>(1, (options.batch_size + kSampleGroup - 1) / kSampleGroup);
+  int64_t done = 0;
   if (options.progress) options.progress(1, 1, 0, total);  // starts the clock
-  for (int64_t first = 0; first < total; first += options.batch_size) {
-    const int64_t count = std::min(options.batch_size, total - first);
+  for (int64_t first = 0; first < groups; first += in_flight) {
+    const int64_t count = std::min(in_flight, groups - first);
     std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
     std::exception_ptr failure;
 #pragma omp parallel for schedule(dynamic)
-    for (int64_t j = first; j < first + count; ++j) {
+    for (int64_t k = first; k < first + count; ++k) {
       if (failure) continue;
-      const int64_t i = shard.index + j * shard.count;
-      Statistics& local = per_thread[static_cast<size_t>(omp_get_thread_num())];
-      auto fold = [&](const std::string& name, const Tensor& t) {
-        if (t.dtype() == DType::Float32) observe(local.tensors[name], t, options.histograms);
-      };
       try {
-        const interp::TensorMap sample = sample_inputs(inputs, i);
-        for (const auto& [name, tensor] : sample) fold(name, tensor);
-        interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
-      } catch (const Error& e) {
-        const Error located = e.kind() == ErrorKind::Data && e.context().node.empty()
-                                  ? Error(ErrorKind::Data, "calibration sample " + inputs.front().source->where(i) + ": " + e.message())
-                                  : e;
-#pragma omp critical
-        if (!failure) failure = std::make_exception_ptr(located);
+        observe_group(interpreter, inputs, shard.group(k, dataset), stats.groups_stacked, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
       } catch (...) {
 #pragma omp critical
         if (!failure) failure = std::current_exception();
@@ -98,7 +155,8 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
     if (failure) std::rethrow_exception(failure);
     for (const Statistics& part : per_thread)
       for (const auto& [name, p] : part.tensors) merge_into(stats.tensors[name], p);
-    if (options.progress) options.progress(1, 1, first + count, total);
+    for (int64_t k = first; k < first + count; ++k) done += shard.group(k, dataset).end - shard.group(k, dataset).begin;
+    if (options.progress) options.progress(1, 1, done, total);
   }
   for (const CalibrationInput& in : inputs)
     for (const std::string& a : in.source->adjustments()) stats.data_adjustments.push_back("input '" + in.name + "': " + a);

@@ -3,6 +3,7 @@
 // batch and the statistics, whatever the number of samples; results do not depend on batch size.
 #pragma once
 #include <functional>
+#include <set>
 
 #include "calib/stats.h"
 #include "dataset/source.h"
@@ -28,6 +29,8 @@ struct CalibrateOptions {
   int64_t batch_size = 32;
   int64_t max_samples = -1;   // -1: all
   bool histograms = false;    // fill the histograms too (for percentile, entropy, mse)
+  // Tensors that get min/max only, even with `histograms` (plan::fused_outputs: no plan uses more).
+  std::set<std::string> min_max_only;
   Shard shard;                // the samples this run takes: every shard.count-th from shard.index
   ProgressFn progress;
 };

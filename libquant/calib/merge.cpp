@@ -19,6 +19,10 @@ void require_complete_split(const std::vector<NamedStatistics>& parts) {
       throw Error(ErrorKind::Data, "'" + p.name + "' is shard " + p.stats.shard.name() + " of " + std::to_string(p.stats.dataset_samples) + " samples, '" +
                                        first.name + "' is " + first.stats.shard.name() + " of " + std::to_string(first.stats.dataset_samples) +
                                        ": not the same split");
+    if (p.stats.groups_stacked != first.stats.groups_stacked)
+      throw Error(ErrorKind::Data, "'" + p.name + "' ran its sample groups " + (p.stats.groups_stacked ? "stacked" : "sample by sample") + ", '" + first.name +
+                                       "' " + (first.stats.groups_stacked ? "stacked" : "sample by sample") +
+                                       ": shards of one split run the same way (calibrate them with the same quant and model)");
     const NamedStatistics*& slot = by_index[static_cast<size_t>(p.stats.shard.index)];
     if (slot) throw Error(ErrorKind::Data, "shard " + p.stats.shard.name() + " is given twice ('" + slot->name + "' and '" + p.name + "')");
     slot = &p;
@@ -65,6 +69,7 @@ Statistics merge_statistics(const std::vector<NamedStatistics>& parts) {
       }
     }
     merged.samples += p.stats.samples;
+    merged.groups_stacked = merged.groups_stacked && p.stats.groups_stacked;
     for (const std::string& a : p.stats.data_adjustments) {
       // A shard's adjustments count its own samples: kept per shard.
       const std::string line = sharded ? "shard " + p.stats.shard.name() + ": " + a : a;

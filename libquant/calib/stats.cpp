@@ -100,16 +100,19 @@ void grid_indices(const Histogram& h, const float* v, int64_t n, Value&& value, 
 // Adds values to a histogram whose grid covers all of them (NaNs, outside every bin, are skipped).
 // Neighbouring values tend to fall in the same bin (a spike at 0 after Relu, a flat background),
 // and one counter incremented again and again waits on its own previous store: the values are
-// spread over four sets of 32-bit counters, summed at the end.
+// spread over kLanes sets of 32-bit counters (value i to set i % kLanes), summed at the end. Each
+// set has one more counter, where NaNs land, so the counting loop has no branch.
 template <class Value>
 void add_values(Histogram& h, const float* v, int64_t n, Value&& value) {
   const auto size = static_cast<uint32_t>(h.counts.size());
-  constexpr int kLanes = 4;
+  constexpr int kLanes = 8;
+  static_assert(kChunk % kLanes == 0);
+  const uint32_t stride = size + 1;
   thread_local std::vector<uint32_t> lanes;
   thread_local std::vector<int32_t> index;
   index.resize(kChunk);
-  const bool spread = n >= 4096 && n < (int64_t{1} << 34);  // each 32-bit counter sees at most n / 4 values
-  if (spread) lanes.assign(static_cast<size_t>(kLanes) * size, 0);
+  const bool spread = n >= 4096 && n < (int64_t{1} << 35);  // each 32-bit counter sees at most n / 8 values
+  if (spread) lanes.assign(static_cast<size_t>(kLanes) * stride, 0);
   for (int64_t start = 0; start < n; start += kChunk) {
     const int64_t count = std::min(kChunk, n - start);
     grid_indices(h, v + start, count, value, index.data());
@@ -118,12 +121,17 @@ void add_values(Histogram& h, const float* v, int64_t n, Value&& value) {
         if (static_cast<uint32_t>(index[i]) < size) ++h.counts[static_cast<uint32_t>(index[i])];
       continue;
     }
-    for (int64_t i = 0; i < count; ++i)
-      if (static_cast<uint32_t>(index[i]) < size) ++lanes[(i % kLanes) * size + static_cast<uint32_t>(index[i])];
+    int64_t i = 0;
+    for (; i + kLanes <= count; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) ++lanes[l * stride + std::min(static_cast<uint32_t>(index[i + l]), size)];
+    for (; i < count; ++i) ++lanes[(i % kLanes) * stride + std::min(static_cast<uint32_t>(index[i]), size)];
   }
   if (!spread) return;
-  for (uint32_t b = 0; b < size; ++b)
-    h.counts[b] += uint64_t{lanes[b]} + lanes[size + b] + lanes[2 * size + b] + lanes[3 * size + b];
+  for (uint32_t b = 0; b < size; ++b) {
+    uint64_t sum = 0;
+    for (int l = 0; l < kLanes; ++l) sum += lanes[l * stride + b];
+    h.counts[b] += sum;
+  }
 }
 
 // min and max of n floats, NaNs skipped. With SSE (every x86-64) four lanes at a time:
@@ -172,9 +180,9 @@ Grid grid_for(double lo, double hi) {
 Grid signed_grid(const TensorStats& stats) { return grid_for(stats.min, stats.max); }
 Grid abs_grid(const TensorStats& stats) { return grid_for(0.0, std::max(std::abs(stats.min), std::abs(stats.max))); }
 
-void observe(TensorStats& stats, const Tensor& values, bool histograms) {
-  const float* v = values.data<float>();
-  const int64_t n = values.numel();
+void observe(TensorStats& stats, std::span<const float> values, bool histograms) {
+  const float* v = values.data();
+  const auto n = static_cast<int64_t>(values.size());
   if (n == 0) return;
   float lo = 0, hi = 0;
   min_max(v, n, lo, hi);

@@ -10,9 +10,11 @@
 // the wider grid exactly. Hence statistics built from any split of the data (threads, batches,
 // shards on other machines) and merged are bit-identical to one pass over all of it.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,14 +42,36 @@ struct TensorStats {
   bool has_histograms() const { return !signed_hist.counts.empty(); }
 };
 
-// Which samples a calibration run took: every `count`-th, starting at `index` (0-based).
+// Calibration takes a dataset's samples in groups of kSampleGroup consecutive ones (the last may
+// be shorter): samples [8g, 8g + 8) form group g. A group is the unit the interpreter runs (stacked
+// along the batch axis, calibrator.h) and the unit shards split, so every run, sharded or not,
+// computes each sample in the same company and gets bit-identical values.
+constexpr int64_t kSampleGroup = 8;
+
+// Which samples a calibration run took: every `count`-th group of kSampleGroup samples, starting
+// at group `index` (0-based).
 struct Shard {
   int64_t index = 0, count = 1;
   bool operator==(const Shard&) const = default;
   bool valid() const { return count >= 1 && index >= 0 && index < count; }
   std::string name() const { return std::to_string(index) + "/" + std::to_string(count); }  // "I/N"
+  // The dataset samples [begin, end) of this shard's k-th group, for k < groups_of(dataset).
+  struct Group {
+    int64_t begin = 0, end = 0;
+  };
+  int64_t groups_of(int64_t dataset) const {
+    const int64_t all = (dataset + kSampleGroup - 1) / kSampleGroup;
+    return all > index ? (all - index + count - 1) / count : 0;
+  }
+  Group group(int64_t k, int64_t dataset) const {
+    const int64_t begin = (index + k * count) * kSampleGroup;
+    return {begin, std::min(begin + kSampleGroup, dataset)};
+  }
   // How many of a dataset's samples this shard takes.
-  int64_t samples_of(int64_t dataset) const { return dataset > index ? (dataset - index + count - 1) / count : 0; }
+  int64_t samples_of(int64_t dataset) const {
+    const int64_t groups = groups_of(dataset);
+    return groups == 0 ? 0 : (groups - 1) * kSampleGroup + (group(groups - 1, dataset).end - group(groups - 1, dataset).begin);
+  }
 };
 
 // Statistics of every observed tensor, by tensor name.
@@ -58,6 +82,9 @@ struct Statistics {
   uint64_t dataset_samples = 0;  // samples in the dataset the shards split (= samples when not sharded)
   // What the sample sources changed in the data (SampleSource::adjustments), per input.
   std::vector<std::string> data_adjustments;
+  // Whether each group of samples ran as one stacked batch (false: sample by sample, for a model
+  // whose tensors do not follow a batch axis; calibrator.h). Shards of one split agree on it.
+  bool groups_stacked = true;
 };
 
 // The grid for values in [lo, hi] (the rule above): bin width 2^exponent, bins first..last.
@@ -73,7 +100,8 @@ Grid abs_grid(const TensorStats& stats);
 
 // Folds a tensor's values into min/max/count and, with `histograms`, both histograms. A tensor
 // holding Inf keeps its infinite min/max and no histograms (the plan refuses to quantize it).
-void observe(TensorStats& stats, const Tensor& values, bool histograms);
+void observe(TensorStats& stats, std::span<const float> values, bool histograms);
+inline void observe(TensorStats& stats, const Tensor& values, bool histograms) { observe(stats, values.values<float>(), histograms); }
 
 // Adds b into a (the same tensor, seen on other samples): bit-identical to having observed b's
 // values into a. Throws Data when one has histograms and the other not.

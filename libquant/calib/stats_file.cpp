@@ -13,7 +13,9 @@ namespace {
 
 constexpr const char* kFormat = "quant-calibration-stats";
 
-constexpr int kVersion = 2;  // 2: histograms on power-of-two grids (exponent, first); 1 had per-run [lo, hi]
+// 3: shards take groups of kSampleGroup samples, which run stacked (groups_stacked); 2: shards took
+// single samples, each run alone; both on power-of-two histogram grids. 1 had per-run [lo, hi] grids.
+constexpr int kVersion = 3;
 
 nlohmann::json histogram_json(const Histogram& h) { return {{"exponent", h.exponent}, {"first", h.first}, {"counts", h.counts}}; }
 
@@ -59,6 +61,7 @@ void save_statistics(const std::string& path, const Statistics& stats) {
   out["format"] = kFormat;
   out["version"] = kVersion;
   out["samples"] = stats.samples;
+  out["groups_stacked"] = stats.groups_stacked;
   if (stats.shard.count > 1) {
     out["shard"] = {{"index", stats.shard.index}, {"count", stats.shard.count}};
     out["dataset_samples"] = stats.dataset_samples;
@@ -84,10 +87,17 @@ Statistics load_statistics(const std::string& path) {
     if (j.at("version") == 1)
       throw Error(ErrorKind::Unsupported, "statistics file version 1 (an older quant, whose histograms cannot be merged) is not supported: run 'quantize calibrate' again",
                   {.file = path});
+    if (j.at("version") == 2)
+      throw Error(ErrorKind::Unsupported,
+                  "statistics file version 2 (an older quant, whose shards split single samples, not groups of " + std::to_string(kSampleGroup) +
+                      ") is not supported: run 'quantize calibrate' again",
+                  {.file = path});
     if (j.at("version") != kVersion) throw Error(ErrorKind::Unsupported, "statistics file version " + j.at("version").dump() + " is not supported", {.file = path});
     Statistics stats;
     stats.samples = count(j.at("samples"), "samples");
     stats.dataset_samples = stats.samples;
+    if (!j.at("groups_stacked").is_boolean()) throw Error(ErrorKind::Parse, "groups_stacked is not true or false");
+    stats.groups_stacked = j.at("groups_stacked").get<bool>();
     if (j.contains("shard")) {
       stats.shard = {integer(j.at("shard").at("index"), "the shard index"), integer(j.at("shard").at("count"), "the shard count")};
       stats.dataset_samples = count(j.at("dataset_samples"), "dataset_samples");

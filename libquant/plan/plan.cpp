@@ -78,6 +78,15 @@ bool QuantPlan::has_16_bit() const {
   return false;
 }
 
+std::set<std::string> fused_outputs(const ir::Graph& graph) {
+  const GraphFacts facts(graph);
+  std::set<std::string> out;
+  for (const ir::Node& n : graph.nodes)
+    for (const std::string& t : n.outputs)
+      if (facts.is_fused_output(t)) out.insert(t);  // the test make_plan skips them by
+  return out;
+}
+
 QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, const PlanOptions& options) {
   QuantPlan plan;
   plan.options = options;

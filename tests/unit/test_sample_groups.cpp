@@ -1,0 +1,117 @@
+// Calibration in groups of samples: which samples a shard's groups hold (hand-computed), stacking a
+// group's inputs, the check that a model treats axis 0 as a batch, and calibration stacked equal to
+// observing every sample alone.
+#include <catch2/catch.hpp>
+
+#include "calib/sample_groups.h"
+#include "small_graphs.h"
+
+using namespace quant;
+
+namespace {
+
+// Sample i is [i, -i, 2i, -2i] (4 values), as a source without files.
+class RampSource : public dataset::SampleSource {
+ public:
+  explicit RampSource(int64_t n) : n_(n) {}
+  int64_t size() const override { return n_; }
+  Tensor sample(int64_t i) const override {
+    const auto v = static_cast<float>(i);
+    return Tensor::from_vector<float>({4}, {v, -v, 2 * v, -2 * v});
+  }
+  std::string where(int64_t i) const override { return "#" + std::to_string(i); }
+
+ private:
+  int64_t n_;
+};
+
+// x [N, 4] -> OP -> y.
+ir::Graph one_op_graph(const std::string& op) {
+  ir::Graph g;
+  g.inputs.push_back({"x", DType::Float32, {{-1, "N"}, {4, ""}}, true});
+  g.outputs.push_back(test::value("y"));
+  g.nodes.push_back(test::node("n", op, {"x"}, {"y"}));
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("a shard takes every N-th group of 8 samples", "[calib]") {
+  static_assert(calib::kSampleGroup == 8);
+  // 301 samples: groups 0..37, the last [296, 301) of 5.
+  const calib::Shard s0{0, 3}, s1{1, 3}, s2{2, 3};
+  CHECK(s0.groups_of(301) == 13);  // groups 0, 3, ..., 36
+  CHECK(s1.groups_of(301) == 13);  // 1, 4, ..., 37
+  CHECK(s2.groups_of(301) == 12);  // 2, 5, ..., 35
+  CHECK(s1.group(0, 301).begin == 8);
+  CHECK(s1.group(0, 301).end == 16);
+  CHECK(s1.group(12, 301).begin == 296);
+  CHECK(s1.group(12, 301).end == 301);
+  CHECK(s0.samples_of(301) == 104);
+  CHECK(s1.samples_of(301) == 101);
+  CHECK(s2.samples_of(301) == 96);
+  CHECK(calib::Shard{}.samples_of(301) == 301);
+  CHECK(calib::Shard{}.groups_of(301) == 38);
+  CHECK(s2.samples_of(16) == 0);  // two groups: shard 2 has none
+  CHECK(calib::Shard{}.samples_of(0) == 0);
+}
+
+TEST_CASE("a group's inputs stack along axis 0, padded with the last sample", "[calib]") {
+  auto row = [](float a, float b) { return interp::TensorMap{{"x", Tensor::from_vector<float>({1, 2}, {a, b})}}; };
+  const std::optional<interp::TensorMap> stacked = calib::stack_samples({row(1, 2), row(3, 4)}, 4);
+  REQUIRE(stacked);
+  CHECK(stacked->at("x").shape() == Shape{4, 2});
+  CHECK(stacked->at("x").to_float_vector() == std::vector<float>{1, 2, 3, 4, 3, 4, 3, 4});
+  // Samples of different shapes, or without a batch axis of 1, do not stack.
+  interp::TensorMap wide{{"x", Tensor::from_vector<float>({1, 3}, {1, 2, 3})}};
+  CHECK_FALSE(calib::stack_samples({row(1, 2), wide}, 2));
+  CHECK_FALSE(calib::stack_samples({{{"x", Tensor::from_vector<float>({2}, {1, 2})}}}, 2));
+}
+
+TEST_CASE("stacking is checked against the samples run alone", "[calib]") {
+  RampSource source(20);
+  const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
+  {
+    const ir::Graph g = one_op_graph("Relu");
+    CHECK(calib::stacking_problem(interp::Interpreter(g), inputs, 20).empty());
+  }
+  {
+    // Transpose puts the batch last: [4, 1] for one sample, [4, 2] for two.
+    const ir::Graph g = one_op_graph("Transpose");
+    CHECK_THAT(calib::stacking_problem(interp::Interpreter(g), inputs, 20),
+               Catch::Contains("tensor 'y' is [4, 2] for two stacked samples and [4, 1] for one"));
+  }
+  {
+    // A sample that is the whole input (a fixed first axis above 1) is never stacked.
+    const ir::Graph g = one_op_graph("Relu");
+    const std::vector<calib::CalibrationInput> whole{{"x", &source, false}};
+    CHECK_THAT(calib::stacking_problem(interp::Interpreter(g), whole, 20), Catch::Contains("fixed first axis"));
+  }
+}
+
+TEST_CASE("calibration in stacked groups equals every sample observed alone", "[calib]") {
+  RampSource source(21);  // two full groups and one of 5
+  const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
+  for (const std::string op : {"Relu", "Transpose"}) {
+    const ir::Graph g = one_op_graph(op);
+    const interp::Interpreter interpreter(g);
+    calib::CalibrateOptions options;
+    options.histograms = true;
+    options.min_max_only = {"y"};
+    const calib::Statistics stats = calib::calibrate(interpreter, inputs, options);
+    CHECK(stats.groups_stacked == (op == "Relu"));
+    CHECK(stats.samples == 21);
+    calib::TensorStats x;
+    for (int64_t i = 0; i < 21; ++i) calib::observe(x, source.sample(i), true);
+    const calib::TensorStats& got = stats.tensors.at("x");
+    CHECK(got.count == 84);  // the padding rows are not observed
+    CHECK(got.min == x.min);
+    CHECK(got.max == x.max);
+    CHECK(got.signed_hist.counts == x.signed_hist.counts);
+    CHECK(got.abs_hist.counts == x.abs_hist.counts);
+    // y gets min/max only, as asked.
+    CHECK(stats.tensors.at("y").count == 84);
+    CHECK(stats.tensors.at("y").max == 40);
+    CHECK_FALSE(stats.tensors.at("y").has_histograms());
+  }
+}
