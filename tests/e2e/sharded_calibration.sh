@@ -98,4 +98,26 @@ s = json.load(open('plain.json')); s['version'] = 1; json.dump(s, open('old-stat
 PY
 expect_exit 6 "a version-1 statistics file is refused" "$QUANTIZE" optimize dwnet.onnx --stats old-stats.json -o v1.onnx
 expect_stderr "... saying to calibrate again" "version 1 .* run 'quantize calibrate' again"
+python3 - <<'PY' || fail "a version-2 statistics file could not be written for the test"
+import json
+s = json.load(open('plain.json')); s['version'] = 2; del s['groups_stacked']; json.dump(s, open('v2-stats.json', 'w'))
+PY
+expect_exit 6 "a version-2 statistics file (shards of single samples) is refused" "$QUANTIZE" optimize dwnet.onnx --stats v2-stats.json -o v2.onnx
+expect_stderr "... saying to calibrate again" "version 2 .* run 'quantize calibrate' again"
+
+# dwnet ran its groups stacked; a model whose tensors do not follow the batch axis (a GRU: its state
+# is [layers, batch, hidden]) runs sample by sample, says so, records it, and is just as exact.
+python3 -c "import json; assert json.load(open('s1.json'))['groups_stacked'] is True" && ok "dwnet's statistics say the groups ran stacked" ||
+  fail "dwnet's statistics do not say groups_stacked: true"
+GRU=(gru.onnx --calib input=fashion_test_500.npy --calib-size 40)
+cp "$SRC/testdata/corpus/gru_rows.onnx" gru.onnx
+expect_exit 0 "calibrating a GRU" "$QUANTIZE" --threads 2 calibrate "${GRU[@]}" --stats-out gru-b32.json
+expect_stderr "... says it runs the samples one by one, and why" "runs the samples one by one, not stacked in groups of 8: tensor '[^']+' is \\[1, 2, 64\\] for two stacked samples and \\[1, 1, 64\\] for one"
+python3 -c "import json; assert json.load(open('gru-b32.json'))['groups_stacked'] is False" && ok "... and records groups_stacked: false" ||
+  fail "the GRU's statistics do not record groups_stacked: false"
+"$QUANTIZE" -q --threads 1 calibrate "${GRU[@]}" --batch-size 1 --stats-out gru-b1.json || fail "calibrating the GRU with --batch-size 1 failed"
+cmp -s gru-b1.json gru-b32.json && ok "the GRU's statistics are byte-identical for --batch-size 1 --threads 1 and 32/2" || fail "the GRU's statistics depend on batch size or threads"
+for i in 0 1; do "$QUANTIZE" -q calibrate "${GRU[@]}" --shard "$i/2" --stats-out "gru-s$i.json" || fail "GRU shard $i/2 failed"; done
+"$QUANTIZE" -q merge-stats gru-s0.json gru-s1.json -o gru-merged.json && cmp -s gru-merged.json gru-b32.json &&
+  ok "the GRU's 2 shards merged equal one calibration" || fail "the GRU's shards merged differ from one calibration"
 finish
