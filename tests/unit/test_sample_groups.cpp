@@ -19,7 +19,7 @@ class RampSource : public dataset::SampleSource {
     const auto v = static_cast<float>(i);
     return Tensor::from_vector<float>({4}, {v, -v, 2 * v, -2 * v});
   }
-  std::string where(int64_t i) const override { return "#" + std::to_string(i); }
+  std::string where(int64_t i) const override { return "sample " + std::to_string(i); }
 
  private:
   int64_t n_;
