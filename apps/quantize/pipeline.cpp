@@ -69,7 +69,7 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   options.batch_size = data.batch_size;
   options.max_samples = data.calib_size;
   options.histograms = histograms;
-  options.min_max_only = plan::fused_outputs(model.graph);
+  options.unobserved = plan::fused_outputs(model.graph);
   options.shard = shard;
   options.progress = terminal_progress();
   const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);

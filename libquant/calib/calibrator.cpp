@@ -67,7 +67,6 @@ Error located(const Error& e, const std::string& where) {
 // observed (they come first along axis 0: the padding rows repeat the last sample).
 void observe_group(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, Shard::Group group, bool stack,
                    const CalibrateOptions& options, Statistics& stats) {
-  auto histograms = [&](const std::string& tensor) { return options.histograms && !options.min_max_only.count(tensor); };
   const dataset::SampleSource& source = *inputs.front().source;
   std::vector<interp::TensorMap> samples;
   for (int64_t i = group.begin; i < group.end; ++i) {
@@ -83,15 +82,15 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
   if (stacked) {
     const std::string where = "samples " + source.where(group.begin) + " to " + source.where(group.end - 1);
     auto fold = [&](const std::string& name, const Tensor& t) {
-      if (t.dtype() != DType::Float32) return;
+      if (t.dtype() != DType::Float32 || options.unobserved.count(name)) return;
       if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
         throw Error(ErrorKind::Data, "calibration " + where + ": tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " +
                                          std::to_string(kSampleGroup) + " samples: its rows do not follow the batch (found on these samples only)");
-      observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), histograms(name));
+      observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), options.histograms);
     };
     for (const auto& [name, tensor] : *stacked) fold(name, tensor);
     try {
-      interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
+      interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); }, &options.unobserved);
     } catch (const Error& e) {
       throw located(e, where);
     }
@@ -100,11 +99,11 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
   for (int64_t i = group.begin; i < group.end; ++i) {
     const interp::TensorMap& sample = samples[static_cast<size_t>(i - group.begin)];
     auto fold = [&](const std::string& name, const Tensor& t) {
-      if (t.dtype() == DType::Float32) observe(stats.tensors[name], t, histograms(name));
+      if (t.dtype() == DType::Float32 && !options.unobserved.count(name)) observe(stats.tensors[name], t, options.histograms);
     };
     for (const auto& [name, tensor] : sample) fold(name, tensor);
     try {
-      interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); });
+      interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); }, &options.unobserved);
     } catch (const Error& e) {
       throw located(e, "sample " + source.where(i));
     }
@@ -127,6 +126,7 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   stats.samples = static_cast<uint64_t>(total);
   stats.shard = shard;
   stats.dataset_samples = static_cast<uint64_t>(dataset);
+  stats.unobserved = options.unobserved;
   // Decided on the dataset's first samples, whichever shard this is: every shard decides the same.
   const std::string problem = stacking_problem(interpreter, inputs, dataset);
   stats.groups_stacked = problem.empty();
@@ -137,10 +137,11 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   const int64_t groups = shard.groups_of(dataset);
   const int64_t in_flight = std::max<int64_t>(1, (options.batch_size + kSampleGroup - 1) / kSampleGroup);
   int64_t done = 0;
+  // Each thread folds into its own statistics for the whole run; they merge once at the end.
+  std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
   if (options.progress) options.progress(1, 1, 0, total);  // starts the clock
   for (int64_t first = 0; first < groups; first += in_flight) {
     const int64_t count = std::min(in_flight, groups - first);
-    std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
     std::exception_ptr failure;
 #pragma omp parallel for schedule(dynamic)
     for (int64_t k = first; k < first + count; ++k) {
@@ -153,11 +154,11 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
       }
     }
     if (failure) std::rethrow_exception(failure);
-    for (const Statistics& part : per_thread)
-      for (const auto& [name, p] : part.tensors) merge_into(stats.tensors[name], p);
     for (int64_t k = first; k < first + count; ++k) done += shard.group(k, dataset).end - shard.group(k, dataset).begin;
     if (options.progress) options.progress(1, 1, done, total);
   }
+  for (const Statistics& part : per_thread)
+    for (const auto& [name, p] : part.tensors) merge_into(stats.tensors[name], p);
   for (const CalibrationInput& in : inputs)
     for (const std::string& a : in.source->adjustments()) stats.data_adjustments.push_back("input '" + in.name + "': " + a);
   return stats;

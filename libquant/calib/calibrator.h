@@ -29,8 +29,9 @@ struct CalibrateOptions {
   int64_t batch_size = 32;
   int64_t max_samples = -1;   // -1: all
   bool histograms = false;    // fill the histograms too (for percentile, entropy, mse)
-  // Tensors that get min/max only, even with `histograms` (plan::fused_outputs: no plan uses more).
-  std::set<std::string> min_max_only;
+  // Tensors not observed at all (plan::fused_outputs: a plan asks only whether they exist). They are
+  // listed in Statistics::unobserved, and their producer runs fused with the Relu/Clip reading them.
+  std::set<std::string> unobserved;
   Shard shard;                // the samples this run takes: every shard.count-th from shard.index
   ProgressFn progress;
 };

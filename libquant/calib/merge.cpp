@@ -70,6 +70,7 @@ Statistics merge_statistics(const std::vector<NamedStatistics>& parts) {
     }
     merged.samples += p.stats.samples;
     merged.groups_stacked = merged.groups_stacked && p.stats.groups_stacked;
+    merged.unobserved.insert(p.stats.unobserved.begin(), p.stats.unobserved.end());
     for (const std::string& a : p.stats.data_adjustments) {
       // A shard's adjustments count its own samples: kept per shard.
       const std::string line = sharded ? "shard " + p.stats.shard.name() + ": " + a : a;

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -85,6 +86,9 @@ struct Statistics {
   // Whether each group of samples ran as one stacked batch (false: sample by sample, for a model
   // whose tensors do not follow a batch axis; calibrator.h). Shards of one split agree on it.
   bool groups_stacked = true;
+  // Float tensors deliberately not observed (CalibrateOptions::unobserved): they exist, and no plan
+  // quantizes them.
+  std::set<std::string> unobserved;
 };
 
 // The grid for values in [lo, hi] (the rule above): bin width 2^exponent, bins first..last.

@@ -62,6 +62,7 @@ void save_statistics(const std::string& path, const Statistics& stats) {
   out["version"] = kVersion;
   out["samples"] = stats.samples;
   out["groups_stacked"] = stats.groups_stacked;
+  out["unobserved"] = stats.unobserved;
   if (stats.shard.count > 1) {
     out["shard"] = {{"index", stats.shard.index}, {"count", stats.shard.count}};
     out["dataset_samples"] = stats.dataset_samples;
@@ -98,6 +99,10 @@ Statistics load_statistics(const std::string& path) {
     stats.dataset_samples = stats.samples;
     if (!j.at("groups_stacked").is_boolean()) throw Error(ErrorKind::Parse, "groups_stacked is not true or false");
     stats.groups_stacked = j.at("groups_stacked").get<bool>();
+    for (const nlohmann::json& name : j.at("unobserved")) {
+      if (!name.is_string()) throw Error(ErrorKind::Parse, "unobserved holds a non-string");
+      stats.unobserved.insert(name.get<std::string>());
+    }
     if (j.contains("shard")) {
       stats.shard = {integer(j.at("shard").at("index"), "the shard index"), integer(j.at("shard").at("count"), "the shard count")};
       stats.dataset_samples = count(j.at("dataset_samples"), "dataset_samples");

@@ -72,7 +72,9 @@ void Interpreter::plan_fusion() {
     if (!clamp) continue;
     producer.clamp = *clamp;
     producer.fused_output = reader.node->outputs[0];
+    producer.fused_node = reader.node;
     reader.fused_away = true;
+    reader.fused_from = value;
   }
 }
 
@@ -103,14 +105,15 @@ void Interpreter::check_inputs(const TensorMap& inputs) const {
   }
 }
 
-TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer) const {
+TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer, const std::set<std::string>* unobserved) const {
   check_inputs(inputs);
-  return run_impl(inputs, observer, nullptr);
+  return run_impl(inputs, observer, nullptr, unobserved);
 }
 
-TensorMap Interpreter::run_subgraph(const OuterScope& outer) const { return run_impl({}, nullptr, &outer); }
+TensorMap Interpreter::run_subgraph(const OuterScope& outer) const { return run_impl({}, nullptr, &outer, nullptr); }
 
-TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer) const {
+TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer,
+                                const std::set<std::string>* unobserved) const {
   std::unordered_map<std::string, Tensor> values(inputs.begin(), inputs.end());
   // A value by name: computed here, an initializer, or (in a subgraph) one of the enclosing graphs'.
   auto lookup = [&](const std::string& name) -> const Tensor* {
@@ -121,17 +124,18 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
   const OuterScope scope = lookup;
   ops::Inputs args;
   std::vector<Tensor> converted;  // plain copies of channels-last inputs, for kernels that need them
-  const bool fuse = !observer;
+  // A producer and its clamp fuse when nobody watches the producer's own result.
+  auto fuses = [&](const std::string& producer_output) { return !observer || (unobserved && unobserved->count(producer_output)); };
   for (const Step& step : steps_) {
     const ir::Node& node = *step.node;
-    if (fuse && step.fused_away) {
+    if (step.fused_away && fuses(step.fused_from)) {
       for (const std::string& name : step.release_after) values.erase(name);
       continue;
     }
     ops::KernelConfig config = config_;
     config.cache = step.cache.get();
     config.constant_inputs = step.constant_inputs;
-    if (fuse) config.clamp = step.clamp;
+    if (step.clamp.active && fuses(node.outputs[0])) config.clamp = step.clamp;
     args.clear();
     converted.clear();
     converted.reserve(node.inputs.size());
@@ -173,8 +177,9 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
                                            std::to_string(node.outputs.size()), {.node = node.name, .op_type = node.op_type});
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       if (node.outputs[i].empty()) continue;
-      if (observer) observer(node, node.outputs[i], outs[i]);
-      values[i == 0 && config.clamp.active ? step.fused_output : node.outputs[i]] = std::move(outs[i]);
+      const bool fused = i == 0 && config.clamp.active;
+      if (observer) observer(fused ? *step.fused_node : node, fused ? step.fused_output : node.outputs[i], outs[i]);
+      values[fused ? step.fused_output : node.outputs[i]] = std::move(outs[i]);
     }
     for (const std::string& name : step.release_after) values.erase(name);
   }

@@ -5,12 +5,14 @@
 //
 // Without an observer, a Relu or constant Clip that is the only reader of a Conv's output is fused
 // into the Conv (ops::FusedClamp): same values, written once. With an observer every tensor is
-// computed and shown, unfused. Kernels keep per-node state (oneDNN primitives, weights in their
+// computed and shown, unfused, except where the caller says it does not need the Conv's own
+// result (run's `unobserved`). Kernels keep per-node state (oneDNN primitives, weights in their
 // layout) in a cache each node owns.
 #pragma once
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,7 +35,11 @@ class Interpreter {
 
   // Checks the inputs against the graph's declared inputs (names, types, fixed dims, and symbolic
   // dims bound consistently), runs the graph and returns its outputs.
-  TensorMap run(const TensorMap& inputs, const Observer& observer = nullptr) const;
+  //
+  // `unobserved`: tensors the observer does not need. A Relu/Clip that is the only reader of such a
+  // tensor is fused into its producer as in an unobserved run, and the observer sees the fused
+  // result under the Relu/Clip's node and output name only.
+  TensorMap run(const TensorMap& inputs, const Observer& observer = nullptr, const std::set<std::string>* unobserved = nullptr) const;
 
   // For a subgraph: values it reads from the enclosing graphs come from `outer` (nullptr when the
   // name is unknown there too). Subgraphs have no inputs of their own here (If branches).
@@ -51,15 +57,17 @@ class Interpreter {
     std::shared_ptr<const Interpreter> then_branch, else_branch;
     std::shared_ptr<ops::NodeCache> cache;
     uint64_t constant_inputs = 0;  // ops::KernelConfig::constant_inputs
-    // Fusion (unobserved runs): this step applies `clamp` and its output is `fused_output` (the
-    // clamp node's); or this step is such a clamp node, and is skipped.
+    // Fusion (unobserved runs): this step applies `clamp` and its output is `fused_output`, that of
+    // `fused_node` (the clamp); or this step is such a clamp node, and is skipped, reading `fused_from`.
     ops::FusedClamp clamp;
     std::string fused_output;
+    const ir::Node* fused_node = nullptr;
     bool fused_away = false;
+    std::string fused_from;
   };
   void plan_fusion();
   void check_inputs(const TensorMap& inputs) const;
-  TensorMap run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer) const;
+  TensorMap run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer, const std::set<std::string>* unobserved) const;
 
   const ir::Graph& graph_;
   ops::KernelConfig config_;

@@ -2,6 +2,8 @@
 
 #include <dnnl.hpp>
 
+#include <bit>
+#include <cstdint>
 #include <limits>
 #include <string_view>
 
@@ -71,9 +73,14 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   return plan;
 }
 
-std::string plan_key(const ConvGeometry& g, Layout layout) {
-  std::string key = std::to_string(g.batch) + ":" + std::to_string(static_cast<int>(layout));
-  for (int64_t d : g.window.in) key += ":" + std::to_string(d);
+// A node's plans differ by batch, layout, input size and fused clamp: the same node runs fused in
+// one run and unfused in another (an observer that needs its own result).
+std::string plan_key(const ConvGeometry& g, Layout layout, const FusedClamp& clamp) {
+  std::vector<int64_t> parts{g.batch, static_cast<int64_t>(layout), clamp.active ? 1 : 0};
+  parts.insert(parts.end(), g.window.in.begin(), g.window.in.end());
+  if (clamp.active) parts.insert(parts.end(), {std::bit_cast<uint32_t>(clamp.lo), std::bit_cast<uint32_t>(clamp.hi)});
+  std::string key;
+  for (const int64_t p : parts) key.append(std::to_string(p)).push_back(':');
   return key;
 }
 
@@ -84,7 +91,7 @@ Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* 
   try {
     const bool weights_constant = config.cache && config.input_is_constant(1);
     auto build = [&] { return make_plan(g, x.layout(), w, bias != nullptr, config.clamp, weights_constant); };
-    const std::shared_ptr<const ConvPlan> shared = cached<ConvPlan>(config.cache, plan_key(g, x.layout()), build);
+    const std::shared_ptr<const ConvPlan> shared = cached<ConvPlan>(config.cache, plan_key(g, x.layout(), config.clamp), build);
     const ConvPlan& plan = *shared;
     const auto f32 = memory::data_type::f32;
     dnnl::stream stream(onednn::engine());

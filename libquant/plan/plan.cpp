@@ -95,7 +95,7 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
       throw Error(ErrorKind::Unsupported, "the model is already quantized (it has QuantizeLinear/DequantizeLinear nodes): give the float model",
                   {.node = n.name, .op_type = n.op_type});
   const GraphFacts facts(graph);
-  auto observed = [&](const std::string& v) { return stats.tensors.count(v) != 0; };
+  auto observed = [&](const std::string& v) { return stats.tensors.count(v) != 0 || stats.unobserved.count(v) != 0; };
   const Policy policy = choose_policy(facts, options.rules, options.full_integer, observed);
   // The script's rules, and under them the precisions the policy sets (16-bit fragile ops).
   PlanRules rules = options.rules;

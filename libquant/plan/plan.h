@@ -102,9 +102,9 @@ struct QuantPlan {
 QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, const PlanOptions& options);
 
 // Tensors no plan quantizes whatever its options: the result of a Conv/Gemm/MatMul that runs fused
-// with the Relu, Clip or bias Add reading it. make_plan asks only whether they were observed (their
-// producer then counts as an integer op), so calibration keeps their min/max and can skip their
-// histograms, which for a model of Conv+Relu pairs are about half the histogram work.
+// with the Relu, Clip or bias Add reading it. make_plan asks only whether they exist among the
+// statistics (their producer then counts as an integer op), so calibration need not observe them
+// (Statistics::unobserved), and the interpreter can fuse the Conv and its Relu while calibrating.
 std::set<std::string> fused_outputs(const ir::Graph& graph);
 
 // Quantized values of a weight or bias initializer under its plan entry.

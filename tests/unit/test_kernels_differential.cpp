@@ -1,6 +1,8 @@
 // Fast kernel paths (im2col + oneDNN sgemm, depthwise, pointwise, threaded) against the plain
 // nested-loop reference paths, on seeded random data (ncnn-style differential tests).
 #include <catch2/catch.hpp>
+#include <map>
+#include <set>
 #include <random>
 
 #include "interp/interpreter.h"
@@ -182,14 +184,32 @@ TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values"
   const interp::TensorMap inputs{{"x", random_tensor({2, 3, 7, 7}, rng)}};
   const interp::TensorMap fused = interpreter.run(inputs);
   int observed = 0;
-  const interp::TensorMap unfused = interpreter.run(inputs, [&](const ir::Node&, const std::string&, const Tensor&) { ++observed; });
+  float a_min = 0;
+  const interp::TensorMap unfused = interpreter.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& t) {
+    ++observed;
+    if (name == "a") a_min = *std::min_element(t.values<float>().begin(), t.values<float>().end());
+  });
   CHECK(observed == 6);  // with an observer every tensor is produced, "a" and "bb" included
+  CHECK(a_min < 0);      // unclamped, though the same node ran fused just before (its cached plan is per clamp)
+  // An observer that does not need "a" (as calibration skips plan::fused_outputs): conv_a and relu
+  // fuse, and the observer sees relu_out, under the Relu's name, with the unfused values.
+  const std::set<std::string> unobserved{"a"};
+  std::map<std::string, Tensor> seen;
+  const interp::TensorMap partly = interpreter.run(
+      inputs, [&](const ir::Node& n, const std::string& name, const Tensor& t) { seen[name + "@" + n.name] = t.to_plain(); }, &unobserved);
+  CHECK(seen.size() == 5);
+  CHECK_FALSE(seen.count("a@conv_a"));
+  REQUIRE(seen.count("relu_out@relu"));
+  for (int64_t i = 0; i < seen.at("relu_out@relu").numel(); ++i)
+    REQUIRE(seen.at("relu_out@relu").data<float>()[i] == unfused.at("relu_out").data<float>()[i]);
   for (const char* name : {"relu_out", "clip_out", "conv_c"}) {
     INFO(name);
     const Tensor& f = fused.at(name);
     const Tensor& u = unfused.at(name);
+    const Tensor& p = partly.at(name);
     REQUIRE(f.shape() == u.shape());
     for (int64_t i = 0; i < f.numel(); ++i) REQUIRE(f.data<float>()[i] == u.data<float>()[i]);
+    for (int64_t i = 0; i < f.numel(); ++i) REQUIRE(p.data<float>()[i] == u.data<float>()[i]);
   }
   float lo = 1, hi_seen = -1;
   for (int64_t i = 0; i < fused.at("clip_out").numel(); ++i)
