@@ -10,9 +10,12 @@
 #include <optional>
 #include <set>
 
+#include <omp.h>
+
 #include "commands.h"
 #include "emulate/emulate.h"
 #include "interp/interpreter.h"
+#include "interp/run_batches.h"
 #include "onnx/load.h"
 #include "tensor_files.h"
 #include "tensorio/npy.h"
@@ -128,30 +131,39 @@ std::optional<InferResult> run_streamed(const interp::Interpreter& interpreter, 
   StagedFiles staged(targets);
   InferResult r;
   r.batches = 0;
-  for (int64_t first = 0; first < rows; first += batch_size, ++r.batches) {
-    const int64_t count = std::min(batch_size, rows - first);
-    interp::TensorMap batch;
-    for (const RowFile& f : inputs) batch[f.name] = tensorio::read_npy_rows(f.path, f.header, first, count);
-    const interp::TensorMap outputs = interpreter.run(batch);
-    for (size_t i = 0; i < paths.size(); ++i) {
-      const std::string& name = graph.outputs[i].name;
-      const Tensor& value = outputs.at(name);
-      if (first == 0) {
-        if (value.rank() == 0 || value.dim(0) != count) return std::nullopt;
-        Shape whole = value.shape();
-        whole[0] = rows;
-        r.shapes.push_back(whole);
-        r.dtypes.push_back(value.dtype());
-        const std::string header = tensorio::npy_header(value.dtype(), whole);
-        staged.append(i, header.data(), header.size());
-      } else {
-        Shape expected = r.shapes[i];
-        expected[0] = count;
-        if (value.shape() != expected || value.dtype() != r.dtypes[i])
-          throw Error(ErrorKind::Data, "output '" + name + "' is " + value.describe() + " for rows " + std::to_string(first) + " to " +
-                                           std::to_string(first + count - 1) + ", but had another shape or type for the first batch (run with --batch-size 0)");
+  // As many batches as threads at a time, side by side (interp::run_batches), appended in order.
+  const int64_t side_by_side = std::max(1, omp_get_max_threads());
+  for (int64_t group = 0; group < rows; group += side_by_side * batch_size) {
+    std::vector<interp::TensorMap> batches;
+    for (int64_t first = group; first < rows && first < group + side_by_side * batch_size; first += batch_size) {
+      batches.emplace_back();
+      for (const RowFile& f : inputs) batches.back()[f.name] = tensorio::read_npy_rows(f.path, f.header, first, std::min(batch_size, rows - first));
+    }
+    const std::vector<interp::TensorMap> results = interp::run_batches(interpreter, batches);
+    for (size_t b = 0; b < results.size(); ++b, ++r.batches) {
+      const int64_t first = group + static_cast<int64_t>(b) * batch_size;
+      const int64_t count = std::min(batch_size, rows - first);
+      const interp::TensorMap& outputs = results[b];
+      for (size_t i = 0; i < paths.size(); ++i) {
+        const std::string& name = graph.outputs[i].name;
+        const Tensor& value = outputs.at(name);
+        if (first == 0) {
+          if (value.rank() == 0 || value.dim(0) != count) return std::nullopt;
+          Shape whole = value.shape();
+          whole[0] = rows;
+          r.shapes.push_back(whole);
+          r.dtypes.push_back(value.dtype());
+          const std::string header = tensorio::npy_header(value.dtype(), whole);
+          staged.append(i, header.data(), header.size());
+        } else {
+          Shape expected = r.shapes[i];
+          expected[0] = count;
+          if (value.shape() != expected || value.dtype() != r.dtypes[i])
+            throw Error(ErrorKind::Data, "output '" + name + "' is " + value.describe() + " for rows " + std::to_string(first) + " to " +
+                                             std::to_string(first + count - 1) + ", but had another shape or type for the first batch (run with --batch-size 0)");
+        }
+        staged.append(i, reinterpret_cast<const char*>(value.raw()), value.nbytes());
       }
-      staged.append(i, reinterpret_cast<const char*>(value.raw()), value.nbytes());
     }
   }
   staged.commit();
