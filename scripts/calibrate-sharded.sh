@@ -5,7 +5,7 @@
 # e.g.
 #   scripts/calibrate-sharded.sh 4 stats.json model.onnx --calib images/ --threads 1
 #   quantize optimize model.onnx --stats stats.json -m entropy -o model.q.onnx
-# Each shard takes every N-th group of 8 samples (`calibrate --shard I/N`); give each --threads so that the N
+# Each shard takes every N-th group of 16 samples (`calibrate --shard I/N`); give each --threads so that the N
 # shards together use the cores once. QUANTIZE names the binary (default: quantize on the PATH).
 # docs/scaling.md has the same for a Slurm array job and a Kubernetes Indexed Job.
 set -euo pipefail

@@ -312,7 +312,7 @@ void register_calibrate(CLI::App& app) {
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to (use the same with optimize --stats)");
   cmd->add_flag("!--no-histograms", opt->histograms, "Only min/max (a little faster); then only minmax can use the statistics");
   cmd->add_option("--shard", opt->shard,
-                  "I/N: calibrate only every N-th group of 8 samples from group I (0-based); 'quantize merge-stats' joins the N files into the statistics of one run");
+                  "I/N: calibrate only every N-th group of 16 samples from group I (0-based); 'quantize merge-stats' joins the N files into the statistics of one run");
   add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_calibrate(*opt); });
 }

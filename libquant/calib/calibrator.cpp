@@ -132,29 +132,39 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   stats.groups_stacked = problem.empty();
   if (!problem.empty()) spdlog::info("calibration runs the samples one by one, not stacked in groups of {}: {}", kSampleGroup, problem);
 
-  // Groups spread over the cores, each run by one thread; the statistics merge exactly (stats.h),
-  // so neither the thread count nor --batch-size (how many samples are in flight) changes them.
-  const int64_t groups = shard.groups_of(dataset);
-  const int64_t in_flight = std::max<int64_t>(1, (options.batch_size + kSampleGroup - 1) / kSampleGroup);
+  // Work items spread over the cores, each run by one thread: the groups when they run stacked,
+  // else single samples (so that a small calibration set still keeps every core busy). The
+  // statistics merge exactly (stats.h), so neither the thread count nor --batch-size (how many
+  // samples are in flight) changes them.
+  const bool stacked = stats.groups_stacked;
+  const int64_t per_item = stacked ? kSampleGroup : 1;
+  const int64_t items = stacked ? shard.groups_of(dataset) : total;
+  auto item = [&](int64_t k) -> Shard::Group {
+    if (stacked) return shard.group(k, dataset);
+    const int64_t begin = shard.group(k / kSampleGroup, dataset).begin + k % kSampleGroup;
+    return {begin, begin + 1};
+  };
+  // --batch-size samples in flight, rounded up to whole items, and at least one item per thread.
+  const int64_t in_flight = std::max<int64_t>(omp_get_max_threads(), (options.batch_size + per_item - 1) / per_item);
   int64_t done = 0;
   // Each thread folds into its own statistics for the whole run; they merge once at the end.
   std::vector<Statistics> per_thread(static_cast<size_t>(std::max(1, omp_get_max_threads())));
   if (options.progress) options.progress(1, 1, 0, total);  // starts the clock
-  for (int64_t first = 0; first < groups; first += in_flight) {
-    const int64_t count = std::min(in_flight, groups - first);
+  for (int64_t first = 0; first < items; first += in_flight) {
+    const int64_t count = std::min(in_flight, items - first);
     std::exception_ptr failure;
 #pragma omp parallel for schedule(dynamic)
     for (int64_t k = first; k < first + count; ++k) {
       if (failure) continue;
       try {
-        observe_group(interpreter, inputs, shard.group(k, dataset), stats.groups_stacked, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
+        observe_group(interpreter, inputs, item(k), stacked, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
       } catch (...) {
 #pragma omp critical
         if (!failure) failure = std::current_exception();
       }
     }
     if (failure) std::rethrow_exception(failure);
-    for (int64_t k = first; k < first + count; ++k) done += shard.group(k, dataset).end - shard.group(k, dataset).begin;
+    for (int64_t k = first; k < first + count; ++k) done += item(k).end - item(k).begin;
     if (options.progress) options.progress(1, 1, done, total);
   }
   for (const Statistics& part : per_thread)

@@ -84,7 +84,7 @@ std::string stacking_problem(const interp::Interpreter& interpreter, const std::
     return "the first samples do not run alone: " + e.message();
   }
   // Stacking saves per-run overhead, which matters for small samples; a sample whose tensors are
-  // large already keeps the kernels busy, and 8 of them stacked no longer fit the caches (a
+  // large already keeps the kernels busy, and 16 of them stacked no longer fit the caches (a
   // 224x224 MobileNetV2 calibrates 2x slower stacked).
   const auto largest = std::max_element(a.begin(), a.end(), [](const auto& x, const auto& y) {
     return (x.second.dtype() == DType::Float32 ? x.second.nbytes() : 0) < (y.second.dtype() == DType::Float32 ? y.second.nbytes() : 0);

@@ -2,11 +2,11 @@
 // interpreter as one batch: the samples stacked along the batch axis, a short last group padded to
 // kSampleGroup rows by repeating its last sample. Every group of every run, sharded or not, is then
 // computed by the same kernels at the same batch size, so each sample's float values do not depend
-// on --batch-size, --threads or --shard, and the statistics stay bit-identical (a batch of 8 runs
-// the small models 1.5-2x faster per sample than 8 batches of 1, and observes 8x fewer tensors).
+// on --batch-size, --threads or --shard, and the statistics stay bit-identical (a batch of 16 runs
+// the small models 2-2.5x faster per sample than 16 batches of 1, and observes 16x fewer tensors).
 //
 // Stacking pays where samples are small (a 28x28 image: the per-run overhead is most of the cost);
-// where one sample's tensor exceeds kStackableBytes, 8 stacked ones spill out of the caches and the
+// where one sample's tensor exceeds kStackableBytes, 16 stacked ones spill out of the caches and the
 // samples run one by one (kStackableBytes below).
 //
 // Stacking is right only when the model treats axis 0 of its inputs as a batch: every tensor it

@@ -44,10 +44,10 @@ struct TensorStats {
 };
 
 // Calibration takes a dataset's samples in groups of kSampleGroup consecutive ones (the last may
-// be shorter): samples [8g, 8g + 8) form group g. A group is the unit the interpreter runs (stacked
-// along the batch axis, calibrator.h) and the unit shards split, so every run, sharded or not,
-// computes each sample in the same company and gets bit-identical values.
-constexpr int64_t kSampleGroup = 8;
+// be shorter): samples [16g, 16g + 16) form group g. A group is the unit the interpreter runs
+// (stacked along the batch axis, sample_groups.h) and the unit shards split, so every run, sharded
+// or not, computes each sample in the same company and gets bit-identical values.
+constexpr int64_t kSampleGroup = 16;
 
 // Which samples a calibration run took: every `count`-th group of kSampleGroup samples, starting
 // at group `index` (0-based).

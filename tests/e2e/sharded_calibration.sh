@@ -65,8 +65,8 @@ done
 
 # The shards themselves, kept this time.
 for i in 0 1 2; do "$QUANTIZE" -q calibrate dwnet.onnx "${DATA[@]}" --shard "$i/3" --stats-out "s$i.json" || fail "shard $i/3 failed"; done
-python3 -c "import json; s=json.load(open('s1.json')); assert s['samples']==101 and s['shard']=={'index':1,'count':3} and s['dataset_samples']==301, s['samples']" &&
-  ok "shard 1/3 of 301 samples holds groups 1, 4, ..., 37 of 8 (the last one of 5): 101, says so" || fail "shard 1/3's file does not record the shard"
+python3 -c "import json; s=json.load(open('s1.json')); assert s['samples']==96 and s['shard']=={'index':1,'count':3} and s['dataset_samples']==301, s['samples']" &&
+  ok "shard 1/3 of 301 samples holds groups 1, 4, ..., 16 of 16: 96, says so" || fail "shard 1/3's file does not record the shard"
 expect_exit 0 "merge-stats in any order" "$QUANTIZE" merge-stats s2.json s0.json s1.json -o any-order.json
 cmp -s any-order.json merged.json && ok "the order of the shards does not matter" || fail "merging in another order gives another file"
 expect_exit 7 "a missing shard is refused" "$QUANTIZE" merge-stats s0.json s2.json -o bad.json
@@ -91,7 +91,7 @@ expect_stderr "... saying the form" "--shard takes I/N"
 expect_exit 2 "a shard with no samples is refused" "$QUANTIZE" calibrate dwnet.onnx --calib fashion_test_500.npy --calib-size 2 --shard 2/3 --stats-out bad.json
 expect_stderr "... saying how many there are" "holds no samples: the data has only 2"
 expect_exit 0 "optimize accepts one shard" "$QUANTIZE" optimize dwnet.onnx --stats s0.json -o shard0.onnx
-expect_stderr "... with a warning that it is one shard" "holds shard 0/3 only: 104 of the 301"
+expect_stderr "... with a warning that it is one shard" "holds shard 0/3 only: 109 of the 301"
 python3 - <<'PY' || fail "a version-1 statistics file could not be written for the test"
 import json
 s = json.load(open('plain.json')); s['version'] = 1; json.dump(s, open('old-stats.json', 'w'))
@@ -112,7 +112,7 @@ python3 -c "import json; assert json.load(open('s1.json'))['groups_stacked'] is 
 GRU=(gru.onnx --calib input=fashion_test_500.npy --calib-size 40)
 cp "$SRC/testdata/corpus/gru_rows.onnx" gru.onnx
 expect_exit 0 "calibrating a GRU" "$QUANTIZE" --threads 2 calibrate "${GRU[@]}" --stats-out gru-b32.json
-expect_stderr "... says it runs the samples one by one, and why" "runs the samples one by one, not stacked in groups of 8: tensor '[^']+' is \\[1, 2, 64\\] for two stacked samples and \\[1, 1, 64\\] for one"
+expect_stderr "... says it runs the samples one by one, and why" "runs the samples one by one, not stacked in groups of 16: tensor '[^']+' is \\[1, 2, 64\\] for two stacked samples and \\[1, 1, 64\\] for one"
 python3 -c "import json; assert json.load(open('gru-b32.json'))['groups_stacked'] is False" && ok "... and records groups_stacked: false" ||
   fail "the GRU's statistics do not record groups_stacked: false"
 "$QUANTIZE" -q --threads 1 calibrate "${GRU[@]}" --batch-size 1 --stats-out gru-b1.json || fail "calibrating the GRU with --batch-size 1 failed"

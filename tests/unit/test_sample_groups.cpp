@@ -36,23 +36,24 @@ ir::Graph one_op_graph(const std::string& op) {
 
 }  // namespace
 
-TEST_CASE("a shard takes every N-th group of 8 samples", "[calib]") {
-  static_assert(calib::kSampleGroup == 8);
-  // 301 samples: groups 0..37, the last [296, 301) of 5.
+TEST_CASE("a shard takes every N-th group of 16 samples", "[calib]") {
+  static_assert(calib::kSampleGroup == 16);
+  // 301 samples: groups 0..18, the last [288, 301) of 13.
   const calib::Shard s0{0, 3}, s1{1, 3}, s2{2, 3};
-  CHECK(s0.groups_of(301) == 13);  // groups 0, 3, ..., 36
-  CHECK(s1.groups_of(301) == 13);  // 1, 4, ..., 37
-  CHECK(s2.groups_of(301) == 12);  // 2, 5, ..., 35
-  CHECK(s1.group(0, 301).begin == 8);
-  CHECK(s1.group(0, 301).end == 16);
-  CHECK(s1.group(12, 301).begin == 296);
-  CHECK(s1.group(12, 301).end == 301);
-  CHECK(s0.samples_of(301) == 104);
-  CHECK(s1.samples_of(301) == 101);
+  CHECK(s0.groups_of(301) == 7);  // groups 0, 3, ..., 18
+  CHECK(s1.groups_of(301) == 6);  // 1, 4, ..., 16
+  CHECK(s2.groups_of(301) == 6);  // 2, 5, ..., 17
+  CHECK(s1.group(0, 301).begin == 16);
+  CHECK(s1.group(0, 301).end == 32);
+  CHECK(s1.group(5, 301).begin == 256);
+  CHECK(s0.group(6, 301).begin == 288);
+  CHECK(s0.group(6, 301).end == 301);
+  CHECK(s0.samples_of(301) == 109);
+  CHECK(s1.samples_of(301) == 96);
   CHECK(s2.samples_of(301) == 96);
   CHECK(calib::Shard{}.samples_of(301) == 301);
-  CHECK(calib::Shard{}.groups_of(301) == 38);
-  CHECK(s2.samples_of(16) == 0);  // two groups: shard 2 has none
+  CHECK(calib::Shard{}.groups_of(301) == 19);
+  CHECK(s2.samples_of(32) == 0);  // two groups: shard 2 has none
   CHECK(calib::Shard{}.samples_of(0) == 0);
 }
 
@@ -90,7 +91,7 @@ TEST_CASE("stacking is checked against the samples run alone", "[calib]") {
 }
 
 TEST_CASE("calibration in stacked groups equals every sample observed alone", "[calib]") {
-  RampSource source(21);  // two full groups and one of 5
+  RampSource source(21);  // a full group and one of 5
   const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
   for (const std::string op : {"Relu", "Transpose"}) {
     const ir::Graph g = one_op_graph(op);
