@@ -22,27 +22,41 @@ Tensor legacy_broadcast(const ir::Node& node, const Tensor& a, const Tensor& b) 
   return b.reshaped(shape);
 }
 
+template <Arith op, typename T>
+T apply(T x, T y) {
+  if constexpr (op == Arith::Add) return static_cast<T>(x + y);
+  if constexpr (op == Arith::Sub) return static_cast<T>(x - y);
+  if constexpr (op == Arith::Mul) return static_cast<T>(x * y);
+  if constexpr (op == Arith::Div) return static_cast<T>(x / y);
+  if constexpr (op == Arith::Min) return (x != x || x < y) ? x : y;
+  if constexpr (op == Arith::Max) return (x != x || x > y) ? x : y;
+  if constexpr (op == Arith::PRelu) return x < T(0) ? static_cast<T>(x * y) : x;
+}
+
+// Inputs may be channels-last (the op table says so): two of the same shape and layout (a residual
+// Add of two Conv results) are combined in their stored order and the result keeps that layout;
+// anything else is made plain first and broadcast.
 template <Arith op>
 Outputs arith_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
-  const Tensor& a = required_input(inputs, 0, "A");
-  const Tensor& b = legacy_broadcast(node, a, required_input(inputs, 1, "B"));
-  if (a.dtype() != b.dtype())
-    throw Error(ErrorKind::Model, std::string("inputs have different types: ") + a.describe() + " and " + b.describe());
+  const Tensor& a_in = required_input(inputs, 0, "A");
+  const Tensor& b_in = legacy_broadcast(node, a_in, required_input(inputs, 1, "B"));
+  if (a_in.dtype() != b_in.dtype())
+    throw Error(ErrorKind::Model, std::string("inputs have different types: ") + a_in.describe() + " and " + b_in.describe());
+  const bool same_layout = a_in.layout() != Layout::Plain && a_in.layout() == b_in.layout() && a_in.shape() == b_in.shape();
+  const Tensor a = same_layout ? a_in : a_in.to_plain(), b = same_layout ? b_in : b_in.to_plain();
   return {visit_numeric(a.dtype(), node.op_type.c_str(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {
       throw Error(ErrorKind::Unsupported, "arithmetic on bool tensors");
       return Tensor();
     } else {
-      return broadcast_binary<T, T>(a, b, [](T x, T y) -> T {
-        if constexpr (op == Arith::Add) return static_cast<T>(x + y);
-        if constexpr (op == Arith::Sub) return static_cast<T>(x - y);
-        if constexpr (op == Arith::Mul) return static_cast<T>(x * y);
-        if constexpr (op == Arith::Div) return static_cast<T>(x / y);
-        if constexpr (op == Arith::Min) return (x != x || x < y) ? x : y;
-        if constexpr (op == Arith::Max) return (x != x || x > y) ? x : y;
-        if constexpr (op == Arith::PRelu) return x < T(0) ? static_cast<T>(x * y) : x;
-      });
+      if (!same_layout) return broadcast_binary<T, T>(a, b, [](T x, T y) -> T { return apply<op, T>(x, y); });
+      Tensor out(a.dtype(), a.shape(), Init::Uninitialized, a.layout());
+      const T* x = a.data<T>();
+      const T* y = b.data<T>();
+      T* z = out.data<T>();
+      for (int64_t i = 0, n = a.numel(); i < n; ++i) z[i] = apply<op, T>(x[i], y[i]);
+      return out;
     }
   })};
 }

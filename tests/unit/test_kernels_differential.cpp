@@ -127,6 +127,18 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   ir::Node relu;
   relu.op_type = "Relu";
   require_close(ops::unary_kernel(relu, {&cl}, {})[0], ops::unary_kernel(relu, {&x}, {})[0]);
+  // Add/Sub/Mul/Div: two channels-last inputs of one shape stay channels-last; a channels-last
+  // input with a plain or broadcast one is made plain first.
+  const Tensor y = random_tensor({2, 5, 9, 8}, rng), y_cl = y.to_layout(Layout::ChannelsLast), bias = random_tensor({5, 1, 1}, rng);
+  ir::Node add;
+  add.op_type = "Add";
+  add.opset = 13;
+  const Tensor both = ops::add_kernel(add, {&cl, &y_cl}, {})[0];
+  CHECK(both.layout() == Layout::ChannelsLast);
+  require_close(both, ops::add_kernel(add, {&x, &y}, {})[0]);
+  require_close(ops::add_kernel(add, {&cl, &y}, {})[0], ops::add_kernel(add, {&x, &y}, {})[0]);
+  require_close(ops::sub_kernel(add, {&cl, &bias}, {})[0], ops::sub_kernel(add, {&x, &bias}, {})[0]);
+  require_close(ops::mul_kernel(add, {&y_cl, &cl}, {})[0], ops::mul_kernel(add, {&y, &x}, {})[0]);
 }
 
 TEST_CASE("pooling on oneDNN equals the reference loops", "[kernels][pool]") {
