@@ -76,38 +76,29 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
       throw located(e, "sample " + source.where(i));
     }
   }
-  const int64_t real = group.end - group.begin;
-  std::optional<interp::TensorMap> stacked;
-  if (stack) stacked = stack_samples(samples, kSampleGroup);
-  if (stacked) {
-    const std::string where = "samples " + source.where(group.begin) + " to " + source.where(group.end - 1);
-    auto fold = [&](const std::string& name, const Tensor& t) {
-      if (t.dtype() != DType::Float32 || options.unobserved.count(name)) return;
-      if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
-        throw Error(ErrorKind::Data, "calibration " + where + ": tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " +
-                                         std::to_string(kSampleGroup) + " samples: its rows do not follow the batch (found on these samples only)");
-      observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), options.histograms);
-    };
-    for (const auto& [name, tensor] : *stacked) fold(name, tensor);
+  // Folds a run's tensor: of a stacked run, the rows of the group's `real` samples (they come
+  // first along axis 0; the padding rows after them repeat the last sample); of a lone sample, all.
+  auto fold = [&](const std::string& name, const Tensor& t, int64_t real, const std::string& where) {
+    if (t.dtype() != DType::Float32 || options.unobserved.count(name)) return;
+    if (real == 0) return observe(stats.tensors[name], t, options.histograms);
+    if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
+      throw Error(ErrorKind::Data, "calibration " + where + ": tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " +
+                                       std::to_string(kSampleGroup) + " samples: its rows do not follow the batch (found on these samples only)");
+    observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), options.histograms);
+  };
+  // Runs one batch (real > 0: a stacked group of that many samples; 0: one sample) and folds it.
+  auto run = [&](const interp::TensorMap& batch, int64_t real, const std::string& where) {
+    for (const auto& [name, tensor] : batch) fold(name, tensor, real, where);
     try {
-      interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); }, &options.unobserved);
+      interpreter.run(batch, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value, real, where); }, &options.unobserved);
     } catch (const Error& e) {
       throw located(e, where);
     }
-    return;
-  }
-  for (int64_t i = group.begin; i < group.end; ++i) {
-    const interp::TensorMap& sample = samples[static_cast<size_t>(i - group.begin)];
-    auto fold = [&](const std::string& name, const Tensor& t) {
-      if (t.dtype() == DType::Float32 && !options.unobserved.count(name)) observe(stats.tensors[name], t, options.histograms);
-    };
-    for (const auto& [name, tensor] : sample) fold(name, tensor);
-    try {
-      interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value); }, &options.unobserved);
-    } catch (const Error& e) {
-      throw located(e, "sample " + source.where(i));
-    }
-  }
+  };
+  if (stack)
+    if (const std::optional<interp::TensorMap> stacked = stack_samples(samples, kSampleGroup))
+      return run(*stacked, group.end - group.begin, "samples " + source.where(group.begin) + " to " + source.where(group.end - 1));
+  for (int64_t i = group.begin; i < group.end; ++i) run(samples[static_cast<size_t>(i - group.begin)], 0, "sample " + source.where(i));
 }
 
 }  // namespace
