@@ -141,7 +141,7 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   require_close(ops::mul_kernel(add, {&y_cl, &cl}, {})[0], ops::mul_kernel(add, {&y, &x}, {})[0]);
 }
 
-TEST_CASE("pooling on oneDNN equals the reference loops", "[kernels][pool]") {
+TEST_CASE("pooling on oneDNN, and channels-last MaxPool in the channel-vector loops, equals the reference loops", "[kernels][pool]") {
   std::mt19937 rng(5);
   struct PoolCase {
     const char* op;
@@ -157,23 +157,25 @@ TEST_CASE("pooling on oneDNN equals the reference loops", "[kernels][pool]") {
       {"AveragePool", {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 1},
       {"AveragePool", {3, 3}, {2, 2}, {0, 0, 0, 0}, {}, 1, 1},  // ceil mode with count_include_pad: the loops
   };
-  for (const PoolCase& c : cases) {
-    for (Layout layout : {Layout::Plain, Layout::ChannelsLast}) {
-      const Tensor x = random_tensor({3, 6, 10, 9}, rng);
-      const Tensor in = x.to_layout(layout);
-      ir::Node pool;
-      pool.op_type = c.op;
-      pool.opset = 19;
-      pool.attributes = {{"kernel_shape", ints(c.kernel)}, {"strides", ints(c.strides)}, {"pads", ints(c.pads)},
-                         {"ceil_mode", one(c.ceil_mode)}, {"count_include_pad", one(c.include_pad)}};
-      if (!c.dilations.empty()) pool.attributes["dilations"] = ints(c.dilations);
-      const auto kernel = std::string(c.op) == "MaxPool" ? ops::max_pool_kernel : ops::average_pool_kernel;
-      INFO(c.op << " kernel " << c.kernel[0] << " stride " << c.strides[0] << " ceil " << c.ceil_mode << " layout " << static_cast<int>(layout));
-      ops::KernelConfig reference;
-      reference.reference = true;
-      require_close(kernel(pool, {&in}, {})[0], kernel(pool, {&x}, reference)[0]);
-    }
-  }
+  // 6 and 19 channels: the channel loop's tail; 16: its blocks of 8 (pool.cpp).
+  for (const PoolCase& c : cases)
+    for (const int64_t channels : {6, 16, 19})
+      for (Layout layout : {Layout::Plain, Layout::ChannelsLast}) {
+        const Tensor x = random_tensor({3, channels, 10, 9}, rng);
+        const Tensor in = x.to_layout(layout);
+        ir::Node pool;
+        pool.op_type = c.op;
+        pool.opset = 19;
+        pool.attributes = {{"kernel_shape", ints(c.kernel)}, {"strides", ints(c.strides)}, {"pads", ints(c.pads)},
+                           {"ceil_mode", one(c.ceil_mode)}, {"count_include_pad", one(c.include_pad)}};
+        if (!c.dilations.empty()) pool.attributes["dilations"] = ints(c.dilations);
+        const auto kernel = std::string(c.op) == "MaxPool" ? ops::max_pool_kernel : ops::average_pool_kernel;
+        INFO(c.op << " kernel " << c.kernel[0] << " stride " << c.strides[0] << " ceil " << c.ceil_mode << " channels " << channels << " layout "
+                  << static_cast<int>(layout));
+        ops::KernelConfig reference;
+        reference.reference = true;
+        require_close(kernel(pool, {&in}, {})[0], kernel(pool, {&x}, reference)[0]);
+      }
 }
 
 TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values", "[kernels][fusion]") {
