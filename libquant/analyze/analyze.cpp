@@ -5,6 +5,7 @@
 #include <set>
 
 #include "analyze/qdq_layout.h"
+#include "core/parallel.h"
 #include "interp/interpreter.h"
 #include "ops/op_table.h"
 
@@ -85,17 +86,7 @@ void for_samples(int64_t total, PerSample per_sample, Merge merge, const calib::
   for (int64_t start = 0; start < total; start += kChunk) {
     const int64_t n = std::min(kChunk, total - start);
     std::vector<decltype(per_sample(int64_t{0}))> results(static_cast<size_t>(n));
-    std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t k = 0; k < n; ++k) {
-      try {
-        results[static_cast<size_t>(k)] = per_sample(start + k);
-      } catch (...) {
-#pragma omp critical
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+    parallel_for_each(0, n, [&](int64_t k) { results[static_cast<size_t>(k)] = per_sample(start + k); });
     for (auto& r : results) merge(r);
     if (progress) progress(pass, passes, start + n, total);
   }

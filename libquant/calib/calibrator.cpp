@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <optional>
 #include <span>
 
 #include "calib/sample_groups.h"
+#include "core/parallel.h"
 
 namespace quant::calib {
 
@@ -78,19 +78,20 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
   }
   // Folds a run's tensor: of a stacked run, the rows of the group's `real` samples (they come
   // first along axis 0; the padding rows after them repeat the last sample); of a lone sample, all.
-  auto fold = [&](const std::string& name, const Tensor& t, int64_t real, const std::string& where) {
+  // Errors are said of `where` by run() below.
+  auto fold = [&](const std::string& name, const Tensor& t, int64_t real) {
     if (t.dtype() != DType::Float32 || options.unobserved.count(name)) return;
     if (real == 0) return observe(stats.tensors[name], t, options.histograms);
     if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
-      throw Error(ErrorKind::Data, "calibration " + where + ": tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " +
-                                       std::to_string(kSampleGroup) + " samples: its rows do not follow the batch (found on these samples only)");
+      throw Error(ErrorKind::Data, "tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " + std::to_string(kSampleGroup) +
+                                       " samples: its rows do not follow the batch (found on these samples only)");
     observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), options.histograms);
   };
   // Runs one batch (real > 0: a stacked group of that many samples; 0: one sample) and folds it.
   auto run = [&](const interp::TensorMap& batch, int64_t real, const std::string& where) {
-    for (const auto& [name, tensor] : batch) fold(name, tensor, real, where);
     try {
-      interpreter.run(batch, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value, real, where); }, &options.unobserved);
+      for (const auto& [name, tensor] : batch) fold(name, tensor, real);
+      interpreter.run(batch, [&](const ir::Node&, const std::string& name, const Tensor& value) { fold(name, value, real); }, &options.unobserved);
     } catch (const Error& e) {
       throw located(e, where);
     }
@@ -143,18 +144,9 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   if (options.progress) options.progress(1, 1, 0, total);  // starts the clock
   for (int64_t first = 0; first < items; first += in_flight) {
     const int64_t count = std::min(in_flight, items - first);
-    std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic)
-    for (int64_t k = first; k < first + count; ++k) {
-      if (failure) continue;
-      try {
-        observe_group(interpreter, inputs, item(k), stacked, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
-      } catch (...) {
-#pragma omp critical
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+    parallel_for_each(first, first + count, [&](int64_t k) {
+      observe_group(interpreter, inputs, item(k), stacked, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
+    });
     for (int64_t k = first; k < first + count; ++k) done += item(k).end - item(k).begin;
     if (options.progress) options.progress(1, 1, done, total);
   }

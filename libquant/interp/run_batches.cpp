@@ -3,28 +3,20 @@
 #include <omp.h>
 
 #include <cstring>
-#include <exception>
+
+#include "core/parallel.h"
 
 namespace quant::interp {
 
 std::vector<TensorMap> run_batches(const Interpreter& interpreter, const std::vector<TensorMap>& batches) {
   std::vector<TensorMap> outputs(batches.size());
-  if (batches.size() < 2 || omp_get_max_threads() < 2) {
-    for (size_t i = 0; i < batches.size(); ++i) outputs[i] = interpreter.run(batches[i]);
-    return outputs;
+  auto run = [&](int64_t i) { outputs[static_cast<size_t>(i)] = interpreter.run(batches[static_cast<size_t>(i)]); };
+  const auto count = static_cast<int64_t>(batches.size());
+  if (count < 2 || omp_get_max_threads() < 2) {
+    for (int64_t i = 0; i < count; ++i) run(i);
+  } else {
+    parallel_for_each(0, count, run);  // one batch per thread, its kernels on that thread
   }
-  std::vector<std::exception_ptr> failures(batches.size());
-  // One batch per thread; kernels inside this region run on their own thread (no nested teams).
-#pragma omp parallel for schedule(dynamic)
-  for (size_t i = 0; i < batches.size(); ++i) {
-    try {
-      outputs[i] = interpreter.run(batches[i]);
-    } catch (...) {
-      failures[i] = std::current_exception();
-    }
-  }
-  for (const std::exception_ptr& f : failures)
-    if (f) std::rethrow_exception(f);
   return outputs;
 }
 

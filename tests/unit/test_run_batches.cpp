@@ -1,7 +1,9 @@
 // Batches run side by side (interp::run_batches) give each batch's own outputs, in order, and the
-// first failing batch's error; slice_rows cuts rows out of every input.
+// first failing batch's error; slice_rows cuts rows out of every input; parallel_for_each (core/parallel.h)
+// runs every item and says the lowest failing one.
 #include <catch2/catch.hpp>
 
+#include "core/parallel.h"
 #include "interp/run_batches.h"
 #include "small_graphs.h"
 
@@ -27,4 +29,22 @@ TEST_CASE("batches run side by side give each batch's outputs in order", "[inter
   const std::vector<interp::TensorMap> bad{batches[0], {{"x", Tensor::from_vector<float>({1, 3}, {1, 2, 3})}}};
   CHECK_THROWS_WITH(interp::run_batches(interpreter, bad), Catch::Contains("input 'x' must have shape"));
   CHECK_THROWS_AS(interp::slice_rows(all, 4, 2), Error);
+}
+
+TEST_CASE("parallel_for_each runs every item and rethrows the lowest failing one's error", "[parallel]") {
+  std::vector<int> ran(40, 0);
+  quant::parallel_for_each(0, 40, [&](int64_t i) { ran[static_cast<size_t>(i)] = 1; });
+  CHECK(std::count(ran.begin(), ran.end(), 1) == 40);
+  std::vector<int> again(40, 0);
+  try {
+    quant::parallel_for_each(0, 40, [&](int64_t i) {
+      again[static_cast<size_t>(i)] = 1;
+      if (i == 31 || i == 7 || i == 23) throw Error(ErrorKind::Data, "item " + std::to_string(i));
+    });
+    FAIL("expected the error of item 7");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "item 7");
+  }
+  CHECK(std::count(again.begin(), again.end(), 1) == 40);
+  quant::parallel_for_each(5, 5, [&](int64_t) { FAIL("an empty range runs nothing"); });
 }

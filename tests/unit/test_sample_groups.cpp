@@ -115,3 +115,35 @@ TEST_CASE("calibration in stacked groups equals every sample observed alone", "[
     CHECK(stats.unobserved == std::set<std::string>{"y"});
   }
 }
+
+TEST_CASE("a tensor whose rows stop following the batch in a later group is a data error said once", "[calib]") {
+  // Samples 0-15 hold two positive values, sample 16 one, the rest two: y (the positive values of
+  // the whole batch, GatherND of NonZero) has 2 rows per sample on the first two samples, so the
+  // stacking check passes, and 1 + 2 * 15 = 31 rows for the second group (padded to 16 samples).
+  class Positives : public dataset::SampleSource {
+   public:
+    int64_t size() const override { return 21; }
+    Tensor sample(int64_t i) const override {
+      return Tensor::from_vector<float>({4}, {1, i == 16 ? -1.f : 1.f, -1, -1});
+    }
+    std::string where(int64_t i) const override { return "#" + std::to_string(i); }
+  } source;
+  ir::Graph g;
+  g.inputs.push_back({"x", DType::Float32, {{-1, "N"}, {4, ""}}, true});
+  g.outputs.push_back(test::value("y"));
+  g.initializers["zero"] = Tensor::scalar<float>(0.f);
+  g.nodes = {test::node("positive", "Greater", {"x", "zero"}, {"mask"}), test::node("where", "NonZero", {"mask"}, {"at"}),
+             test::node("pairs", "Transpose", {"at"}, {"index"}), test::node("gather", "GatherND", {"x", "index"}, {"y"})};
+  const interp::Interpreter interpreter(g);
+  const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
+  REQUIRE(calib::stacking_problem(interpreter, inputs, 21).empty());
+  try {
+    calib::calibrate(interpreter, inputs, {});
+    FAIL("expected a data error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::Data);
+    const std::string said = e.what();
+    CHECK_THAT(said, Catch::StartsWith("calibration samples #16 to #20: tensor 'y' has [31] for a stacked group of 16 samples"));
+    CHECK(said.find("calibration", 1) == std::string::npos);  // located once
+  }
+}
