@@ -64,7 +64,7 @@ void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t c
       const TapRange& rh = t[1][static_cast<size_t>(oh)];
       for (int64_t ow = 0; ow < w.out[2]; ++ow) {
         const TapRange& rw = t[2][static_cast<size_t>(ow)];
-        T* __restrict py = y + ((od * w.out[1] + oh) * w.out[2] + ow) * channels;
+        T* py = y + ((od * w.out[1] + oh) * w.out[2] + ow) * channels;
         Acc* __restrict acc = nullptr;
         if constexpr (kind == PoolKind::Max) acc = py;
         else acc = sums.data();
