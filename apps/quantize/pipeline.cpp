@@ -75,10 +75,10 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
   const int64_t samples = shard.samples_of(dataset);
   if (shard.count > 1)
-    spdlog::info("calibrating shard {}: {} of {} samples (every {}th group of {} from group #{}), {}, batches of {}", shard.name(), samples, dataset,
-                 shard.count, calib::kSampleGroup, shard.index, histograms ? "min/max and histograms" : "min/max", data.batch_size);
+    spdlog::info("calibrating shard {}: {} of {} samples (every {}th group of {} from group #{}), {}, {} samples per step", shard.name(), samples,
+                 dataset, shard.count, calib::kSampleGroup, shard.index, histograms ? "min/max and histograms" : "min/max", data.batch_size);
   else
-    spdlog::info("calibrating on {} samples ({}, batches of {})", samples, histograms ? "min/max and histograms" : "min/max", data.batch_size);
+    spdlog::info("calibrating on {} samples ({}, {} samples per step)", samples, histograms ? "min/max and histograms" : "min/max", data.batch_size);
   const auto t0 = std::chrono::steady_clock::now();
   calib::Statistics stats = calib::calibrate(interpreter, calib_data.inputs, options);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
