@@ -1,7 +1,5 @@
 #include "interp/run_batches.h"
 
-#include <omp.h>
-
 #include <cstring>
 
 #include "core/parallel.h"
@@ -12,11 +10,10 @@ std::vector<TensorMap> run_batches(const Interpreter& interpreter, const std::ve
   std::vector<TensorMap> outputs(batches.size());
   auto run = [&](int64_t i) { outputs[static_cast<size_t>(i)] = interpreter.run(batches[static_cast<size_t>(i)]); };
   const auto count = static_cast<int64_t>(batches.size());
-  if (count < 2 || omp_get_max_threads() < 2) {
-    for (int64_t i = 0; i < count; ++i) run(i);
-  } else {
-    parallel_for_each(0, count, run);  // one batch per thread, its kernels on that thread
-  }
+  // A single batch runs outside a parallel region, so that its kernels use every thread; several
+  // run one per thread, their kernels on that thread.
+  if (count == 1) run(0);
+  else parallel_for_each(0, count, run);
   return outputs;
 }
 

@@ -9,8 +9,8 @@
 
 namespace quant::interp {
 
-// The outputs of each batch, in order. With one thread or one batch they run one after the other
-// (each kernel then uses all threads). Throws the error of the first failing batch.
+// The outputs of each batch, in order. A single batch runs with every thread for its kernels.
+// Throws the error of the first failing batch in order, once every batch has run.
 std::vector<TensorMap> run_batches(const Interpreter& interpreter, const std::vector<TensorMap>& batches);
 
 // The rows [first, first + count) of every input (axis 0), as one batch.

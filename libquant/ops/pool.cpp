@@ -73,18 +73,16 @@ void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t c
           for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1])
             for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) {
               const T* __restrict px = x + ((id * w.in[1] + ih) * w.in[2] + iw) * channels;
+              auto add_tap = [&](int64_t c) {
+                if constexpr (kind == PoolKind::Max) acc[c] = larger(acc[c], px[c]);
+                else acc[c] += px[c];
+              };
               int64_t c = 0;
               // Blocks of 8 channels with a fixed trip count unroll to straight vector code; a
               // loop of `channels` would pay the vectorizer's set-up at every tap.
               for (; c + 8 <= channels; c += 8)
-                for (int64_t v = c; v < c + 8; ++v) {
-                  if constexpr (kind == PoolKind::Max) acc[v] = larger(acc[v], px[v]);
-                  else acc[v] += px[v];
-                }
-              for (; c < channels; ++c) {
-                if constexpr (kind == PoolKind::Max) acc[c] = larger(acc[c], px[c]);
-                else acc[c] += px[c];
-              }
+                for (int64_t v = c; v < c + 8; ++v) add_tap(v);
+              for (; c < channels; ++c) add_tap(c);
             }
         if constexpr (kind == PoolKind::Average) {
           const double count = static_cast<double>(std::max<int64_t>(
