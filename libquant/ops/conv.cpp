@@ -1,10 +1,14 @@
 // Conv: Y[n, m, o...] = B[m] + sum_{c in group(m), k...} W[m, c, k...] * X[n, g*C/G + c, o*S + k*D - pad_begin]
-// for 1 to 3 spatial axes (handled as 3-D). Two paths: the formula as nested loops
-// (config.reference), and oneDNN's convolution primitive (onednn_conv.h) for everything else.
+// for 1 to 3 spatial axes (handled as 3-D). Three paths: the formula as nested loops
+// (config.reference); quant's own AVX2 loops (direct_conv.h) for dense convolutions with at least
+// 8 input channels and a multiple of 8 output channels; oneDNN's convolution primitive
+// (onednn_conv.h) for everything else (grouped, depthwise, few channels, CPUs without AVX2).
 #include <algorithm>
 #include <vector>
 
+#include "ops/direct_conv.h"
 #include "ops/kernels.h"
+#include "ops/node_cache.h"
 #include "ops/onednn_conv.h"
 #include "ops/window.h"
 
@@ -47,6 +51,20 @@ void conv_reference(const ConvGeometry& s, const float* x, const float* w, const
                 static_cast<float>(conv_window_sum<double>(s, x, w, n, m, od, oh, ow, bias ? bias[m] : 0.0));
 }
 
+// direct_conv on tensors: the input in channels-last (a Conv's input usually already is: the
+// previous Conv wrote it so), the weights packed once per node when they are constant.
+Tensor conv_direct(const ConvGeometry& g, const Tensor& x, const Tensor& w, const float* bias, const Shape& out_shape,
+                   const KernelConfig& config) {
+  const Tensor x_channels_last = x.to_layout(Layout::ChannelsLast);
+  auto pack = [&] { return pack_direct_conv_weights(g, w.data<float>()); };
+  const std::shared_ptr<const std::vector<float>> packed =
+      config.cache && config.input_is_constant(1) ? cached<std::vector<float>>(config.cache, "direct_conv weights", pack)
+                                                  : std::make_shared<const std::vector<float>>(pack());
+  Tensor y(DType::Float32, out_shape, Init::Uninitialized, Layout::ChannelsLast);
+  direct_conv(g, x_channels_last.data<float>(), packed->data(), bias, config.clamp, y.data<float>());
+  return y;
+}
+
 }  // namespace
 
 Outputs conv_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
@@ -64,7 +82,10 @@ Outputs conv_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   Shape out_shape{g.batch, g.out_channels};
   for (int64_t d : from_3d(g.window.out, g.spatial_rank)) out_shape.push_back(d);
   const float* bias = b ? b->data<float>() : nullptr;
-  if (!config.reference && shape_numel(out_shape) > 0) return {conv_forward_onednn(g, x, w.data<float>(), bias, out_shape, config)};
+  if (!config.reference && shape_numel(out_shape) > 0) {
+    if (direct_conv_applies(g)) return {conv_direct(g, x, w, bias, out_shape, config)};
+    return {conv_forward_onednn(g, x, w.data<float>(), bias, out_shape, config)};
+  }
   Tensor y(DType::Float32, out_shape, Init::Uninitialized);
   conv_reference(g, x.to_plain().data<float>(), w.data<float>(), bias, y.data<float>());
   apply_clamp(y, config.clamp);

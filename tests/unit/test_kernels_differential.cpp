@@ -1,11 +1,15 @@
 // Fast kernel paths (im2col + oneDNN sgemm, depthwise, pointwise, threaded) against the plain
 // nested-loop reference paths, on seeded random data (ncnn-style differential tests).
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
+#include <string_view>
 #include <random>
 
 #include "interp/interpreter.h"
+#include "ops/direct_conv.h"
 #include "ops/kernels.h"
 #include "small_graphs.h"
 
@@ -51,6 +55,13 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       {"pointwise", {3, 16, 5, 5}, {7, 16, 1, 1}, 1, {1, 1}, {0, 0, 0, 0}, {1, 1}},
       {"1-D", {2, 3, 20}, {4, 3, 5}, 1, {2}, {2, 1}, {1}},
       {"3-D", {1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {1, 1, 0, 1, 1, 1}, {1, 1, 1}},
+      // quant's own loops (direct_conv.h): blocks of 16 and a last 8 output channels, pixel blocks
+      // that span rows and a tail, strides, dilations, asymmetric pads, 1x1, 1-D and 3-D.
+      {"direct 3x3, 16 -> 24 channels", {2, 16, 9, 11}, {24, 16, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      {"direct strided, dilated, asymmetric pads", {1, 8, 13, 10}, {16, 8, 3, 2}, 1, {2, 1}, {1, 0, 2, 1}, {2, 1}},
+      {"direct 2x2 stride 2, no padding", {2, 32, 7, 7}, {48, 32, 2, 2}, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}},
+      {"direct 1-D", {2, 8, 30}, {8, 8, 5}, 1, {1}, {2, 2}, {1}},
+      {"direct 3-D", {1, 8, 4, 5, 6}, {16, 8, 3, 3, 3}, 1, {1, 1, 2}, {1, 1, 1, 1, 0, 1}, {1, 1, 1}},
   };
   std::mt19937 rng(42);
   for (const ConvCase& c : cases) {
@@ -61,9 +72,39 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       node.attributes = {{"group", one(c.group)}, {"strides", ints(c.strides)}, {"pads", ints(c.pads)}, {"dilations", ints(c.dilations)}};
       const Tensor x = random_tensor(c.x, rng), w = random_tensor(c.w, rng), b = random_tensor({c.w[0]}, rng);
       const ops::Inputs in{&x, &w, &b};
+      // The "direct" cases are there to run quant's own loops: they must qualify (on a CPU that has them).
+      if (std::string_view(c.name).starts_with("direct") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        REQUIRE(ops::direct_conv_applies(ops::conv_geometry(node, x, w)));
       require_close(ops::conv_kernel(node, in, {.reference = false})[0], ops::conv_kernel(node, in, {.reference = true})[0]);
     }
   }
+}
+
+TEST_CASE("a clamp fused into quant's own Conv loops clamps like apply_clamp, NaN kept", "[kernels][conv][fusion]") {
+  std::mt19937 rng(5);
+  ir::Node node;
+  node.name = "conv";
+  node.op_type = "Conv";
+  node.attributes = {{"pads", ints({1, 1, 1, 1})}};
+  Tensor x = random_tensor({1, 8, 5, 6}, rng);
+  x.data<float>()[7] = std::numeric_limits<float>::quiet_NaN();
+  const Tensor w = random_tensor({16, 8, 3, 3}, rng), b = random_tensor({16}, rng);
+  const ops::Inputs in{&x, &w, &b};
+  const ops::FusedClamp clamp{true, -0.25f, 0.5f};
+  const Tensor fused = ops::conv_kernel(node, in, {.clamp = clamp})[0].to_plain();
+  Tensor ref = ops::conv_kernel(node, in, {.reference = true})[0];
+  ops::apply_clamp(ref, clamp);
+  int nans = 0;
+  for (int64_t i = 0; i < ref.numel(); ++i) {
+    const float f = fused.data<float>()[i], r = ref.data<float>()[i];
+    if (std::isnan(r)) {
+      REQUIRE(std::isnan(f));
+      ++nans;
+    } else {
+      REQUIRE(f == Approx(r).margin(1e-4));
+    }
+  }
+  CHECK(nans > 0);
 }
 
 TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[kernels][gemm]") {

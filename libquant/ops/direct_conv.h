@@ -1,0 +1,38 @@
+// Dense (group 1) float convolution on channels-last data with quant's own AVX2/FMA loops, for the
+// shapes that dominate CNNs' time (3x3 at 8 to 512 channels), where oneDNN 2.6's channels-last
+// kernels reach 65-75% of this machine's peak and these loops 80-90% (docs/performance.md). 1x1
+// convolutions stay with oneDNN, whose 1x1 kernels block over pixels and channels for the cache.
+//
+// The computation is an implicit GEMM: output pixels are rows, output channels columns and the
+// (tap, input channel) pairs the inner dimension. A micro-kernel keeps a block of P output pixels
+// by 8*V output channels in AVX registers (6 x 16, or 12 x 8 for a last block of 8 channels) and
+// runs over every tap and input channel: for each input channel it loads V weight vectors and
+// broadcasts each pixel's input value. Padding is a zero-bordered copy of each image, so every
+// tap of every pixel is in range and pixels of one block may come from different rows.
+//
+// Every output element is bias + sum over taps (kd, kh, kw in order) of sum over c in order, in
+// float with fused multiply-add: the same whatever the batch, the thread count or where the pixel
+// falls in a block, so calibration statistics do not depend on how samples are grouped.
+#pragma once
+#include <vector>
+
+#include "ops/kernel.h"
+#include "ops/window.h"
+
+namespace quant::ops {
+
+// Whether direct_conv runs g on this CPU: AVX2 and FMA present, group 1, a window of more than one
+// tap, output channels a multiple of 8, at least 8 input channels (fewer leave the micro-kernel's
+// inner loop too short).
+bool direct_conv_applies(const ConvGeometry& g);
+
+// W [M, C, k...] (ONNX order) in the layout direct_conv reads: blocks of 16 output channels (the
+// last one 8 when M is not a multiple of 16), each [taps][C][16 or 8].
+std::vector<float> pack_direct_conv_weights(const ConvGeometry& g, const float* w);
+
+// y [N, spatial_out..., M] = conv(x [N, spatial_in..., C], packed weights) + bias, clamped by
+// `clamp` when active. bias may be null (zero). Runs on all threads unless called inside a
+// parallel region.
+void direct_conv(const ConvGeometry& g, const float* x, const float* packed_w, const float* bias, const FusedClamp& clamp, float* y);
+
+}  // namespace quant::ops

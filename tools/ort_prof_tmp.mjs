@@ -1,0 +1,10 @@
+import * as ort from 'onnxruntime-node';
+import { readNpy } from './npy.mjs';
+import fs from 'fs';
+const [model, name, file, threads, reps='10'] = process.argv.slice(2);
+const x = readNpy(file);
+const session = await ort.InferenceSession.create(model, { intraOpNumThreads: Number(threads), interOpNumThreads: 1, executionMode: 'sequential', enableProfiling: true, profileFilePrefix: '/tmp/ortprof' });
+const feeds = { [name]: new ort.Tensor(x.ortType, x.data, x.shape) };
+for (let i = 0; i < Number(reps); i++) await session.run(feeds);
+const f = session.endProfiling ? await session.endProfiling() : null;
+console.log(f);
