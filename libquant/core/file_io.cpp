@@ -19,6 +19,15 @@ std::string read_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(ErrorKind::Io, "no such file", {.file = path});
   if (std::filesystem::is_directory(path, ec)) throw Error(ErrorKind::Io, "is a directory, expected a file", {.file = path});
+  // A regular file in one read of its size (a stream into a growing buffer took 0.1 s for a 45 MB
+  // model); anything else (a pipe) through a stream.
+  const auto size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : std::uintmax_t{0};
+  if (size > 0 && !ec) {
+    const OpenFile file(path);
+    std::string bytes(size, '\0');
+    file.read_at(0, bytes.data(), bytes.size(), "the whole file");
+    return bytes;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::Io, std::string("cannot open: ") + std::strerror(errno), {.file = path});
   std::ostringstream buffer;

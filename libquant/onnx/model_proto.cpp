@@ -21,7 +21,7 @@ void write_value_info(const ir::ValueInfo& v, onnx::ValueInfoProto& out) {
   }
 }
 
-void graph_to_proto(const ir::Graph& graph, onnx::GraphProto& g) {
+void graph_to_proto(const ir::Graph& graph, onnx::GraphProto& g, Initializers initializers) {
   g.set_name(graph.name.empty() ? "quant" : graph.name);
   for (const ir::ValueInfo& v : graph.inputs) write_value_info(v, *g.add_input());
   for (const ir::ValueInfo& v : graph.outputs) write_value_info(v, *g.add_output());
@@ -30,7 +30,16 @@ void graph_to_proto(const ir::Graph& graph, onnx::GraphProto& g) {
   std::vector<const std::string*> names;
   for (const auto& [name, t] : graph.initializers) names.push_back(&name);
   std::sort(names.begin(), names.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-  for (const std::string* name : names) tensor_to_proto(graph.initializers.at(*name), *name, *g.add_initializer());
+  for (const std::string* name : names) {
+    const Tensor& t = graph.initializers.at(*name);
+    if (initializers == Initializers::LargeAsShapes && t.numel() > kShapeOnlyAbove) {
+      ir::ValueInfo v{.name = *name, .dtype = t.dtype(), .has_shape = true};
+      for (const int64_t d : t.shape()) v.dims.push_back(ir::Dim{.size = d});
+      write_value_info(v, *g.add_input());
+    } else {
+      tensor_to_proto(t, *name, *g.add_initializer());
+    }
+  }
   for (const ir::Node& n : graph.nodes) {
     auto* node = g.add_node();
     node->set_name(n.name);
@@ -46,14 +55,14 @@ void graph_to_proto(const ir::Graph& graph, onnx::GraphProto& g) {
       }
       attr->set_name(key);
       attr->set_type(onnx::AttributeProto::GRAPH);
-      graph_to_proto(*a.g, *attr->mutable_g());
+      graph_to_proto(*a.g, *attr->mutable_g(), Initializers::Values);  // a subgraph's inputs are its signature
     }
   }
 }
 
 }  // namespace
 
-void model_to_proto(const ir::Model& model, onnx::ModelProto& proto) {
+void model_to_proto(const ir::Model& model, onnx::ModelProto& proto, Initializers initializers) {
   proto.set_ir_version(std::max<int64_t>(model.ir_version, 7));
   proto.set_producer_name("quant");
   proto.set_producer_version("0.1.0");
@@ -62,7 +71,7 @@ void model_to_proto(const ir::Model& model, onnx::ModelProto& proto) {
     op->set_domain(domain);
     op->set_version(version);
   }
-  graph_to_proto(model.graph, *proto.mutable_graph());
+  graph_to_proto(model.graph, *proto.mutable_graph(), initializers);
 }
 
 ir::ValueInfo value_info_from_proto(const onnx::ValueInfoProto& v, const std::string& what) {

@@ -8,7 +8,14 @@
 
 namespace quant::onnx_io {
 
-void model_to_proto(const ir::Model& model, onnx::ModelProto& proto);
+// What model_to_proto writes of each initializer: its values (a model to save), or, for one of
+// more than kShapeOnlyAbove values, only its type and shape as an input of the main graph (a model for ONNX's
+// shape inference, which reads the values of small shape-like tensors only: a Reshape's shape, a
+// Resize's scales; copying ResNet-18's 45 MB of weights three times cost a third of a second).
+enum class Initializers { Values, LargeAsShapes };
+inline constexpr int64_t kShapeOnlyAbove = 1024;
+
+void model_to_proto(const ir::Model& model, onnx::ModelProto& proto, Initializers initializers = Initializers::Values);
 // `what` names the value in messages ("graph input"). Throws Unsupported for non-tensor types.
 ir::ValueInfo value_info_from_proto(const onnx::ValueInfoProto& v, const std::string& what);
 

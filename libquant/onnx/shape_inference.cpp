@@ -13,7 +13,7 @@ namespace {
 // left without a type or shape.
 std::vector<std::string> run_onnx_inference(ir::Model& model) {
   onnx::ModelProto proto;
-  model_to_proto(model, proto);
+  model_to_proto(model, proto, Initializers::LargeAsShapes);
   onnx::ShapeInferenceOptions options;
   options.check_type = true;
   options.error_mode = 0;  // node-level gaps (an op without inference) leave the tensor unshaped; conflicts still throw
