@@ -32,10 +32,11 @@ std::optional<interp::TensorMap> stack_samples(const std::vector<interp::TensorM
 
 namespace {
 
-// Every tensor a run shows the observer, in the logical (plain) layout.
+// Every tensor a run shows the observer, in the layout it was made in (kept, not copied: kernels
+// make fresh outputs; rows_problem compares them in plain order, only when they are small).
 interp::TensorMap run_and_record(const interp::Interpreter& interpreter, const interp::TensorMap& inputs) {
   interp::TensorMap seen = inputs;
-  interpreter.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& value) { seen[name] = value.to_plain(); });
+  interpreter.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& value) { seen[name] = value; });
   return seen;
 }
 
@@ -48,8 +49,9 @@ double max_magnitude(const Tensor& t) {
 // Why `stacked` (two samples' rows) is not `a` and `b` one after the other; empty when it is. Only
 // float tensors are compared: they are what calibration observes (an int64 shape computed from the
 // input is [4] either way, and need not follow the batch).
-std::string rows_problem(const std::string& name, const Tensor& a, const Tensor& b, const Tensor& stacked) {
-  if (a.dtype() != DType::Float32) return "";
+std::string rows_problem(const std::string& name, const Tensor& a_any_layout, const Tensor& b_any_layout, const Tensor& stacked_any_layout) {
+  if (a_any_layout.dtype() != DType::Float32) return "";
+  const Tensor a = a_any_layout.to_plain(), b = b_any_layout.to_plain(), stacked = stacked_any_layout.to_plain();
   Shape expected = a.shape();
   if (!expected.empty()) expected[0] *= 2;
   if (a.rank() == 0 || a.shape() != b.shape() || stacked.shape() != expected || stacked.dtype() != a.dtype())
