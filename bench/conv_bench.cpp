@@ -1,0 +1,88 @@
+// One Conv shape on both of quant's fast paths: its own AVX2 loops (ops/direct_conv) and oneDNN's
+// convolution primitive, same channels-last input, bias and fused Relu. Prints the fastest of
+// REPEATS runs of each in ms and GFLOP/s (2 * N * OH * OW * M * C * K * K / time), and the largest
+// difference between the two results. Threads: OMP_NUM_THREADS. Square kernel, stride and pads:
+//   conv_bench N H W C M K STRIDE PAD [REPEATS=30]
+// e.g. ResNet-18's first stage at batch 8: conv_bench 8 56 56 64 64 3 1 1
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+
+#include "ops/direct_conv.h"
+#include "ops/node_cache.h"
+#include "ops/onednn_conv.h"
+
+namespace {
+
+double fastest_ms(int repeats, const std::function<void()>& run) {
+  run();  // warm-up: oneDNN builds its kernel, pages are touched
+  double best = 1e300;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace quant;
+  if (argc < 9) {
+    std::fprintf(stderr, "usage: conv_bench N H W C M K STRIDE PAD [REPEATS=30]\n");
+    return 2;
+  }
+  auto arg = [&](int i) { return std::atoll(argv[i]); };
+  ops::ConvGeometry g;
+  g.batch = arg(1), g.in_channels = arg(4), g.out_channels = arg(5);
+  const int64_t h = arg(2), w = arg(3), k = arg(6), stride = arg(7), pad = arg(8);
+  const int repeats = argc > 9 ? std::atoi(argv[9]) : 30;
+  g.window.in = {1, h, w};
+  g.window.kernel = {1, k, k};
+  g.window.stride = {1, stride, stride};
+  g.window.pad_begin = {0, pad, pad};
+  g.window.pad_end = {0, pad, pad};
+  g.window.out = {1, (h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1};
+  const Shape out_shape{g.batch, g.out_channels, g.window.out[1], g.window.out[2]};
+
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Tensor x(DType::Float32, {g.batch, g.in_channels, h, w}, Init::Uninitialized, Layout::ChannelsLast);
+  Tensor weights(DType::Float32, {g.out_channels, g.in_channels, k, k}), bias(DType::Float32, {g.out_channels});
+  for (Tensor* t : {&x, &weights, &bias})
+    for (int64_t i = 0; i < t->numel(); ++i) t->data<float>()[i] = dist(rng);
+  const ops::FusedClamp relu{true, 0.0f, INFINITY};
+
+  const std::vector<float> packed = ops::pack_direct_conv_weights(g, weights.data<float>());
+  Tensor direct(DType::Float32, out_shape, Init::Uninitialized, Layout::ChannelsLast);
+  const bool has_direct = ops::direct_conv_applies(g);
+  const double direct_ms = has_direct ? fastest_ms(repeats, [&] {
+    ops::direct_conv(g, x.data<float>(), packed.data(), bias.data<float>(), relu, direct.data<float>());
+  }) : 0;
+  ops::NodeCache cache;
+  ops::KernelConfig config;
+  config.clamp = relu;
+  config.cache = &cache;
+  config.constant_inputs = 0b110;  // weights packed once, as for a model's initializers
+  Tensor onednn;
+  const double onednn_ms = fastest_ms(repeats, [&] {
+    onednn = ops::conv_forward_onednn(g, x, weights.data<float>(), bias.data<float>(), out_shape, config);
+  });
+
+  const double gflop = 2.0 * static_cast<double>(g.batch * g.window.out_size() * g.out_channels * g.in_channels * k * k) * 1e-9;
+  std::printf("onednn %.3f ms %.1f GFLOP/s", onednn_ms, gflop / onednn_ms * 1e3);
+  if (!has_direct) {
+    std::printf(" | direct_conv does not take this shape\n");
+    return 0;
+  }
+  const Tensor a = direct.to_plain(), b = onednn.to_plain();
+  double largest = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) largest = std::max(largest, std::abs(double(a.data<float>()[i]) - b.data<float>()[i]));
+  std::printf(" | direct_conv %.3f ms %.1f GFLOP/s | largest difference %.3g\n", direct_ms, gflop / direct_ms * 1e3, largest);
+  return 0;
+}
