@@ -1,5 +1,6 @@
 // One Conv shape on both of quant's fast paths: its own AVX2 loops (ops/direct_conv) and oneDNN's
-// convolution primitive, same channels-last input, bias and fused Relu. Prints the fastest of
+// convolution primitive, same channels-last input, bias and fused Relu, each making a fresh output
+// per run as the Conv kernel does. Prints the fastest of
 // REPEATS runs of each in ms and GFLOP/s (2 * N * OH * OW * M * C * K * K / time), and the largest
 // difference between the two results. Threads: OMP_NUM_THREADS. Square kernel, stride and pads:
 //   conv_bench N H W C M K STRIDE PAD [REPEATS=30]
@@ -12,6 +13,7 @@
 #include <functional>
 #include <random>
 
+#include "core/allocator.h"
 #include "ops/direct_conv.h"
 #include "ops/node_cache.h"
 #include "ops/onednn_conv.h"
@@ -33,6 +35,7 @@ double fastest_ms(int repeats, const std::function<void()>& run) {
 
 int main(int argc, char** argv) {
   using namespace quant;
+  keep_large_blocks_for_reuse();  // as the interpreter does: outputs come from the heap, not fresh pages
   if (argc < 9) {
     std::fprintf(stderr, "usage: conv_bench N H W C M K STRIDE PAD [REPEATS=30]\n");
     return 2;
@@ -59,9 +62,10 @@ int main(int argc, char** argv) {
   const ops::FusedClamp relu{true, 0.0f, INFINITY};
 
   const std::vector<float> packed = ops::pack_direct_conv_weights(g, weights.data<float>());
-  Tensor direct(DType::Float32, out_shape, Init::Uninitialized, Layout::ChannelsLast);
+  Tensor direct;
   const bool has_direct = ops::direct_conv_applies(g);
   const double direct_ms = has_direct ? fastest_ms(repeats, [&] {
+    direct = Tensor(DType::Float32, out_shape, Init::Uninitialized, Layout::ChannelsLast);  // a fresh output, as the kernel makes
     ops::direct_conv(g, x.data<float>(), packed.data(), bias.data<float>(), relu, direct.data<float>());
   }) : 0;
   ops::NodeCache cache;
