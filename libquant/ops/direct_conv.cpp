@@ -84,6 +84,10 @@ struct PaddedExtent {
   int64_t image_floats(int64_t channels) const { return size[0] * size[1] * size[2] * channels; }
 };
 
+// Each thread holds one padded image: at most this much (a 256x256 image of 128 channels is
+// 32 MiB; larger ones go to oneDNN, which pads on the fly).
+constexpr int64_t kMaxPaddedImageBytes = int64_t{32} << 20;
+
 PaddedExtent padded_extent(const Window3& w) {
   PaddedExtent e{};
   e.needed = false;
@@ -143,7 +147,9 @@ void conv_image_block(const ConvGeometry& g, const PaddedExtent& e, const std::v
 
 bool direct_conv_applies(const ConvGeometry& g) {
   static const bool cpu_has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return cpu_has_avx2_fma && g.group == 1 && g.out_channels % 8 == 0 && g.in_channels >= 8 && g.window.kernel_size() > 1;
+  const PaddedExtent e = padded_extent(g.window);
+  const bool padded_copy_fits = !e.needed || e.image_floats(g.in_channels) * static_cast<int64_t>(sizeof(float)) <= kMaxPaddedImageBytes;
+  return cpu_has_avx2_fma && g.group == 1 && g.out_channels % 8 == 0 && g.in_channels >= 8 && g.window.kernel_size() > 1 && padded_copy_fits;
 }
 
 std::vector<float> pack_direct_conv_weights(const ConvGeometry& g, const float* w) {

@@ -23,7 +23,7 @@ namespace quant::ops {
 
 // Whether direct_conv runs g on this CPU: AVX2 and FMA present, group 1, a window of more than one
 // tap, output channels a multiple of 8, at least 8 input channels (fewer leave the micro-kernel's
-// inner loop too short).
+// inner loop too short), and a padded image of at most 32 MiB (each thread holds one).
 bool direct_conv_applies(const ConvGeometry& g);
 
 // W [M, C, k...] (ONNX order) in the layout direct_conv reads: blocks of 16 output channels (the

@@ -80,6 +80,27 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
   }
 }
 
+TEST_CASE("quant's own Conv loops take dense convolutions whose padded image fits 32 MiB", "[kernels][conv]") {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;  // nothing to choose: oneDNN runs all
+  ops::ConvGeometry g;
+  g.batch = 1, g.in_channels = 8, g.out_channels = 16;
+  g.window.in = {1, 1100, 1100};
+  g.window.kernel = {1, 3, 3};
+  CHECK(ops::direct_conv_applies(g));  // no padding: read in place, nothing held
+  g.window.pad_begin = {0, 1, 1}, g.window.pad_end = {0, 1, 1};
+  CHECK_FALSE(ops::direct_conv_applies(g));  // 1102 x 1102 x 8 floats: 38.9 MB per thread
+  g.window.in = {1, 1000, 1000};
+  CHECK(ops::direct_conv_applies(g));  // 32.1 MB
+  g.group = 2;
+  CHECK_FALSE(ops::direct_conv_applies(g));
+  g.group = 1, g.out_channels = 12;
+  CHECK_FALSE(ops::direct_conv_applies(g));
+  g.out_channels = 16, g.in_channels = 4;
+  CHECK_FALSE(ops::direct_conv_applies(g));
+  g.in_channels = 8, g.window.kernel = {1, 1, 1};
+  CHECK_FALSE(ops::direct_conv_applies(g));
+}
+
 TEST_CASE("a clamp fused into quant's own Conv loops clamps like apply_clamp, NaN kept", "[kernels][conv][fusion]") {
   std::mt19937 rng(5);
   ir::Node node;
