@@ -101,6 +101,25 @@ TEST_CASE("quant's own Conv loops take dense convolutions whose padded image fit
   CHECK_FALSE(ops::direct_conv_applies(g));
 }
 
+TEST_CASE("channels-last MaxPool skips NaN inputs as the reference loops do", "[kernels][pool]") {
+  // (larger(acc, x) keeps acc when x is NaN: a window's maximum is that of its other values.)
+  std::mt19937 rng(8);
+  Tensor x = random_tensor({2, 19, 6, 6}, rng);
+  for (const int64_t i : {0, 7, 100, 333, 700, 1350}) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
+  ir::Node pool;
+  pool.op_type = "MaxPool";
+  pool.attributes = {{"kernel_shape", ints({3, 3})}, {"strides", ints({2, 2})}, {"pads", ints({1, 1, 1, 1})}};
+  const Tensor channels_last = x.to_layout(Layout::ChannelsLast);
+  const Tensor fast = ops::max_pool_kernel(pool, {&channels_last}, {})[0].to_plain();
+  ops::KernelConfig reference;
+  reference.reference = true;
+  const Tensor ref = ops::max_pool_kernel(pool, {&x}, reference)[0];
+  for (int64_t i = 0; i < ref.numel(); ++i) {
+    REQUIRE_FALSE(std::isnan(ref.data<float>()[i]));
+    REQUIRE(fast.data<float>()[i] == ref.data<float>()[i]);
+  }
+}
+
 TEST_CASE("a clamp fused into quant's own Conv loops clamps like apply_clamp, NaN kept", "[kernels][conv][fusion]") {
   std::mt19937 rng(5);
   ir::Node node;
@@ -219,7 +238,8 @@ TEST_CASE("pooling on oneDNN, and channels-last MaxPool in the channel-vector lo
       {"AveragePool", {3, 3}, {2, 2}, {1, 1, 1, 1}, {}, 0, 1},
       {"AveragePool", {3, 3}, {2, 2}, {0, 0, 0, 0}, {}, 1, 1},  // ceil mode with count_include_pad: the loops
   };
-  // 6 and 19 channels: the channel loop's tail; 16: its blocks of 8 (pool.cpp).
+  // Channels-last float MaxPool goes in blocks of 16, 4 and 1 channels (pool.cpp): 6 = 4 + 1 + 1,
+  // 16, 19 = 16 + 1 + 1 + 1.
   for (const PoolCase& c : cases)
     for (const int64_t channels : {6, 16, 19})
       for (Layout layout : {Layout::Plain, Layout::ChannelsLast}) {
