@@ -1,8 +1,9 @@
 // Conv: Y[n, m, o...] = B[m] + sum_{c in group(m), k...} W[m, c, k...] * X[n, g*C/G + c, o*S + k*D - pad_begin]
 // for 1 to 3 spatial axes (handled as 3-D). Three paths: the formula as nested loops
-// (config.reference); quant's own AVX2 loops (direct_conv.h) for dense convolutions with at least
-// 8 input channels and a multiple of 8 output channels; oneDNN's convolution primitive
-// (onednn_conv.h) for everything else (grouped, depthwise, few channels, CPUs without AVX2).
+// (config.reference); quant's own AVX2 loops (direct_conv.h) for dense convolutions of more than
+// one tap with at least 8 input and a multiple of 8 output channels (direct_conv_applies); oneDNN's
+// convolution primitive (onednn_conv.h) for everything else (grouped, depthwise, 1x1, few
+// channels, CPUs without AVX2).
 #include <algorithm>
 #include <vector>
 

@@ -1,13 +1,20 @@
 #include "ops/direct_conv.h"
 
-#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 
+#include "core/error.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace quant::ops {
+
+#if defined(__x86_64__)
 namespace {
 
 // Compiled for AVX2 + FMA whatever the build's target; only called after direct_conv_applies()
@@ -195,4 +202,15 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* packed_w, c
   }
 }
 
+#else  // not x86-64: oneDNN runs every convolution
+
+bool direct_conv_applies(const ConvGeometry&) { return false; }
+std::vector<float> pack_direct_conv_weights(const ConvGeometry&, const float*) {
+  throw Error(ErrorKind::Internal, "direct_conv is built for x86-64 only");
+}
+void direct_conv(const ConvGeometry&, const float*, const float*, const float*, const FusedClamp&, float*) {
+  throw Error(ErrorKind::Internal, "direct_conv is built for x86-64 only");
+}
+
+#endif
 }  // namespace quant::ops
