@@ -97,7 +97,6 @@ constexpr int64_t kMaxPaddedImageBytes = int64_t{32} << 20;
 
 PaddedExtent padded_extent(const Window3& w) {
   PaddedExtent e{};
-  e.needed = false;
   for (int a = 0; a < 3; ++a) {
     e.size[a] = w.in[a] + w.pad_begin[a] + w.pad_end[a];
     e.needed = e.needed || w.pad_begin[a] != 0 || w.pad_end[a] != 0;
@@ -152,11 +151,15 @@ void conv_image_block(const ConvGeometry& g, const PaddedExtent& e, const std::v
 
 }  // namespace
 
+bool direct_conv_cpu_supported() {
+  static const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return avx2_fma;
+}
+
 bool direct_conv_applies(const ConvGeometry& g) {
-  static const bool cpu_has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const PaddedExtent e = padded_extent(g.window);
   const bool padded_copy_fits = !e.needed || e.image_floats(g.in_channels) * static_cast<int64_t>(sizeof(float)) <= kMaxPaddedImageBytes;
-  return cpu_has_avx2_fma && g.group == 1 && g.out_channels % 8 == 0 && g.in_channels >= 8 && g.window.kernel_size() > 1 && padded_copy_fits;
+  return direct_conv_cpu_supported() && g.group == 1 && g.out_channels % 8 == 0 && g.in_channels >= 8 && g.window.kernel_size() > 1 && padded_copy_fits;
 }
 
 std::vector<float> pack_direct_conv_weights(const ConvGeometry& g, const float* w) {
@@ -204,6 +207,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* packed_w, c
 
 #else  // not x86-64: oneDNN runs every convolution
 
+bool direct_conv_cpu_supported() { return false; }
 bool direct_conv_applies(const ConvGeometry&) { return false; }
 std::vector<float> pack_direct_conv_weights(const ConvGeometry&, const float*) {
   throw Error(ErrorKind::Internal, "direct_conv is built for x86-64 only");

@@ -21,6 +21,9 @@
 
 namespace quant::ops {
 
+// Whether this CPU runs direct_conv at all: x86-64 with AVX2 and FMA.
+bool direct_conv_cpu_supported();
+
 // Whether direct_conv runs g on this CPU: AVX2 and FMA present, group 1, a window of more than one
 // tap, output channels a multiple of 8, at least 8 input channels (fewer leave the micro-kernel's
 // inner loop too short), and a padded image of at most 32 MiB (each thread holds one).

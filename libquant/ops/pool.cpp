@@ -56,6 +56,25 @@ T larger(T a, T b) {
   return a < b ? b : a;
 }
 
+// Calls f(rd, rh, rw, pixel) for every output position of one image, pixel being its index in
+// [out_d, out_h, out_w] order, with the tap ranges of its window along each axis.
+template <class F>
+void for_each_output(const Window3& w, const AxisTaps& t, F&& f) {
+  for (int64_t od = 0; od < w.out[0]; ++od)
+    for (int64_t oh = 0; oh < w.out[1]; ++oh)
+      for (int64_t ow = 0; ow < w.out[2]; ++ow)
+        f(t[0][static_cast<size_t>(od)], t[1][static_cast<size_t>(oh)], t[2][static_cast<size_t>(ow)], (od * w.out[1] + oh) * w.out[2] + ow);
+}
+
+// Calls f(pixel) for every tap of a window that lies inside the input, pixel being the tap's index
+// in [in_d, in_h, in_w] order.
+template <class F>
+void for_each_tap(const Window3& w, const TapRange& rd, const TapRange& rh, const TapRange& rw, F&& f) {
+  for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
+    for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1])
+      for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) f((id * w.in[1] + ih) * w.in[2] + iw);
+}
+
 // One image laid out [spatial..., C]: every tap reads C contiguous values, so the innermost loop
 // runs over channels (vectorized). A plain NCHW plane is the same with C = 1. Max accumulates in
 // the output row itself (y and x never overlap), Average in doubles.
@@ -63,40 +82,31 @@ template <typename T, PoolKind kind>
 void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t channels, const T* __restrict x, T* __restrict y) {
   using Acc = std::conditional_t<kind == PoolKind::Max, T, double>;
   std::vector<double> sums(kind == PoolKind::Average ? static_cast<size_t>(channels) : 0);
-  for (int64_t od = 0; od < w.out[0]; ++od) {
-    const TapRange& rd = t[0][static_cast<size_t>(od)];
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      const TapRange& rh = t[1][static_cast<size_t>(oh)];
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        const TapRange& rw = t[2][static_cast<size_t>(ow)];
-        T* py = y + ((od * w.out[1] + oh) * w.out[2] + ow) * channels;
-        Acc* __restrict acc = nullptr;
-        if constexpr (kind == PoolKind::Max) acc = py;
-        else acc = sums.data();
-        std::fill(acc, acc + channels, kind == PoolKind::Max ? std::numeric_limits<Acc>::lowest() : Acc(0));
-        for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
-          for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1])
-            for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) {
-              const T* __restrict px = x + ((id * w.in[1] + ih) * w.in[2] + iw) * channels;
-              auto add_tap = [&](int64_t c) {
-                if constexpr (kind == PoolKind::Max) acc[c] = larger(acc[c], px[c]);
-                else acc[c] += px[c];
-              };
-              int64_t c = 0;
-              // Blocks of 8 channels with a fixed trip count unroll to straight vector code; a
-              // loop of `channels` would pay the vectorizer's set-up at every tap.
-              for (; c + 8 <= channels; c += 8)
-                for (int64_t v = c; v < c + 8; ++v) add_tap(v);
-              for (; c < channels; ++c) add_tap(c);
-            }
-        if constexpr (kind == PoolKind::Average) {
-          const double count = static_cast<double>(std::max<int64_t>(
-              include_pad ? rd.padded * rh.padded * rw.padded : rd.count * rh.count * rw.count, 1));
-          for (int64_t c = 0; c < channels; ++c) py[c] = static_cast<T>(acc[c] / count);
-        }
-      }
+  for_each_output(w, t, [&](const TapRange& rd, const TapRange& rh, const TapRange& rw, int64_t pixel) {
+    T* py = y + pixel * channels;
+    Acc* __restrict acc = nullptr;
+    if constexpr (kind == PoolKind::Max) acc = py;
+    else acc = sums.data();
+    std::fill(acc, acc + channels, kind == PoolKind::Max ? std::numeric_limits<Acc>::lowest() : Acc(0));
+    for_each_tap(w, rd, rh, rw, [&](int64_t tap) {
+      const T* __restrict px = x + tap * channels;
+      auto add_tap = [&](int64_t c) {
+        if constexpr (kind == PoolKind::Max) acc[c] = larger(acc[c], px[c]);
+        else acc[c] += px[c];
+      };
+      int64_t c = 0;
+      // Blocks of 8 channels with a fixed trip count unroll to straight vector code; a loop of
+      // `channels` would pay the vectorizer's set-up at every tap.
+      for (; c + 8 <= channels; c += 8)
+        for (int64_t v = c; v < c + 8; ++v) add_tap(v);
+      for (; c < channels; ++c) add_tap(c);
+    });
+    if constexpr (kind == PoolKind::Average) {
+      const double count =
+          static_cast<double>(std::max<int64_t>(include_pad ? rd.padded * rh.padded * rw.padded : rd.count * rh.count * rw.count, 1));
+      for (int64_t c = 0; c < channels; ++c) py[c] = static_cast<T>(acc[c] / count);
     }
-  }
+  });
 }
 
 // Channels-last float MaxPool, the fast path: each output pixel's channels go in blocks of 16 (four
@@ -106,37 +116,28 @@ void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t c
 // returns acc when either is NaN, which is larger(acc, p): NaN in acc kept, NaN in p skipped.
 #if defined(__SSE2__)
 void max_pool_image_sse(const Window3& w, const AxisTaps& t, int64_t channels, const float* __restrict x, float* __restrict y) {
-  for (int64_t od = 0; od < w.out[0]; ++od) {
-    const TapRange& rd = t[0][static_cast<size_t>(od)];
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      const TapRange& rh = t[1][static_cast<size_t>(oh)];
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        const TapRange& rw = t[2][static_cast<size_t>(ow)];
-        float* py = y + ((od * w.out[1] + oh) * w.out[2] + ow) * channels;
-        // Channels [c, c + 4 * V) (V vectors), or [c, c + 1) for V = 0.
-        auto block = [&]<int V>(int64_t c) {
-          __m128 acc[V > 0 ? V : 1];
+  for_each_output(w, t, [&](const TapRange& rd, const TapRange& rh, const TapRange& rw, int64_t pixel) {
+    float* py = y + pixel * channels;
+    // Channels [c, c + 4 * V) (V vectors), or [c, c + 1) for V = 0.
+    auto block = [&]<int V>(int64_t c) {
+      __m128 acc[V > 0 ? V : 1];
 #pragma GCC unroll 4
-          for (int v = 0; v < (V > 0 ? V : 1); ++v) acc[v] = _mm_set1_ps(std::numeric_limits<float>::lowest());
-          for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
-            for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1])
-              for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2]) {
-                const float* px = x + ((id * w.in[1] + ih) * w.in[2] + iw) * channels + c;
-                if constexpr (V == 0) acc[0] = _mm_max_ss(_mm_load_ss(px), acc[0]);
+      for (int v = 0; v < (V > 0 ? V : 1); ++v) acc[v] = _mm_set1_ps(std::numeric_limits<float>::lowest());
+      for_each_tap(w, rd, rh, rw, [&](int64_t tap) {
+        const float* px = x + tap * channels + c;
+        if constexpr (V == 0) acc[0] = _mm_max_ss(_mm_load_ss(px), acc[0]);
 #pragma GCC unroll 4
-                for (int v = 0; v < V; ++v) acc[v] = _mm_max_ps(_mm_loadu_ps(px + 4 * v), acc[v]);
-              }
-          if constexpr (V == 0) _mm_store_ss(py + c, acc[0]);
+        for (int v = 0; v < V; ++v) acc[v] = _mm_max_ps(_mm_loadu_ps(px + 4 * v), acc[v]);
+      });
+      if constexpr (V == 0) _mm_store_ss(py + c, acc[0]);
 #pragma GCC unroll 4
-          for (int v = 0; v < V; ++v) _mm_storeu_ps(py + c + 4 * v, acc[v]);
-        };
-        int64_t c = 0;
-        for (; c + 16 <= channels; c += 16) block.template operator()<4>(c);
-        for (; c + 4 <= channels; c += 4) block.template operator()<1>(c);
-        for (; c < channels; ++c) block.template operator()<0>(c);
-      }
-    }
-  }
+      for (int v = 0; v < V; ++v) _mm_storeu_ps(py + c + 4 * v, acc[v]);
+    };
+    int64_t c = 0;
+    for (; c + 16 <= channels; c += 16) block.template operator()<4>(c);
+    for (; c + 4 <= channels; c += 4) block.template operator()<1>(c);
+    for (; c < channels; ++c) block.template operator()<0>(c);
+  });
 }
 #endif
 

@@ -35,15 +35,6 @@ void require_close(const Tensor& fast_any_layout, const Tensor& ref) {
     REQUIRE(fast.data<float>()[i] == Approx(ref.data<float>()[i]).margin(1e-4).epsilon(1e-4));
 }
 
-// Whether this CPU runs quant's own Conv loops (direct_conv.h) at all.
-bool cpu_has_avx2_fma() {
-#if defined(__x86_64__)
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
-
 struct ConvCase {
   const char* name;
   Shape x, w;
@@ -82,7 +73,7 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       const Tensor x = random_tensor(c.x, rng), w = random_tensor(c.w, rng), b = random_tensor({c.w[0]}, rng);
       const ops::Inputs in{&x, &w, &b};
       // The "direct" cases are there to run quant's own loops: they must qualify (on a CPU that has them).
-      if (std::string_view(c.name).starts_with("direct") && cpu_has_avx2_fma())
+      if (std::string_view(c.name).starts_with("direct") && ops::direct_conv_cpu_supported())
         REQUIRE(ops::direct_conv_applies(ops::conv_geometry(node, x, w)));
       require_close(ops::conv_kernel(node, in, {.reference = false})[0], ops::conv_kernel(node, in, {.reference = true})[0]);
     }
@@ -90,7 +81,7 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
 }
 
 TEST_CASE("quant's own Conv loops take dense convolutions whose padded image fits 32 MiB", "[kernels][conv]") {
-  if (!cpu_has_avx2_fma()) return;  // nothing to choose: oneDNN runs all
+  if (!ops::direct_conv_cpu_supported()) return;  // nothing to choose: oneDNN runs all
   ops::ConvGeometry g;
   g.batch = 1, g.in_channels = 8, g.out_channels = 16;
   g.window.in = {1, 1100, 1100};
