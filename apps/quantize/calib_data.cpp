@@ -26,7 +26,7 @@ void add_calib_data_options(CLI::App& cmd, CalibDataOptions& opt, bool required,
     }
   };
   cmd.add_option(size_option, opt.calib_size, "Use the first N samples (default: all)")->check(at_least_one);
-  cmd.add_option("--batch-size", opt.batch_size, "Samples handed to the threads per step, rounded up to groups of 16 and at least one group per thread (default 32): how often progress shows; does not change the result")->check(at_least_one);
+  cmd.add_option("--batch-size", opt.batch_size, "Progress shows each time this many more samples are done (default 32); does not change the result")->check(at_least_one);
   cmd.add_option("--input-shape", opt.input_shapes, "NAME:D0,D1,... fixes a dynamic input shape");
   cmd.add_option("--input-value", opt.input_values, kInputValueHelp);
   cmd.add_option("--channel-order", opt.channel_order, "Images: rgb, bgr or gray (default: gray for 1 channel, rgb for 3)");

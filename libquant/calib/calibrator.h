@@ -26,7 +26,7 @@ interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int
 using ProgressFn = std::function<void(int pass, int passes, int64_t done, int64_t total)>;
 
 struct CalibrateOptions {
-  int64_t batch_size = 32;
+  int64_t batch_size = 32;   // progress shows each time this many more samples are done
   int64_t max_samples = -1;   // -1: all
   bool histograms = false;    // fill the histograms too (for percentile, entropy, mse)
   // Tensors not observed at all (plan::fused_outputs: a plan asks only whether they exist). They are

@@ -164,6 +164,52 @@ TEST_CASE("observing values bins them on the grid", "[calib]") {
   CHECK(n.abs_hist.total() == 3);
 }
 
+// Each histogram count, recounted one value at a time with std::floor in double.
+void check_counts_by_hand(const calib::Histogram& h, const std::vector<float>& values, bool absolute) {
+  std::vector<uint64_t> expected(h.counts.size(), 0);
+  for (float v : values) {
+    if (std::isnan(v)) continue;
+    const double x = absolute ? std::abs(static_cast<double>(v)) : static_cast<double>(v);
+    const auto k = static_cast<int64_t>(std::floor(std::ldexp(x, -h.exponent))) - h.first;
+    REQUIRE(k >= 0);
+    REQUIRE(k < static_cast<int64_t>(expected.size()));
+    ++expected[static_cast<size_t>(k)];
+  }
+  CHECK(h.counts == expected);
+}
+
+TEST_CASE("histogram counts are floor(x / w) for every value, on each counting path", "[calib]") {
+  // Sizes below and above the 4,096 values from which the counts spread over several sets, with
+  // tails that are not a multiple of four; ranges whose grids count in 32-bit floats (width <= 1)
+  // and in doubles (width > 1, or indices beyond 2^22); negative values on exact grid points
+  // (-0.5 on the 2^-8 grid of [-1, 3]: floor's boundary), runs of one value, and NaNs (counted in
+  // neither histogram).
+  struct Case {
+    float lo, hi;
+  };
+  for (const Case range : {Case{-1.0f, 3.0f}, Case{0.0f, 6.0f}, Case{-3.0e6f, 5.0e6f}, Case{-0.3f, -0.1f}, Case{1.0e-30f, 1.0e-28f}}) {
+    for (const int n : {7, 4095, 4096, 10003}) {
+      std::vector<float> values = ramp(n, range.lo, range.hi);
+      uint32_t state = 12345;
+      for (size_t i = 0; i < values.size(); i += 3) {  // shuffle a third of them about
+        state = state * 1664525u + 1013904223u;
+        std::swap(values[i], values[state % values.size()]);
+      }
+      for (size_t i = 100; i < values.size() && i < 400; ++i) values[i] = values[99];  // a run
+      if (range.lo < -0.5f && range.hi > 0) values[n / 2] = -0.5f;
+      values[n / 3] = std::nanf("");
+      values.back() = std::nanf("");
+      const calib::TensorStats s = stats_of(values);
+      INFO("range [" << range.lo << ", " << range.hi << "], " << n << " values, grid 2^" << s.signed_hist.exponent);
+      REQUIRE(s.has_histograms());
+      CHECK(s.count == static_cast<uint64_t>(n));
+      CHECK(s.signed_hist.total() == static_cast<uint64_t>(n - 2));
+      check_counts_by_hand(s.signed_hist, values, false);
+      check_counts_by_hand(s.abs_hist, values, true);
+    }
+  }
+}
+
 TEST_CASE("statistics do not depend on how the data is split", "[calib]") {
   // Values whose range grows from part to part, so that the grid widens while observing.
   std::vector<float> all = ramp(5000, -0.01f, 0.02f);

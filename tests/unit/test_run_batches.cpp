@@ -31,7 +31,7 @@ TEST_CASE("batches run side by side give each batch's outputs in order", "[inter
   CHECK_THROWS_AS(interp::slice_rows(all, 4, 2), Error);
 }
 
-TEST_CASE("parallel_for_each runs every item and rethrows the lowest failing one's error", "[parallel]") {
+TEST_CASE("parallel_for_each runs every item, and after failures rethrows the lowest failing one's error", "[parallel]") {
   std::vector<int> ran(40, 0);
   quant::parallel_for_each(0, 40, [&](int64_t i) { ran[static_cast<size_t>(i)] = 1; });
   CHECK(std::count(ran.begin(), ran.end(), 1) == 40);
@@ -45,6 +45,7 @@ TEST_CASE("parallel_for_each runs every item and rethrows the lowest failing one
   } catch (const Error& e) {
     CHECK(std::string(e.what()) == "item 7");
   }
-  CHECK(std::count(again.begin(), again.end(), 1) == 40);
+  // Every item up to the lowest failing one ran (items above a failed one may be skipped).
+  CHECK(std::count(again.begin(), again.begin() + 8, 1) == 8);
   quant::parallel_for_each(5, 5, [&](int64_t) { FAIL("an empty range runs nothing"); });
 }
