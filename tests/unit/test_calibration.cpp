@@ -164,8 +164,9 @@ TEST_CASE("observing values bins them on the grid", "[calib]") {
   CHECK(n.abs_hist.total() == 3);
 }
 
-// Each histogram count, recounted one value at a time with std::floor in double.
-void check_counts_by_hand(const calib::Histogram& h, const std::vector<float>& values, bool absolute) {
+// Each histogram count, recounted one value at a time with std::floor in double (the values seen
+// `times` times).
+void check_counts_by_hand(const calib::Histogram& h, const std::vector<float>& values, bool absolute, uint64_t times = 1) {
   std::vector<uint64_t> expected(h.counts.size(), 0);
   for (float v : values) {
     if (std::isnan(v)) continue;
@@ -173,7 +174,7 @@ void check_counts_by_hand(const calib::Histogram& h, const std::vector<float>& v
     const auto k = static_cast<int64_t>(std::floor(std::ldexp(x, -h.exponent))) - h.first;
     REQUIRE(k >= 0);
     REQUIRE(k < static_cast<int64_t>(expected.size()));
-    ++expected[static_cast<size_t>(k)];
+    expected[static_cast<size_t>(k)] += times;
   }
   CHECK(h.counts == expected);
 }
@@ -183,7 +184,7 @@ TEST_CASE("histogram counts are floor(x / w) for every value, on each counting p
   // tails that are not a multiple of four; ranges whose grids count in 32-bit floats (width <= 1)
   // and in doubles (width > 1, or indices beyond 2^22); negative values on exact grid points
   // (-0.5 on the 2^-8 grid of [-1, 3]: floor's boundary), runs of one value, and NaNs (counted in
-  // neither histogram).
+  // neither histogram); values observed again onto the grid they are on.
   struct Case {
     float lo, hi;
   };
@@ -206,6 +207,12 @@ TEST_CASE("histogram counts are floor(x / w) for every value, on each counting p
       CHECK(s.signed_hist.total() == static_cast<uint64_t>(n - 2));
       check_counts_by_hand(s.signed_hist, values, false);
       check_counts_by_hand(s.abs_hist, values, true);
+      // Seen again: the same grid, every count doubled.
+      calib::TensorStats again = s;
+      calib::observe(again, tensor_of(values), true);
+      CHECK(again.signed_hist.exponent == s.signed_hist.exponent);
+      check_counts_by_hand(again.signed_hist, values, false, 2);
+      check_counts_by_hand(again.abs_hist, values, true, 2);
     }
   }
 }
