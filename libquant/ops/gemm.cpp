@@ -1,7 +1,10 @@
-#include <algorithm>
 #include "ops/gemm.h"
 
 #include <dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <thread>
 
 #include "core/error.h"
 
@@ -34,6 +37,29 @@ void sgemm(const GemmArgs& g, bool reference) {
                                           g.lda, g.b, g.ldb, g.beta, g.c, g.ldc);
   if (status != dnnl_success)
     throw Error(ErrorKind::Internal, "oneDNN sgemm failed with status " + std::to_string(static_cast<int>(status)));
+}
+
+namespace {
+std::thread& gemm_warm_up_thread() {
+  static std::thread worker;
+  return worker;
+}
+}  // namespace
+
+void start_gemm_warm_up() {
+  std::thread& worker = gemm_warm_up_thread();
+  if (worker.joinable() || omp_get_max_threads() < 2) return;
+  // A product of 8 x 8 matrices: the smallest that takes oneDNN's JIT path (it generates every
+  // kernel of that path at once) and runs on the calling thread alone.
+  worker = std::thread([] {
+    float a[64] = {}, b[64] = {}, c[64] = {};
+    dnnl_sgemm('N', 'N', 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8);
+  });
+}
+
+void finish_gemm_warm_up() {
+  std::thread& worker = gemm_warm_up_thread();
+  if (worker.joinable()) worker.join();
 }
 
 }  // namespace quant::ops
