@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "calib/value_copies.h"
 #include "commands.h"
 #include "interp/interpreter.h"
 #include "onnx/load.h"
@@ -72,6 +73,7 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   options.max_samples = data.calib_size;
   options.histograms = histograms;
   options.unobserved = plan::fused_outputs(model.graph);
+  options.copies = calib::value_copies(model.graph, options.unobserved);
   options.shard = shard;
   options.progress = terminal_progress();
   const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);

@@ -81,7 +81,7 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
   // first along axis 0; the padding rows after them repeat the last sample); of a lone sample, all.
   // Errors are said of `where` by run() below.
   auto fold = [&](const std::string& name, const Tensor& t, int64_t real) {
-    if (t.dtype() != DType::Float32 || options.unobserved.count(name)) return;
+    if (t.dtype() != DType::Float32 || options.unobserved.count(name) || options.copies.count(name)) return;
     if (real == 0) return observe(stats.tensors[name], t, options.histograms);
     if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
       throw Error(ErrorKind::Data, "tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " + std::to_string(kSampleGroup) +
@@ -156,6 +156,8 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   });
   for (const Statistics& part : per_thread)
     for (const auto& [name, p] : part.tensors) merge_into(stats.tensors[name], p);
+  for (const auto& [copy, source] : options.copies)
+    if (const auto it = stats.tensors.find(source); it != stats.tensors.end()) stats.tensors[copy] = it->second;
   for (const CalibrationInput& in : inputs)
     for (const std::string& a : in.source->adjustments()) stats.data_adjustments.push_back("input '" + in.name + "': " + a);
   return stats;

@@ -3,6 +3,7 @@
 // batch and the statistics, whatever the number of samples; results do not depend on batch size.
 #pragma once
 #include <functional>
+#include <map>
 #include <set>
 
 #include "calib/stats.h"
@@ -32,6 +33,9 @@ struct CalibrateOptions {
   // Tensors not observed at all (plan::fused_outputs: a plan asks only whether they exist). They are
   // listed in Statistics::unobserved, and their producer runs fused with the Relu/Clip reading them.
   std::set<std::string> unobserved;
+  // Tensors not observed but given the statistics of the tensor named (value_copies.h): they hold
+  // the same values, rearranged.
+  std::map<std::string, std::string> copies;
   Shard shard;                // the samples this run takes: every shard.count-th from shard.index
   ProgressFn progress;
 };

@@ -15,6 +15,13 @@ constexpr OpFacts kPointwise = pointwise(kElementwise);
 // Activations: a function of each element (OpFacts::pointwise).
 constexpr OpFacts kActivation = pointwise({OpKind::Activation});
 constexpr OpFacts kMovement{OpKind::DataMovement};
+// Data movement that keeps every value once, only in another order (OpFacts::same_values).
+constexpr OpFacts rearranging() {
+  OpFacts f{OpKind::DataMovement};
+  f.same_values = true;
+  return f;
+}
+constexpr OpFacts kRearrange = rearranging();
 constexpr OpFacts kShapeOnly{OpKind::ShapeOnly};
 constexpr OpFacts kQuantization{OpKind::Quantization};
 // Fragile ops (plan/policy.cpp): float by default, 16 bits with --full-integer.
@@ -65,7 +72,7 @@ constexpr std::array kOps = {
     OpEntry{"Cos", unary_kernel, kTrigonometric, true},
     OpEntry{"Cosh", unary_kernel, kTrigonometric, true},
     OpEntry{"CumSum", cumsum_kernel, kElementwise},
-    OpEntry{"DepthToSpace", depth_to_space_kernel, kMovement},
+    OpEntry{"DepthToSpace", depth_to_space_kernel, kRearrange},
     OpEntry{"DequantizeLinear", dequantize_linear_kernel, kQuantization},
     OpEntry{"Div", div_kernel, pointwise(fragile(OpKind::Elementwise, "division")), true},
     OpEntry{"Dropout", dropout_kernel, kMovement},
@@ -75,7 +82,7 @@ constexpr std::array kOps = {
     OpEntry{"Exp", unary_kernel, fragile(OpKind::Activation, "exponential"), true},
     OpEntry{"Expand", expand_kernel, kMovement},
     OpEntry{"EyeLike", eye_like_kernel, kShapeOnly},
-    OpEntry{"Flatten", flatten_kernel, kMovement},
+    OpEntry{"Flatten", flatten_kernel, kRearrange},
     OpEntry{"Floor", unary_kernel, kActivation, true},
     OpEntry{"GRU", gru_kernel, fragile(OpKind::Elementwise, "recurrent (float weights and state)")},
     OpEntry{"Gather", gather_kernel, kMovement},
@@ -89,7 +96,7 @@ constexpr std::array kOps = {
     OpEntry{"HardSigmoid", unary_kernel, bounded(OpKind::Activation, 0, 1), true},
     OpEntry{"HardSwish", unary_kernel, kActivation, true},
     OpEntry{"Hardmax", hardmax_kernel, kElementwise},
-    OpEntry{"Identity", identity_kernel, kMovement},
+    OpEntry{"Identity", identity_kernel, kRearrange},
     OpEntry{"If", if_kernel, kElementwise},
     OpEntry{"InstanceNormalization", instance_norm_kernel, fragile(OpKind::Elementwise, "normalization (variance, reciprocal square root)")},
     OpEntry{"IsInf", is_inf_kernel, kElementwise},
@@ -135,7 +142,7 @@ constexpr std::array kOps = {
     OpEntry{"ReduceSum", reduce_kernel, fragile(OpKind::Elementwise, "sum")},
     OpEntry{"ReduceSumSquare", reduce_kernel, fragile(OpKind::Elementwise, "sum of squares")},
     OpEntry{"Relu", unary_kernel, kActivation, true},
-    OpEntry{"Reshape", reshape_kernel, kMovement},
+    OpEntry{"Reshape", reshape_kernel, kRearrange},
     OpEntry{"Resize", resize_kernel, with_parameters(OpKind::DataMovement)},
     OpEntry{"Round", unary_kernel, kActivation, true},
     OpEntry{"Scatter", scatter_elements_kernel, kElementwise},
@@ -154,10 +161,10 @@ constexpr std::array kOps = {
     OpEntry{"SoftmaxCrossEntropyLoss", softmax_cross_entropy_kernel, kElementwise},
     OpEntry{"Softplus", unary_kernel, fragile(OpKind::Activation, "exponential"), true},
     OpEntry{"Softsign", unary_kernel, kActivation, true},
-    OpEntry{"SpaceToDepth", space_to_depth_kernel, kMovement},
+    OpEntry{"SpaceToDepth", space_to_depth_kernel, kRearrange},
     OpEntry{"Split", split_kernel, kMovement},
     OpEntry{"Sqrt", unary_kernel, fragile(OpKind::Activation, "square root"), true},
-    OpEntry{"Squeeze", squeeze_kernel, kMovement},
+    OpEntry{"Squeeze", squeeze_kernel, kRearrange},
     OpEntry{"Sub", sub_kernel, kPointwise, true},
     OpEntry{"Sum", sum_kernel, kElementwise},
     OpEntry{"Tan", unary_kernel, kTrigonometric, true},
@@ -165,9 +172,9 @@ constexpr std::array kOps = {
     OpEntry{"ThresholdedRelu", unary_kernel, kActivation, true},
     OpEntry{"Tile", tile_kernel, kMovement},
     OpEntry{"TopK", topk_kernel, kMovement},
-    OpEntry{"Transpose", transpose_kernel, kMovement},
+    OpEntry{"Transpose", transpose_kernel, kRearrange},
     OpEntry{"Trilu", trilu_kernel, kElementwise},
-    OpEntry{"Unsqueeze", unsqueeze_kernel, kMovement},
+    OpEntry{"Unsqueeze", unsqueeze_kernel, kRearrange},
     OpEntry{"Upsample", upsample_kernel, with_parameters(OpKind::DataMovement)},
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},

@@ -48,6 +48,9 @@ struct OpFacts {
   // scalar operands, a function of one value: the emulator can store it as a table). Every
   // Activation is; of the Elementwise ops, the arithmetic ones with broadcasting.
   bool pointwise = false;
+  // The output holds exactly the values of input 0, rearranged (Reshape, Transpose...): the same
+  // multiset of values, sample by sample, so the same calibration statistics.
+  bool same_values = false;
 };
 
 struct OpEntry {

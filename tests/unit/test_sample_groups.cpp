@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "calib/sample_groups.h"
+#include "calib/value_copies.h"
 #include "small_graphs.h"
 
 using namespace quant;
@@ -114,6 +115,50 @@ TEST_CASE("calibration in stacked groups equals every sample observed alone", "[
     CHECK_FALSE(stats.tensors.count("y"));
     CHECK(stats.unobserved == std::set<std::string>{"y"});
   }
+}
+
+TEST_CASE("rearranged tensors get their source's statistics bit for bit, without being observed", "[calib]") {
+  // x [N, 4] -> Reshape [N, 2, 2] (s) -> Transpose perm 0,2,1 (t) -> Flatten (f); a constant w
+  // reshaped (ws) is no copy (calibration does not observe constants).
+  ir::Graph g;
+  g.inputs.push_back({"x", DType::Float32, {{-1, "N"}, {4, ""}}, true});
+  g.outputs = {test::value("f"), test::value("ws")};
+  g.initializers["shape"] = Tensor::from_vector<int64_t>({3}, {-1, 2, 2});
+  g.initializers["w"] = Tensor::from_vector<float>({1, 4}, {0.5f, -1.5f, 2.5f, 3.0f});
+  ir::Node transpose = test::node("t", "Transpose", {"s"}, {"t"});
+  transpose.attributes["perm"] = ir::ints_attribute({0, 2, 1});
+  g.nodes = {test::node("s", "Reshape", {"x", "shape"}, {"s"}), transpose, test::node("f", "Flatten", {"t"}, {"f"}),
+             test::node("ws", "Reshape", {"w", "shape"}, {"ws"})};
+  CHECK(calib::value_copies(g, {}) == std::map<std::string, std::string>{{"s", "x"}, {"t", "x"}, {"f", "x"}});
+  // An unobserved tensor is no source: the chain starts at the first observed one.
+  CHECK(calib::value_copies(g, {"x"}) == std::map<std::string, std::string>{{"t", "s"}, {"f", "s"}});
+
+  // Calibrated without ws (a tensor that does not follow the batch would stop the stacking).
+  g.nodes.pop_back();
+  g.outputs.pop_back();
+  RampSource source(37);  // two full groups and one of 5
+  const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
+  const interp::Interpreter interpreter(g);
+  calib::CalibrateOptions observed_all;
+  observed_all.histograms = true;
+  calib::CalibrateOptions copying = observed_all;
+  copying.copies = calib::value_copies(g, {});
+  const calib::Statistics direct = calib::calibrate(interpreter, inputs, observed_all);
+  const calib::Statistics copied = calib::calibrate(interpreter, inputs, copying);
+  CHECK(copied.groups_stacked);
+  for (const std::string name : {"x", "s", "t", "f"}) {
+    INFO(name);
+    REQUIRE(copied.tensors.count(name));
+    const calib::TensorStats &a = direct.tensors.at(name), &b = copied.tensors.at(name);
+    CHECK(b.count == a.count);
+    CHECK(b.min == a.min);
+    CHECK(b.max == a.max);
+    CHECK(b.signed_hist.exponent == a.signed_hist.exponent);
+    CHECK(b.signed_hist.first == a.signed_hist.first);
+    CHECK(b.signed_hist.counts == a.signed_hist.counts);
+    CHECK(b.abs_hist.counts == a.abs_hist.counts);
+  }
+  CHECK(direct.tensors.at("f").count == 37 * 4);
 }
 
 TEST_CASE("a tensor whose rows stop following the batch in a later group is a data error said once", "[calib]") {
