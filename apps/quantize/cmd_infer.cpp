@@ -15,9 +15,9 @@
 #include "commands.h"
 #include "emulate/emulate.h"
 #include "interp/interpreter.h"
-#include "ops/gemm.h"
 #include "interp/run_batches.h"
 #include "onnx/load.h"
+#include "ops/gemm.h"
 #include "tensor_files.h"
 #include "tensorio/npy.h"
 
