@@ -130,10 +130,10 @@ void count_values(Histogram& h, const float* v, int64_t n, bool absolute, const 
   thread_local std::vector<uint32_t> sets;
   sets.assign(static_cast<size_t>(lanes) * stride, 0);
   uint32_t* counters = sets.data();
-  const uint32_t kept_bits = absolute ? 0x7fffffffu : 0xffffffffu;  // |x|: all but the sign bit
   int64_t i = 0;
 #if defined(__SSE2__)
   if constexpr (std::is_same_v<Bins, FloatBins>) {
+    const uint32_t kept_bits = absolute ? 0x7fffffffu : 0xffffffffu;  // |x|: all but the sign bit
     const __m128i set_of_lane = lanes == kLanes ? _mm_setr_epi32(0, static_cast<int32_t>(stride), static_cast<int32_t>(2 * stride), static_cast<int32_t>(3 * stride))
                                                 : _mm_setzero_si128();
     const __m128 mask = _mm_castsi128_ps(_mm_set1_epi32(static_cast<int32_t>(kept_bits)));
