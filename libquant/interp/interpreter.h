@@ -4,7 +4,9 @@
 // run() does not modify the interpreter: one Interpreter may serve several threads.
 //
 // Without an observer, a Relu or constant Clip that is the only reader of a Conv's output is fused
-// into the Conv (ops::FusedClamp): same values, written once. With an observer every tensor is
+// into the Conv (ops::FusedClamp): same values, written once, except that a NaN (the float model
+// overflowing) comes out of oneDNN's fused clamp as a bound, as it does out of ONNX Runtime's
+// fused Conv + Relu/Clip; quant's own Conv loops keep it NaN. With an observer every tensor is
 // computed and shown, unfused, except where the caller says it does not need the Conv's own
 // result (run's `unobserved`). Kernels keep per-node state (oneDNN primitives, weights in their
 // layout) in a cache each node owns.

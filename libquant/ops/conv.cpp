@@ -1,9 +1,9 @@
 // Conv: Y[n, m, o...] = B[m] + sum_{c in group(m), k...} W[m, c, k...] * X[n, g*C/G + c, o*S + k*D - pad_begin]
 // for 1 to 3 spatial axes (handled as 3-D). Three paths: the formula as nested loops
-// (config.reference); quant's own AVX2 loops (direct_conv.h) for dense convolutions of more than
-// one tap with at least 8 input and a multiple of 8 output channels (direct_conv_applies); oneDNN's
-// convolution primitive (onednn_conv.h) for everything else (grouped, depthwise, 1x1, few
-// channels, CPUs without AVX2).
+// (config.reference); on CPUs where oneDNN has no AVX-512 kernels, quant's own AVX2 loops
+// (direct_conv.h) for dense convolutions of more than one tap with at least 8 input and a multiple
+// of 8 output channels (direct_conv_applies); oneDNN's convolution primitive (onednn_conv.h) for
+// everything else (grouped, depthwise, 1x1, few channels, CPUs without AVX2, CPUs with AVX-512).
 #include <algorithm>
 #include <vector>
 
@@ -84,7 +84,7 @@ Outputs conv_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   for (int64_t d : from_3d(g.window.out, g.spatial_rank)) out_shape.push_back(d);
   const float* bias = b ? b->data<float>() : nullptr;
   if (!config.reference && shape_numel(out_shape) > 0) {
-    if (direct_conv_applies(g)) return {conv_direct(g, x, w, bias, out_shape, config)};
+    if (!onednn_conv_has_avx512() && direct_conv_applies(g)) return {conv_direct(g, x, w, bias, out_shape, config)};
     return {conv_forward_onednn(g, x, w.data<float>(), bias, out_shape, config)};
   }
   Tensor y(DType::Float32, out_shape, Init::Uninitialized);

@@ -1,7 +1,9 @@
 // Dense (group 1) float convolution on channels-last data with quant's own AVX2/FMA loops, for the
-// shapes that dominate CNNs' time (3x3 at 8 to 512 channels), where oneDNN 2.6's channels-last
-// kernels reach 65-75% of this machine's peak and these loops 80-90% (docs/performance.md). 1x1
-// convolutions stay with oneDNN, whose 1x1 kernels block over pixels and channels for the cache.
+// shapes that dominate CNNs' time (3x3 at 8 to 512 channels), where oneDNN 2.6's AVX2 channels-last
+// kernels reach 65-75% of an AVX2 machine's peak and these loops 80-90% (docs/performance.md). 1x1
+// convolutions stay with oneDNN, whose 1x1 kernels block over pixels and channels for the cache;
+// on CPUs where oneDNN has AVX-512 kernels every convolution does (conv.cpp): they are 1.5-4x
+// faster than these loops there.
 //
 // The computation is an implicit GEMM: output pixels are rows, output channels columns and the
 // (tap, input channel) pairs the inner dimension. A micro-kernel keeps a block of P output pixels
