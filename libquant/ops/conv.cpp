@@ -11,6 +11,7 @@
 #include "ops/kernels.h"
 #include "ops/node_cache.h"
 #include "ops/onednn_conv.h"
+#include "ops/onednn_util.h"
 #include "ops/window.h"
 
 namespace quant::ops {
@@ -84,7 +85,7 @@ Outputs conv_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   for (int64_t d : from_3d(g.window.out, g.spatial_rank)) out_shape.push_back(d);
   const float* bias = b ? b->data<float>() : nullptr;
   if (!config.reference && shape_numel(out_shape) > 0) {
-    if (!onednn_conv_has_avx512() && direct_conv_applies(g)) return {conv_direct(g, x, w, bias, out_shape, config)};
+    if (!onednn::has_avx512_kernels() && direct_conv_applies(g)) return {conv_direct(g, x, w, bias, out_shape, config)};
     return {conv_forward_onednn(g, x, w.data<float>(), bias, out_shape, config)};
   }
   Tensor y(DType::Float32, out_shape, Init::Uninitialized);

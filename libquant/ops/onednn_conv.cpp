@@ -113,13 +113,4 @@ Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* 
   }
 }
 
-bool onednn_conv_has_avx512() {
-  // cpu_isa values are feature masks: an ISA includes another when it has all of its bits.
-  static const bool avx512 = [] {
-    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa()), core = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
-    return (isa & core) == core;
-  }();
-  return avx512;
-}
-
 }  // namespace quant::ops

@@ -16,9 +16,4 @@ namespace quant::ops {
 Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape,
                            const KernelConfig& config);
 
-// Whether oneDNN runs AVX-512 kernels on this CPU (its effective ISA includes avx512_core; the
-// ONEDNN_MAX_CPU_ISA environment variable can lower it). Its AVX-512 convolutions outrun quant's
-// AVX2 loops (direct_conv.h) 1.5-4x on every measured shape (docs/performance.md).
-bool onednn_conv_has_avx512();
-
 }  // namespace quant::ops

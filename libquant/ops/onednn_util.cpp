@@ -25,6 +25,15 @@ tag plain_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::ncw : spati
 tag channels_last_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::nwc : spatial_rank == 2 ? tag::nhwc : tag::ndhwc; }
 tag layout_tag(Layout layout, size_t spatial_rank) { return layout == Layout::ChannelsLast ? channels_last_tag(spatial_rank) : plain_tag(spatial_rank); }
 
+bool has_avx512_kernels() {
+  // cpu_isa values are feature masks: an ISA includes another when it has all of its bits.
+  static const bool avx512 = [] {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa()), core = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+    return (isa & core) == core;
+  }();
+  return avx512;
+}
+
 dnnl::primitive_attr attributes(const FusedClamp& clamp) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);

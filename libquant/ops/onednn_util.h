@@ -13,6 +13,12 @@ namespace quant::ops::onednn {
 
 const dnnl::engine& engine();
 
+// Whether oneDNN runs AVX-512 kernels on this CPU (its effective ISA includes avx512_core; the
+// ONEDNN_MAX_CPU_ISA environment variable can lower it). There its convolutions and channels-last
+// pooling outrun quant's own AVX2/SSE loops (direct_conv.h, pool.cpp) 1.5-4x (docs/performance.md),
+// so the kernels take oneDNN for them.
+bool has_avx512_kernels();
+
 // The last `rank` of three values (a Window3 axis array), each plus `offset`.
 dnnl::memory::dims trailing(const std::array<int64_t, 3>& v, size_t rank, int64_t offset = 0);
 dnnl::memory::dims concat(dnnl::memory::dims a, const dnnl::memory::dims& b);

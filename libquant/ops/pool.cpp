@@ -1,6 +1,6 @@
 // MaxPool and AveragePool over 1 to 3 spatial axes (window geometry in window.h). Float32 runs on
-// oneDNN (onednn_pool.h) where its rules are ONNX's, except channels-last MaxPool; the loops here
-// are the reference, that MaxPool, and the rest.
+// oneDNN (onednn_pool.h) where its rules are ONNX's, except channels-last MaxPool on CPUs where
+// oneDNN has no AVX-512 kernels; the loops here are the reference, that MaxPool, and the rest.
 //   MaxPool:     Y = max over the window's taps inside the input (padding never wins).
 //   AveragePool: Y = sum over taps inside the input / count, where count is the number of taps
 //                inside the input (count_include_pad = 0) or inside the padded input (= 1).
@@ -16,6 +16,7 @@
 
 #include "ops/kernels.h"
 #include "ops/onednn_pool.h"
+#include "ops/onednn_util.h"
 #include "ops/window.h"
 
 namespace quant::ops {
@@ -154,9 +155,10 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
   Shape out_shape{x.dim(0), x.dim(1)};
   for (int64_t d : from_3d(w.out, spatial.size())) out_shape.push_back(d);
-  // Channels-last MaxPool runs the loops below: one vectorized max per tap over contiguous
-  // channels, 2-3x faster than oneDNN 2.6's channels-last pooling for 16-32 channels.
-  const bool loops_are_fast = kind == PoolKind::Max && x.layout() == Layout::ChannelsLast;
+  // Channels-last MaxPool runs the loops below where oneDNN has no AVX-512 kernels: one vectorized
+  // max per tap over contiguous channels, 2-3x faster than oneDNN 2.6's AVX2 channels-last pooling
+  // for 16-32 channels; its AVX-512 pooling is 2.5x faster than these loops.
+  const bool loops_are_fast = kind == PoolKind::Max && x.layout() == Layout::ChannelsLast && !onednn::has_avx512_kernels();
   if (!config.reference && !loops_are_fast)
     if (std::optional<Tensor> fast = pool_forward_onednn(kind, w, include_pad, x, out_shape, config)) return {*fast};
   Tensor y(x.dtype(), out_shape, Init::Uninitialized, x.layout());
