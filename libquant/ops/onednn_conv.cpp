@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "ops/node_cache.h"
@@ -30,6 +32,9 @@ struct ConvPlan {
   memory::dims src_dims, wei_dims, dst_dims;
   tag src_tag;
   Layout out_layout = Layout::Plain;
+  // The result's memory as the primitive writes it, when its bytes are those of out_layout (a
+  // blocked form that is channels-last for 16 channels); empty: out_layout's own form.
+  memory::desc dst_as_written;
   memory weights;  // in pd.weights_desc(), when the weights are constant; empty otherwise
 };
 
@@ -43,7 +48,9 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   const memory::dims kernel = onednn::trailing(win.kernel, r);
   plan.wei_dims = grouped ? onednn::concat({g.group, g.out_channels / g.group, g.in_channels / g.group}, kernel)
                           : onednn::concat({g.out_channels, g.in_channels}, kernel);
-  plan.src_tag = onednn::layout_tag(x_layout, r);
+  // One channel: plain and channels-last are the same bytes, and oneDNN's kernels for a first
+  // convolution take the plain form.
+  plan.src_tag = onednn::layout_tag(g.in_channels == 1 ? Layout::Plain : x_layout, r);
   const auto f32 = memory::data_type::f32;
   auto any = [&](const memory::dims& d) { return memory::desc(d, f32, tag::any); };
   // oneDNN counts dilation from 0 (no gap), ONNX from 1.
@@ -57,10 +64,19 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   // result would be reordered to a layout quant's tensors have, at every Conv). Where that pairing
   // only has oneDNN's reference implementation (a plain input), the source is reordered to
   // channels-last first; failing that, both layouts are left to oneDNN.
+  // Exactly 16 output channels: first the result in blocks of 16 channels (nChw16c), which for 16
+  // channels is channels-last byte for byte. With it oneDNN's AVX-512 first-convolution kernel
+  // takes a one-channel image 4-5x faster than its channels-last brgconv (smallcnn's first Conv,
+  // 100 x 28 x 28 x 1 -> 16: 0.91 -> 0.2 ms on one thread).
   const memory::desc src_md(plan.src_dims, f32, plan.src_tag), dst_md(plan.dst_dims, f32, onednn::channels_last_tag(r));
   const memory::desc src_channels_last(plan.src_dims, f32, onednn::channels_last_tag(r));
+  const memory::desc dst_one_block(plan.dst_dims, f32, r == 1 ? tag::aBc16b : r == 2 ? tag::aBcd16b : tag::aBcde16b);
+  const bool one_block = g.out_channels == 16;
+  std::vector<std::pair<memory::desc, memory::desc>> candidates;
+  if (one_block) candidates.emplace_back(src_md, dst_one_block);
+  candidates.insert(candidates.end(), {{src_md, dst_md}, {src_channels_last, dst_md}, {any(plan.src_dims), any(plan.dst_dims)}});
   const dnnl::primitive_attr attr = onednn::attributes(clamp);
-  for (const auto& [src, dst] : {std::pair{src_md, dst_md}, std::pair{src_channels_last, dst_md}, std::pair{any(plan.src_dims), any(plan.dst_dims)}}) {
+  for (const auto& [src, dst] : candidates) {
     const auto desc = bias ? dnnl::convolution_forward::desc(kind, algo, src, any(plan.wei_dims), bias_md, dst, strides, dilates, pad_l, pad_r)
                            : dnnl::convolution_forward::desc(kind, algo, src, any(plan.wei_dims), dst, strides, dilates, pad_l, pad_r);
     plan.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn::engine());
@@ -68,7 +84,8 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   }
   plan.primitive = dnnl::convolution_forward(plan.pd);
   // Keep oneDNN's channels-last result as it is; anything more exotic is reordered to plain.
-  plan.out_layout = plan.pd.dst_desc() == memory::desc(plan.dst_dims, f32, onednn::channels_last_tag(r)) ? Layout::ChannelsLast : Layout::Plain;
+  plan.out_layout = plan.pd.dst_desc() == dst_md || (one_block && plan.pd.dst_desc() == dst_one_block) ? Layout::ChannelsLast : Layout::Plain;
+  if (plan.pd.dst_desc() != dst_md && plan.out_layout == Layout::ChannelsLast) plan.dst_as_written = plan.pd.dst_desc();
   if (weights_constant) plan.weights = onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(r, grouped)}, w);
   return plan;
 }
@@ -99,7 +116,8 @@ Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* 
     memory wei = plan.weights ? plan.weights
                               : onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(g.spatial_rank, g.group > 1)}, w, &stream);
     Tensor y(DType::Float32, out_shape, Init::Uninitialized, plan.out_layout);
-    memory user_dst({plan.dst_dims, f32, onednn::layout_tag(plan.out_layout, g.spatial_rank)}, onednn::engine(), y.data<float>());
+    const memory::desc user_desc = plan.dst_as_written ? plan.dst_as_written : memory::desc(plan.dst_dims, f32, onednn::layout_tag(plan.out_layout, g.spatial_rank));
+    memory user_dst(user_desc, onednn::engine(), y.data<float>());
     memory dst = plan.pd.dst_desc() == user_dst.get_desc() ? user_dst : memory(plan.pd.dst_desc(), onednn::engine());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
     if (bias) args[DNNL_ARG_BIAS] = memory({{g.out_channels}, f32, tag::x}, onednn::engine(), const_cast<float*>(bias));

@@ -67,6 +67,10 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       {"pointwise", {3, 16, 5, 5}, {7, 16, 1, 1}, 1, {1, 1}, {0, 0, 0, 0}, {1, 1}},
       {"1-D", {2, 3, 20}, {4, 3, 5}, 1, {2}, {2, 1}, {1}},
       {"3-D", {1, 2, 5, 6, 4}, {3, 2, 3, 3, 2}, 1, {1, 2, 1}, {1, 1, 0, 1, 1, 1}, {1, 1, 1}},
+      // Exactly 16 output channels: oneDNN may write them in blocks of 16 (onednn_conv.cpp).
+      {"16 out, one input channel", {2, 1, 9, 9}, {16, 1, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
+      {"16 out, 1-D", {2, 3, 20}, {16, 3, 3}, 1, {1}, {1, 1}, {1}},
+      {"16 out, 3-D", {1, 2, 5, 6, 4}, {16, 2, 3, 3, 2}, 1, {1, 2, 1}, {1, 1, 0, 1, 1, 1}, {1, 1, 1}},
       // quant's own loops (direct_conv.h): blocks of 16 and a last 8 output channels, pixel blocks
       // that span rows and a tail, strides, dilations, asymmetric pads, 1x1, 1-D and 3-D.
       {"direct 3x3, 16 -> 24 channels", {2, 16, 9, 11}, {24, 16, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
