@@ -1,6 +1,8 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +35,26 @@ std::string read_file(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+MappedFile::MappedFile(const std::string& path) {
+  {
+    const OpenFile file(path);
+    struct stat st {};
+    if (::fstat(file.fd(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      size_ = static_cast<size_t>(st.st_size);
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.fd(), 0);
+      if (p != MAP_FAILED) {
+        mapped_ = p;
+        return;  // the mapping outlives the descriptor
+      }
+    }
+  }
+  read_ = read_file(path);
+}
+
+MappedFile::~MappedFile() {
+  if (mapped_) ::munmap(mapped_, size_);
 }
 
 OpenFile::OpenFile(const std::string& path) : path_(path) {

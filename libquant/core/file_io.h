@@ -5,12 +5,31 @@
 #include <cstdint>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace quant {
 
 std::string read_file(const std::string& path);  // throws Io naming the path
+
+// A whole file's bytes for reading once (a model): a regular file is mapped read-only (mmap, its
+// pages mapped in one go) instead of copied into a buffer of fresh pages, which for a 45 MB model
+// cost 11,000 page faults and the copy; anything else (a pipe) is read into memory. Throws Io
+// naming the path.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view bytes() const { return mapped_ ? std::string_view(static_cast<const char*>(mapped_), size_) : std::string_view(read_); }
+
+ private:
+  void* mapped_ = nullptr;
+  size_t size_ = 0;
+  std::string read_;  // when not mapped
+};
 
 // A file open for reading, closed with its last owner; read_at() may be called from several
 // threads at once (pread), so one open file serves every sample of a calibration file.
@@ -23,6 +42,7 @@ class OpenFile {
   // Exactly `size` bytes at `offset` into `dst`; throws Io saying `what` could not be read.
   void read_at(uint64_t offset, void* dst, size_t size, const std::string& what) const;
   const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
 
  private:
   std::string path_;

@@ -1,6 +1,7 @@
 #include "onnx/load.h"
 
 #include <filesystem>
+#include <limits>
 #include <unordered_set>
 
 #include <onnx/defs/schema.h>
@@ -94,9 +95,12 @@ void load_graph(const onnx::GraphProto& g, ir::Graph& graph, const ir::Model& mo
 
 }  // namespace
 
-ir::Model load_model_from_bytes(const std::string& bytes, const std::string& source_name, const std::string& base_dir) {
+ir::Model load_model_from_bytes(std::string_view bytes, const std::string& source_name, const std::string& base_dir) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    throw Error(ErrorKind::Parse, "the model file is larger than 2 GiB, protobuf's limit for one message: store the weights as external data",
+                {.file = source_name});
   onnx::ModelProto proto;
-  if (bytes.empty() || !proto.ParseFromString(bytes) || !proto.has_graph())
+  if (bytes.empty() || !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !proto.has_graph())
     // Protobuf's parser stops at 100 nested messages, which also bounds how deep If/Loop subgraphs
     // can nest (about 30 levels) and so every recursion over them in quant.
     throw Error(ErrorKind::Parse, "not a valid ONNX model (the file does not parse as an ONNX ModelProto with a graph, or nests subgraphs deeper than protobuf's limit of 100 messages)",
@@ -135,7 +139,8 @@ ir::Model load_model(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw Error(ErrorKind::Io, "no such model file", {.file = path});
-  return load_model_from_bytes(read_file(path), path, std::filesystem::path(path).parent_path().string());
+  const MappedFile file(path);
+  return load_model_from_bytes(file.bytes(), path, std::filesystem::path(path).parent_path().string());
 }
 
 }  // namespace quant::onnx_io

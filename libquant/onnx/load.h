@@ -3,6 +3,7 @@
 // are tensors, and the graph has no dangling names or cycles.
 #pragma once
 #include <string>
+#include <string_view>
 
 #include "ir/graph.h"
 
@@ -15,6 +16,6 @@ constexpr int kMaxOpset = 21;
 
 ir::Model load_model(const std::string& path);
 // Parses a model already in memory (base_dir resolves external data).
-ir::Model load_model_from_bytes(const std::string& bytes, const std::string& source_name, const std::string& base_dir);
+ir::Model load_model_from_bytes(std::string_view bytes, const std::string& source_name, const std::string& base_dir);
 
 }  // namespace quant::onnx_io

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/file_io.h"
 #include "interp/interpreter.h"
 #include "onnx/load.h"
 
@@ -98,6 +99,26 @@ TEST_CASE("loads initializers from raw_data, typed fields and external files, an
   const auto out = interpreter.run({{"x", x}}, [&](const ir::Node&, const std::string& name, const Tensor&) { seen.push_back(name); });
   CHECK(seen == std::vector<std::string>{"s1", "s2", "y", "z"});  // the observer sees every produced tensor
   CHECK(out.at("z").data<float>()[0] == Approx(std::exp(111.0 - 333.0)).margin(1e-30));
+
+  // The same model from a file (mapped, not read into a buffer: core/file_io.h).
+  std::ofstream(dir + "/model.onnx", std::ios::binary) << m.proto.SerializeAsString();
+  const ir::Model from_file = onnx_io::load_model(dir + "/model.onnx");
+  CHECK(from_file.graph.nodes.size() == 4);
+  CHECK(from_file.graph.initializers.at("b_raw").data<float>()[1] == 2.0f);
+  CHECK(from_file.graph.initializers.at("b_ext").data<float>()[2] == 300.0f);
+}
+
+TEST_CASE("a mapped file holds the file's bytes; empty and missing files", "[loader]") {
+  const std::string dir = std::filesystem::temp_directory_path() / "quant_mapped_file_test";
+  std::filesystem::create_directories(dir);
+  std::string bytes(100000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 251);
+  std::ofstream(dir + "/data.bin", std::ios::binary) << bytes;
+  std::ofstream(dir + "/empty.bin", std::ios::binary).flush();
+  CHECK(MappedFile(dir + "/data.bin").bytes() == bytes);
+  CHECK(MappedFile(dir + "/empty.bin").bytes().empty());
+  CHECK_THROWS_WITH(MappedFile(dir + "/missing.bin"), Catch::Contains("missing.bin"));
+  CHECK_THROWS_WITH(onnx_io::load_model(dir + "/empty.bin"), Catch::Contains("not a valid ONNX model"));
 }
 
 TEST_CASE("bad models give one clear error naming the node", "[loader]") {
