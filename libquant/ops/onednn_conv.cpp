@@ -64,14 +64,15 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   // result would be reordered to a layout quant's tensors have, at every Conv). Where that pairing
   // only has oneDNN's reference implementation (a plain input), the source is reordered to
   // channels-last first; failing that, both layouts are left to oneDNN.
-  // Exactly 16 output channels: first the result in blocks of 16 channels (nChw16c), which for 16
-  // channels is channels-last byte for byte. With it oneDNN's AVX-512 first-convolution kernel
-  // takes a one-channel image 4-5x faster than its channels-last brgconv (smallcnn's first Conv,
-  // 100 x 28 x 28 x 1 -> 16: 0.91 -> 0.2 ms on one thread).
+  // A dense Conv with exactly 16 output channels: first the result in blocks of 16 channels
+  // (nChw16c), which for 16 channels is channels-last byte for byte. With it oneDNN's AVX-512
+  // first-convolution kernel takes a plain one-channel image 3-4x faster than its channels-last
+  // brgconv (smallcnn's first Conv, 100 x 28 x 28 x 1 -> 16: 0.91 -> 0.24-0.28 ms on one thread);
+  // from a channels-last source oneDNN takes the pair as channels-last (brgconv, as before).
   const memory::desc src_md(plan.src_dims, f32, plan.src_tag), dst_md(plan.dst_dims, f32, onednn::channels_last_tag(r));
   const memory::desc src_channels_last(plan.src_dims, f32, onednn::channels_last_tag(r));
   const memory::desc dst_one_block(plan.dst_dims, f32, r == 1 ? tag::aBc16b : r == 2 ? tag::aBcd16b : tag::aBcde16b);
-  const bool one_block = g.out_channels == 16;
+  const bool one_block = g.out_channels == 16 && !grouped;
   std::vector<std::pair<memory::desc, memory::desc>> candidates;
   if (one_block) candidates.emplace_back(src_md, dst_one_block);
   candidates.insert(candidates.end(), {{src_md, dst_md}, {src_channels_last, dst_md}, {any(plan.src_dims), any(plan.dst_dims)}});
@@ -83,7 +84,8 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
     if (std::string_view(plan.pd.impl_info_str()).substr(0, 3) != "ref") break;
   }
   plan.primitive = dnnl::convolution_forward(plan.pd);
-  // Keep oneDNN's channels-last result as it is; anything more exotic is reordered to plain.
+  // Keep oneDNN's channels-last result (or its blocks of 16, the same bytes) as it is; anything more
+  // exotic is reordered to plain.
   plan.out_layout = plan.pd.dst_desc() == dst_md || (one_block && plan.pd.dst_desc() == dst_one_block) ? Layout::ChannelsLast : Layout::Plain;
   if (plan.pd.dst_desc() != dst_md && plan.out_layout == Layout::ChannelsLast) plan.dst_as_written = plan.pd.dst_desc();
   if (weights_constant) plan.weights = onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(r, grouped)}, w);
