@@ -31,10 +31,9 @@ struct ConvPlan {
   dnnl::convolution_forward primitive;
   memory::dims src_dims, wei_dims, dst_dims;
   tag src_tag;
+  // ChannelsLast when pd.dst_desc() has channels-last bytes (nhwc, or blocks of 16 for 16
+  // channels): the primitive then writes straight into the tensor.
   Layout out_layout = Layout::Plain;
-  // The result's memory as the primitive writes it, when its bytes are those of out_layout (a
-  // blocked form that is channels-last for 16 channels); empty: out_layout's own form.
-  memory::desc dst_as_written;
   memory weights;  // in pd.weights_desc(), when the weights are constant; empty otherwise
 };
 
@@ -87,7 +86,6 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   // Keep oneDNN's channels-last result (or its blocks of 16, the same bytes) as it is; anything more
   // exotic is reordered to plain.
   plan.out_layout = plan.pd.dst_desc() == dst_md || (one_block && plan.pd.dst_desc() == dst_one_block) ? Layout::ChannelsLast : Layout::Plain;
-  if (plan.pd.dst_desc() != dst_md && plan.out_layout == Layout::ChannelsLast) plan.dst_as_written = plan.pd.dst_desc();
   if (weights_constant) plan.weights = onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(r, grouped)}, w);
   return plan;
 }
@@ -118,7 +116,7 @@ Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* 
     memory wei = plan.weights ? plan.weights
                               : onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(g.spatial_rank, g.group > 1)}, w, &stream);
     Tensor y(DType::Float32, out_shape, Init::Uninitialized, plan.out_layout);
-    const memory::desc user_desc = plan.dst_as_written ? plan.dst_as_written : memory::desc(plan.dst_dims, f32, onednn::layout_tag(plan.out_layout, g.spatial_rank));
+    const memory::desc user_desc = plan.out_layout == Layout::ChannelsLast ? plan.pd.dst_desc() : memory::desc(plan.dst_dims, f32, onednn::plain_tag(g.spatial_rank));
     memory user_dst(user_desc, onednn::engine(), y.data<float>());
     memory dst = plan.pd.dst_desc() == user_dst.get_desc() ? user_dst : memory(plan.pd.dst_desc(), onednn::engine());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
