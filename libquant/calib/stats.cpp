@@ -1,11 +1,12 @@
 #include "calib/stats.h"
 
+#include "calib/histogram_count.h"
+
 #include <algorithm>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 #include <limits>
-#include <type_traits>
 
 #include "core/error.h"
 
@@ -21,14 +22,6 @@ namespace {
 
 constexpr int kIndexBits = 40;           // bin indices stay below 2^40: exact in double and int64
 constexpr int kZeroExponent = -149 - kIndexBits - 1;  // the grid of an all-zero range: finer than any float's floor
-
-// floor(v / 2^e) as the grid index, given inv_width = 2^-e. v * 2^-e is exact in double for every
-// float v and grid exponent; truncation then a step down for negative fractions is floor.
-inline int64_t grid_index(double v, double inv_width) {
-  const double x = v * inv_width;
-  const auto k = static_cast<int64_t>(x);
-  return k - (x < static_cast<double>(k) ? 1 : 0);
-}
 
 // The exponent below which a grid would index past 2^kIndexBits for values up to `magnitude`.
 int magnitude_floor(double magnitude) {
@@ -68,101 +61,6 @@ void regrid_for_range(TensorStats& s) {
 }
 
 bool finite_range(const TensorStats& s) { return std::isfinite(s.min) && std::isfinite(s.max); }
-
-// Where values land on a histogram: bin(x) = floor(x / 2^e) - first in 0..size-1, and `size` for
-// NaN (the grid covers every other value, so NaN is the only one outside it). Two forms of it:
-//
-// FloatBins, in 32-bit floats where that is exact: the grid's width is at most 1 (so x * 2^-e
-// never underflows and is exact) and every index fits in 2^22 (exact as a float). floor is
-// trunc, one step down where x < (float)trunc(x) ("negative with a fraction"); NaN fails
-// -2^23 < x < 2^23. With SSE (every x86-64) four values at a time, the same steps.
-struct FloatBins {
-  float inv;  // 2^-e
-  int32_t first;
-  uint32_t size;
-  static bool applies(const Histogram& h) {
-    const int64_t last = h.first + static_cast<int64_t>(h.counts.size());
-    return h.exponent <= 0 && h.exponent >= -100 && std::abs(h.first) < (1 << 22) && std::abs(last) < (1 << 22);
-  }
-  uint32_t operator()(float v) const {
-    const float x = v * inv;
-    if (!(x > -kFar && x < kFar)) return size;
-    const auto k = static_cast<int32_t>(x);
-    return static_cast<uint32_t>(k - static_cast<int32_t>(x < static_cast<float>(k)) - first);
-  }
-#if defined(__SSE2__)
-  __m128i operator()(__m128 v) const {
-    const __m128 x = _mm_mul_ps(v, _mm_set1_ps(inv));
-    const __m128i finite = _mm_castps_si128(_mm_and_ps(_mm_cmpgt_ps(x, _mm_set1_ps(-kFar)), _mm_cmplt_ps(x, _mm_set1_ps(kFar))));
-    __m128i k = _mm_cvttps_epi32(x);
-    k = _mm_add_epi32(k, _mm_castps_si128(_mm_cmplt_ps(x, _mm_cvtepi32_ps(k))));  // the comparison is -1 where true
-    k = _mm_sub_epi32(k, _mm_set1_epi32(first));
-    return _mm_or_si128(_mm_and_si128(finite, k), _mm_andnot_si128(finite, _mm_set1_epi32(static_cast<int32_t>(size))));
-  }
-#endif
-  static constexpr float kFar = 1 << 23;
-};
-
-// DoubleBins: the same in doubles, for every other grid (v * 2^-e is exact in double for every
-// float v and grid exponent).
-struct DoubleBins {
-  double inv;
-  int64_t first;
-  uint32_t size;
-  uint32_t operator()(float v) const { return v != v ? size : static_cast<uint32_t>(grid_index(v, inv) - first); }
-};
-
-// Adds values (or their magnitudes, `absolute`) to a histogram whose grid covers them all; NaNs
-// are skipped. Neighbouring values tend to fall in the same bin (a spike at 0 after Relu, a flat
-// background), and one counter incremented again and again waits on its own previous store: the
-// values are spread over kLanes sets of 32-bit counters (value i to set i % kLanes), summed at the
-// end. Each set has one more counter, where NaNs land, so the counting loop has no branch. Four
-// sets of at most 2,049 counters fit the 32 KB first-level cache; the bin of each value is computed
-// and counted in one loop (0.65 ns per value on dwnet's tensors, one thread; 0.85 ns with a
-// separate index pass and eight sets).
-template <class Bins>
-void count_values(Histogram& h, const float* v, int64_t n, bool absolute, const Bins& bins) {
-  constexpr int kLanes = 4;
-  const uint32_t size = bins.size, stride = size + 1;
-  // A short tensor goes to one set: clearing and summing four would cost more than its values.
-  const int lanes = n >= 4096 ? kLanes : 1;
-  if (n >= (int64_t{1} << 34)) throw Error(ErrorKind::Internal, "histogram counters: more than 2^34 values in one tensor");
-  thread_local std::vector<uint32_t> sets;
-  sets.assign(static_cast<size_t>(lanes) * stride, 0);
-  uint32_t* counters = sets.data();
-  int64_t i = 0;
-#if defined(__SSE2__)
-  if constexpr (std::is_same_v<Bins, FloatBins>) {
-    const uint32_t kept_bits = absolute ? 0x7fffffffu : 0xffffffffu;  // |x|: all but the sign bit
-    const __m128i set_of_lane = lanes == kLanes ? _mm_setr_epi32(0, static_cast<int32_t>(stride), static_cast<int32_t>(2 * stride), static_cast<int32_t>(3 * stride))
-                                                : _mm_setzero_si128();
-    const __m128 mask = _mm_castsi128_ps(_mm_set1_epi32(static_cast<int32_t>(kept_bits)));
-    alignas(16) uint32_t at[4];
-    for (; i + 4 <= n; i += 4) {
-      _mm_store_si128(reinterpret_cast<__m128i*>(at), _mm_add_epi32(bins(_mm_and_ps(_mm_loadu_ps(v + i), mask)), set_of_lane));
-      ++counters[at[0]];
-      ++counters[at[1]];
-      ++counters[at[2]];
-      ++counters[at[3]];
-    }
-  }
-#endif
-  for (; i < n; ++i) ++counters[static_cast<uint32_t>(i % lanes) * stride + bins(absolute ? std::abs(v[i]) : v[i])];
-  for (uint32_t b = 0; b < size; ++b) {
-    uint64_t sum = 0;
-    for (int l = 0; l < lanes; ++l) sum += counters[static_cast<uint32_t>(l) * stride + b];
-    h.counts[b] += sum;
-  }
-}
-
-void add_values(Histogram& h, std::span<const float> values, bool absolute) {
-  const auto size = static_cast<uint32_t>(h.counts.size());
-  const auto n = static_cast<int64_t>(values.size());
-  if (FloatBins::applies(h))
-    count_values(h, values.data(), n, absolute, FloatBins{static_cast<float>(std::ldexp(1.0, -h.exponent)), static_cast<int32_t>(h.first), size});
-  else
-    count_values(h, values.data(), n, absolute, DoubleBins{std::ldexp(1.0, -h.exponent), h.first, size});
-}
 
 // min and max of n floats, NaNs skipped. With SSE (every x86-64) four lanes at a time:
 // minps(x, lo) returns lo when x is NaN, as x < lo ? x : lo does. (GCC does not vectorize the
@@ -229,13 +127,14 @@ void observe(TensorStats& stats, std::span<const float> values, bool histograms)
     return;
   }
   regrid_for_range(stats);
-  add_values(stats.signed_hist, values, false);
   // Every value so far >= 0 (after a Relu, say) and both grids the same ([min, max] starts in bin
-  // 0): |x| = x, so the |x| histogram is the signed one.
+  // 0): |x| = x, so the |x| histogram is the signed one. Else one pass counts both.
   const Histogram& s = stats.signed_hist;
   Histogram& a = stats.abs_hist;
-  if (stats.min >= 0 && s.exponent == a.exponent && s.first == a.first && s.counts.size() == a.counts.size()) a.counts = s.counts;
-  else add_values(a, values, true);
+  const bool abs_is_signed = stats.min >= 0 && s.exponent == a.exponent && s.first == a.first && s.counts.size() == a.counts.size();
+  const CountTarget both[2] = {{&stats.signed_hist, false}, {&stats.abs_hist, true}};
+  count_values(values, std::span(both).first(abs_is_signed ? 1 : 2));
+  if (abs_is_signed) a.counts = s.counts;
 }
 
 void merge_into(TensorStats& a, const TensorStats& b) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "calib/calibrator.h"
+#include "calib/histogram_count.h"
 #include "calib/range.h"
 #include "plan/plan.h"
 
@@ -198,6 +199,8 @@ TEST_CASE("histogram counts are floor(x / w) for every value, on each counting p
       }
       for (size_t i = 100; i < values.size() && i < 400; ++i) values[i] = values[99];  // a run
       if (range.lo < -0.5f && range.hi > 0) values[n / 2] = -0.5f;
+      if (range.lo <= 0 && range.hi >= 0)  // zeros of both signs, as after a Relu (the vector loop counts them apart)
+        for (size_t i = 1; i < values.size(); i += 3) values[i] = i % 2 ? -0.0f : 0.0f;
       values[n / 3] = std::nanf("");
       values.back() = std::nanf("");
       const calib::TensorStats s = stats_of(values);
@@ -213,6 +216,49 @@ TEST_CASE("histogram counts are floor(x / w) for every value, on each counting p
       CHECK(again.signed_hist.exponent == s.signed_hist.exponent);
       check_counts_by_hand(again.signed_hist, values, false, 2);
       check_counts_by_hand(again.abs_hist, values, true, 2);
+    }
+  }
+}
+
+TEST_CASE("the vector histogram count equals the scalar one", "[calib]") {
+  // Relu-like data (half zeros, some -0), a saturated tail (runs of one bin), NaNs, negative values
+  // on grid points; the same shifted above 0 (no zeros, a grid without 0); sizes around the vector
+  // loop's chunk of 1,024 and its 8 lanes; one histogram and the signed and |x| ones in one pass,
+  // on grids counted in floats and in doubles.
+  for (const float shift : {0.0f, 7.5f})
+  for (const float scale : {1.0f, 1.0e6f}) {
+    for (const int n : {5, 8, 1023, 1029, 4099, 20011}) {
+      std::vector<float> values(static_cast<size_t>(n));
+      uint32_t state = 777;
+      for (float& v : values) {
+        state = state * 1664525u + 1013904223u;
+        const float u = static_cast<float>(state >> 8) / 16777216.0f;  // [0, 1)
+        v = (u < 0.45f ? 0.0f : u < 0.5f ? -0.0f : u > 0.95f ? 6.0f : (u - 0.6f) * 10.0f) * scale;
+      }
+      values[static_cast<size_t>(n / 2)] = -0.5f * scale;
+      if (shift != 0)  // (-0 + 0 would be +0)
+        for (float& v : values) v += shift * scale;
+      values[static_cast<size_t>(n / 3)] = std::nanf("");
+      calib::TensorStats range;
+      calib::observe(range, tensor_of(values), false);  // min/max: the grids of the histograms
+      const calib::Grid sg = calib::signed_grid(range), ag = calib::abs_grid(range);
+      auto empty_on = [](const calib::Grid& g) {
+        return calib::Histogram{g.exponent, g.first, std::vector<uint64_t>(static_cast<size_t>(g.last - g.first + 1), 0)};
+      };
+      INFO(n << " values, shift " << shift << ", scale " << scale << ", grid 2^" << sg.exponent);
+      calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag), alone = empty_on(ag);
+      const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
+      const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
+      const calib::CountTarget alone_target[1] = {{&alone, true}};
+      calib::count_values(values, scalar_targets, calib::CountPath::Scalar);
+      calib::count_values(values, fast_targets, calib::CountPath::Fastest);
+      calib::count_values(values, alone_target, calib::CountPath::Fastest);
+      CHECK(fast_signed.counts == scalar_signed.counts);
+      CHECK(fast_abs.counts == scalar_abs.counts);
+      CHECK(alone.counts == scalar_abs.counts);
+      CHECK(scalar_signed.total() == static_cast<uint64_t>(n - 1));
+      check_counts_by_hand(scalar_signed, values, false);
+      check_counts_by_hand(scalar_abs, values, true);
     }
   }
 }

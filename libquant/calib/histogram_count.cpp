@@ -1,0 +1,233 @@
+#include "calib/histogram_count.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "core/error.h"
+
+namespace quant::calib {
+namespace {
+
+// Where values land on a histogram: bin(x) = floor(x / 2^e) - first in 0..size-1, and `size` for
+// NaN (the grid covers every other value, so NaN is the only one outside it). Two forms of it:
+//
+// FloatBins, in 32-bit floats where that is exact: the grid's width is at most 1 (so x * 2^-e
+// never underflows and is exact) and every index fits in 2^22 (exact as a float). floor is
+// trunc, one step down where x < (float)trunc(x) ("negative with a fraction"); NaN fails
+// -2^23 < x < 2^23.
+struct FloatBins {
+  float inv;  // 2^-e
+  int32_t first;
+  uint32_t size;
+  static bool applies(const Histogram& h) {
+    const int64_t last = h.first + static_cast<int64_t>(h.counts.size());
+    return h.exponent <= 0 && h.exponent >= -100 && std::abs(h.first) < (1 << 22) && std::abs(last) < (1 << 22);
+  }
+  static FloatBins of(const Histogram& h) {
+    return {static_cast<float>(std::ldexp(1.0, -h.exponent)), static_cast<int32_t>(h.first), static_cast<uint32_t>(h.counts.size())};
+  }
+  uint32_t operator()(float v) const {
+    const float x = v * inv;
+    if (!(x > -kFar && x < kFar)) return size;
+    const auto k = static_cast<int32_t>(x);
+    return static_cast<uint32_t>(k - static_cast<int32_t>(x < static_cast<float>(k)) - first);
+  }
+  static constexpr float kFar = 1 << 23;
+};
+
+// DoubleBins: the same in doubles, for every other grid (v * 2^-e is exact in double for every
+// float v and grid exponent).
+struct DoubleBins {
+  double inv;
+  int64_t first;
+  uint32_t size;
+  static DoubleBins of(const Histogram& h) { return {std::ldexp(1.0, -h.exponent), h.first, static_cast<uint32_t>(h.counts.size())}; }
+  uint32_t operator()(float v) const { return v != v ? size : static_cast<uint32_t>(grid_index(v, inv) - first); }
+};
+
+// The counters of one histogram while a tensor is counted. Neighbouring values tend to fall in the
+// same bin (a flat background, a saturated Clip), and one counter incremented again and again
+// waits on its own previous store: the values are spread over kLanes sets of 32-bit counters
+// (value i to set i % kLanes), summed into the histogram at the end. Each set has one more counter,
+// where NaNs land, so the counting loops have no branch. Four sets of at most 2,049 counters fit
+// the 32 KB first-level cache. A short tensor uses one set: clearing and summing four would cost
+// more than its values.
+class CounterSets {
+ public:
+  static constexpr int kLanes = 4;
+  CounterSets(uint32_t size, int64_t values, std::vector<uint32_t>& storage)
+      : stride_(size + 1), lane_mask_(values >= 4096 ? kLanes - 1 : 0) {
+    storage.assign(static_cast<size_t>(lane_mask_ + 1) * stride_, 0);
+    counters_ = storage.data();
+  }
+  // Counts value i (its position in the tensor picks the set) into `bin`.
+  void add(int64_t i, uint32_t bin) { ++counters_[static_cast<uint32_t>(i & lane_mask_) * stride_ + bin]; }
+  // Counts `count` bins in a row, the k-th into set k % kLanes.
+  void add_run(const uint32_t* bins, int64_t count) {
+    // Locals: the members could alias the counters, and would be read again after every increment.
+    uint32_t* const set0 = counters_;
+    const uint32_t stride = stride_;
+    int64_t j = 0;
+    if (lane_mask_ != 0) {
+      uint32_t* const set1 = set0 + stride;
+      uint32_t* const set2 = set1 + stride;
+      uint32_t* const set3 = set2 + stride;
+      for (; j + kLanes <= count; j += kLanes) {
+        ++set0[bins[j]];
+        ++set1[bins[j + 1]];
+        ++set2[bins[j + 2]];
+        ++set3[bins[j + 3]];
+      }
+    }
+    for (; j < count; ++j) ++set0[bins[j]];
+  }
+  void sum_into(Histogram& h) const {
+    for (uint32_t b = 0; b + 1 < stride_; ++b) {
+      uint64_t sum = 0;
+      for (int64_t l = 0; l <= lane_mask_; ++l) sum += counters_[static_cast<uint32_t>(l) * stride_ + b];
+      h.counts[b] += sum;
+    }
+  }
+
+ private:
+  uint32_t stride_;
+  int64_t lane_mask_;
+  uint32_t* counters_ = nullptr;
+};
+
+template <class Bins>
+void count_scalar(const float* v, int64_t begin, int64_t end, bool absolute, const Bins& bins, CounterSets& sets) {
+  for (int64_t i = begin; i < end; ++i) sets.add(i, bins(absolute ? std::abs(v[i]) : v[i]));
+}
+
+#if defined(__x86_64__)
+// Compiled for AVX2 whatever the build's target; only called after avx2_supported() checked the CPU.
+#define QUANT_AVX2 __attribute__((target("avx2,popcnt")))
+
+bool avx2_supported() {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  return avx2;
+}
+
+// kPackFront[m]: the lanes whose bit is set in m, in order, then lane 0 for the rest; permuting a
+// vector by it moves the chosen lanes to the front.
+constexpr std::array<std::array<int32_t, 8>, 256> pack_front_table() {
+  std::array<std::array<int32_t, 8>, 256> table{};
+  for (int m = 0; m < 256; ++m)
+    for (int lane = 0, k = 0; lane < 8; ++lane)
+      if ((m >> lane) & 1) table[static_cast<size_t>(m)][static_cast<size_t>(k++)] = lane;
+  return table;
+}
+constexpr std::array<std::array<int32_t, 8>, 256> kPackFront = pack_front_table();
+
+// FloatBins of eight values at once, the same steps.
+QUANT_AVX2 inline __m256i float_bins(const FloatBins& b, __m256 v) {
+  const __m256 x = _mm256_mul_ps(v, _mm256_set1_ps(b.inv));
+  const __m256 finite = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-FloatBins::kFar), _CMP_GT_OQ),
+                                      _mm256_cmp_ps(x, _mm256_set1_ps(FloatBins::kFar), _CMP_LT_OQ));
+  __m256i k = _mm256_cvttps_epi32(x);
+  k = _mm256_add_epi32(k, _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_cvtepi32_ps(k), _CMP_LT_OQ)));  // -1 where x < k
+  k = _mm256_sub_epi32(k, _mm256_set1_epi32(b.first));
+  return _mm256_blendv_epi8(_mm256_set1_epi32(static_cast<int32_t>(b.size)), k, _mm256_castps_si256(finite));
+}
+
+// Counts values [0, n), n a multiple of 8, into K histograms, except the zeros (+0 and -0): it
+// returns how many there were, and the caller adds them to each histogram's bin of 0 at once.
+// After a Relu or Clip a third to a half of all values are zero; counted one by one they are also
+// the longest chains of increments of one counter. Eight values at a time: their bins, and the
+// bins of the nonzero ones moved to the front (a table of permutations indexed by the nonzero
+// mask) and stored one after the other into a buffer; each buffer of a chunk is then counted.
+template <int K>
+QUANT_AVX2 int64_t count_nonzero_avx2(const float* v, int64_t n, const std::array<FloatBins, K>& bins, const std::array<bool, K>& absolute,
+                                      const std::array<CounterSets*, K>& sets) {
+  constexpr int64_t kChunk = 1024;
+  alignas(32) uint32_t packed[K][kChunk + 8];  // 8 more: each store writes a whole vector
+  __m256 kept_bits[K];  // |x|: all but the sign bit
+  for (int t = 0; t < K; ++t) kept_bits[t] = _mm256_castsi256_ps(_mm256_set1_epi32(absolute[t] ? 0x7fffffff : -1));
+  int64_t zeros = 0;
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t end = std::min(n, start + kChunk);
+    int64_t kept = 0;
+    for (int64_t i = start; i < end; i += 8) {
+      const __m256 x = _mm256_loadu_ps(v + i);
+      const int nonzero = ~_mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ)) & 0xff;  // NaN counts as nonzero
+      const __m256i front = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kPackFront[static_cast<size_t>(nonzero)].data()));
+      for (int t = 0; t < K; ++t) {
+        const __m256i b = float_bins(bins[t], _mm256_and_ps(x, kept_bits[t]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(packed[t] + kept), _mm256_permutevar8x32_epi32(b, front));
+      }
+      kept += _mm_popcnt_u32(static_cast<unsigned>(nonzero));
+    }
+    zeros += (end - start) - kept;
+    for (int t = 0; t < K; ++t) sets[t]->add_run(packed[t], kept);
+  }
+  return zeros;
+}
+
+// The vector loop over the targets whose grids count in floats (one or two of them), the tail
+// of fewer than 8 values one by one.
+void count_float_targets_avx2(const float* v, int64_t n, std::span<const CountTarget> targets, std::span<CounterSets* const> sets) {
+  const int64_t whole = n - n % 8;
+  int64_t zeros = 0;
+  if (targets.size() == 1) {
+    zeros = count_nonzero_avx2<1>(v, whole, {FloatBins::of(*targets[0].histogram)}, {targets[0].absolute}, {sets[0]});
+  } else {
+    zeros = count_nonzero_avx2<2>(v, whole, {FloatBins::of(*targets[0].histogram), FloatBins::of(*targets[1].histogram)},
+                                  {targets[0].absolute, targets[1].absolute}, {sets[0], sets[1]});
+  }
+  for (size_t t = 0; t < targets.size(); ++t) {
+    const FloatBins bins = FloatBins::of(*targets[t].histogram);
+    count_scalar(v, whole, n, targets[t].absolute, bins, *sets[t]);
+    // A zero's bin, on the signed grid and the |x| one alike (only when there were zeros: else the
+    // grid need not cover 0).
+    if (zeros > 0) targets[t].histogram->counts[bins(0.0f)] += static_cast<uint64_t>(zeros);
+  }
+}
+#else
+bool avx2_supported() { return false; }
+void count_float_targets_avx2(const float*, int64_t, std::span<const CountTarget>, std::span<CounterSets* const>) {
+  throw Error(ErrorKind::Internal, "the AVX2 histogram count is built for x86-64 only");
+}
+#endif
+
+}  // namespace
+
+void count_values(std::span<const float> values, std::span<const CountTarget> targets, CountPath path) {
+  const auto n = static_cast<int64_t>(values.size());
+  if (n == 0 || targets.empty()) return;
+  if (targets.size() > 2) throw Error(ErrorKind::Internal, "histogram count: at most two histograms per pass");
+  if (n >= (int64_t{1} << 32)) throw Error(ErrorKind::Internal, "histogram counters: 2^32 or more values in one tensor");
+  thread_local std::array<std::vector<uint32_t>, 2> storage;
+  std::array<CounterSets, 2> sets = {CounterSets(static_cast<uint32_t>(targets[0].histogram->counts.size()), n, storage[0]),
+                                     CounterSets(targets.size() > 1 ? static_cast<uint32_t>(targets[1].histogram->counts.size()) : 0, n, storage[1])};
+  // The targets the vector loop takes (grids that count in floats), and the rest.
+  std::array<CountTarget, 2> vector_targets{}, other_targets{};
+  std::array<CounterSets*, 2> vector_sets{}, other_sets{};
+  size_t vector_count = 0, other_count = 0;
+  for (size_t t = 0; t < targets.size(); ++t) {
+    if (path == CountPath::Fastest && avx2_supported() && FloatBins::applies(*targets[t].histogram)) {
+      vector_targets[vector_count] = targets[t], vector_sets[vector_count++] = &sets[t];
+    } else {
+      other_targets[other_count] = targets[t], other_sets[other_count++] = &sets[t];
+    }
+  }
+  if (vector_count > 0)
+    count_float_targets_avx2(values.data(), n, std::span(vector_targets).first(vector_count), std::span(vector_sets).first(vector_count));
+  for (size_t t = 0; t < other_count; ++t) {
+    const Histogram& h = *other_targets[t].histogram;
+    if (FloatBins::applies(h))
+      count_scalar(values.data(), 0, n, other_targets[t].absolute, FloatBins::of(h), *other_sets[t]);
+    else
+      count_scalar(values.data(), 0, n, other_targets[t].absolute, DoubleBins::of(h), *other_sets[t]);
+  }
+  for (size_t t = 0; t < targets.size(); ++t) sets[t].sum_into(*targets[t].histogram);
+}
+
+}  // namespace quant::calib
