@@ -11,7 +11,6 @@
 #include "calib_data.h"
 #include "commands.h"
 #include "onnx/load.h"
-#include "ops/gemm.h"
 #include "tensor_files.h"
 
 namespace quant::app {
@@ -33,7 +32,6 @@ void run_analyze(const AnalyzeOptions& opt) {
 
   // The float model prepared as optimize prepares it, so that its tensor names are the ones the
   // quantized model was made from; the quantized model as it is.
-  ops::start_gemm_warm_up();
   ir::Model float_model = onnx_io::load_model(opt.float_model);
   ir::Model quant_model = onnx_io::load_model(opt.quant_model);
   for (ir::Model* m : {&float_model, &quant_model}) {

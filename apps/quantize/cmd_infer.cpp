@@ -17,7 +17,6 @@
 #include "interp/interpreter.h"
 #include "interp/run_batches.h"
 #include "onnx/load.h"
-#include "ops/gemm.h"
 #include "tensor_files.h"
 #include "tensorio/npy.h"
 
@@ -173,7 +172,6 @@ std::optional<InferResult> run_streamed(const interp::Interpreter& interpreter, 
 
 void run_infer(const InferOptions& opt) {
   if (opt.batch_size < 0) throw Error(ErrorKind::Usage, "--batch-size must be 0 (all rows at once) or more");
-  if (!opt.reference) ops::start_gemm_warm_up();
   ir::Model model = onnx_io::load_model(opt.model);
   apply_input_shapes(model.graph, opt.input_shapes);
   apply_input_values(model.graph, opt.input_values);

@@ -15,7 +15,6 @@
 #include "core/file_io.h"
 #include "core/memory_limit.h"
 #include "exit_codes.h"
-#include "ops/gemm.h"
 #include "version.h"
 
 namespace {
@@ -31,11 +30,6 @@ extern "C" void on_terminating_signal(int sig) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A command may have oneDNN's sgemm kernels generated on a second thread (ops/gemm.h): it ends
-  // before main returns, whichever way main returns.
-  struct JoinGemmWarmUp {
-    ~JoinGemmWarmUp() { quant::ops::finish_gemm_warm_up(); }
-  } join_gemm_warm_up;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_terminating_signal);
   // Logs go to stderr so that stdout carries only results (tables, JSON).
   spdlog::set_default_logger(spdlog::stderr_color_mt("quantize"));

@@ -8,7 +8,6 @@
 #include "commands.h"
 #include "interp/interpreter.h"
 #include "onnx/load.h"
-#include "ops/gemm.h"
 #include "qmath/qparams.h"
 #include "script/layers.h"
 #include "tensor_files.h"
@@ -35,7 +34,6 @@ Optimizations optimizations_of(const script::ScriptRules& rules) {
 Prepared prepare(const std::string& model_path, const std::string& script_path, bool ignore_missing_layers, CalibDataOptions data,
                  int target_opset) {
   Prepared p;
-  ops::start_gemm_warm_up();
   p.model = onnx_io::load_model(model_path);
   apply_input_shapes(p.model.graph, data.input_shapes);
   p.fixed_inputs = apply_input_values(p.model.graph, data.input_values);

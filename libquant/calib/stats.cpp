@@ -1,13 +1,12 @@
 #include "calib/stats.h"
 
-#include "calib/histogram_count.h"
-
 #include <algorithm>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 #include <limits>
 
+#include "calib/histogram_count.h"
 #include "core/error.h"
 
 namespace quant::calib {

@@ -83,6 +83,15 @@ Tensor Tensor::reshaped(Shape shape) const {
   return t;
 }
 
+Tensor Tensor::viewed_as(Shape shape, Layout layout) const {
+  if (shape_numel(shape) != numel())
+    throw Error(ErrorKind::Internal, "viewed_as: " + describe() + " cannot be seen as " + shape_to_string(shape));
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  t.layout_ = layout;
+  return t;
+}
+
 Tensor Tensor::clone() const {
   Tensor t = *this;
   if (bytes_) {

@@ -58,6 +58,10 @@ class Tensor {
 
   // The same data seen with another shape of the same element count (shares the buffer).
   Tensor reshaped(Shape shape) const;
+  // The same bytes (shared) seen with another shape and layout of the same element count, for a
+  // kernel that knows both describe one memory order: a plain [M, K] matrix is the channels-last
+  // [1, K, M, 1] image whose M pixels have K channels each.
+  Tensor viewed_as(Shape shape, Layout layout) const;
   // A deep copy with its own buffer.
   Tensor clone() const;
 

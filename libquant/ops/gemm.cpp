@@ -1,11 +1,8 @@
 #include "ops/gemm.h"
 
 #include <dnnl.h>
-#include <omp.h>
 
 #include <algorithm>
-#include <system_error>
-#include <thread>
 
 #include "core/error.h"
 
@@ -38,33 +35,6 @@ void sgemm(const GemmArgs& g, bool reference) {
                                           g.lda, g.b, g.ldb, g.beta, g.c, g.ldc);
   if (status != dnnl_success)
     throw Error(ErrorKind::Internal, "oneDNN sgemm failed with status " + std::to_string(static_cast<int>(status)));
-}
-
-namespace {
-std::thread& gemm_warm_up_thread() {
-  static std::thread worker;
-  return worker;
-}
-}  // namespace
-
-void start_gemm_warm_up() {
-  std::thread& worker = gemm_warm_up_thread();
-  if (worker.joinable() || omp_get_max_threads() < 2) return;
-  // A product of 8 x 8 matrices takes oneDNN's JIT path, which generates all its kernels at once (a
-  // 1 x 1 product did not: the next real product still took 15 ms), and runs on this thread alone.
-  // A thread that cannot be started changes nothing but the time of the first Gemm.
-  try {
-    worker = std::thread([] {
-      float a[64] = {}, b[64] = {}, c[64] = {};
-      dnnl_sgemm('N', 'N', 8, 8, 8, 1.0f, a, 8, b, 8, 0.0f, c, 8);
-    });
-  } catch (const std::system_error&) {
-  }
-}
-
-void finish_gemm_warm_up() {
-  std::thread& worker = gemm_warm_up_thread();
-  if (worker.joinable()) worker.join();
 }
 
 }  // namespace quant::ops

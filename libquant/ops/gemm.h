@@ -21,14 +21,9 @@ struct GemmArgs {
 void sgemm(const GemmArgs& args, bool reference);
 
 // oneDNN generates all its sgemm kernels on the process's first sgemm call, whatever its size
-// (15-28 ms of one core on a 2-core AMD EPYC; ONNX Runtime's MLAS has no such step). A command that
-// will run the interpreter calls start_gemm_warm_up before it loads the model: the kernels are then
-// generated on another core meanwhile, and the first Gemm or MatMul finds them ready (oneDNN makes
-// a caller that comes earlier wait for them). Once per process, only when more than one thread is
-// allowed. main calls finish_gemm_warm_up before it returns, on every path: oneDNN's own statics
-// must outlive the thread.
-void start_gemm_warm_up();
-void finish_gemm_warm_up();
+// (17-36 ms of one core on an AVX2 machine, 38-41 ms with AVX-512): products with constant
+// weights, a model's usual ones, run as 1x1 convolutions instead (product_as_conv.h); sgemm is left
+// to products of two computed tensors (attention) and ConvTranspose.
 
 // Gemm's operands, validated: A [M, K] (given as A^T with transA), B [K, N] (B^T with transB).
 // Throws Data unless both are 2-D with the same inner size K.

@@ -3,6 +3,7 @@
 #include "ops/broadcast.h"
 #include "ops/gemm.h"
 #include "ops/kernels.h"
+#include "ops/product_as_conv.h"
 
 namespace quant::ops {
 
@@ -28,8 +29,13 @@ Outputs gemm_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   const GemmShape shape = gemm_shape(node, a, b);
   const bool ta = shape.trans_a, tb = shape.trans_b;
   const int64_t m = shape.m, n = shape.n, k = shape.k;
+  const float alpha = node.attr_float("alpha", 1.0f), beta = node.attr_float("beta", 1.0f);
+  // A fully connected layer (constant B, alpha 1, C absent or N values added as they are) is a 1x1
+  // convolution (product_as_conv.h).
+  const bool c_is_bias = c && beta == 1.0f && c->dtype() == DType::Float32 && c->numel() == n && (c->rank() == 1 || (c->rank() == 2 && c->dim(0) == 1));
+  if (product_as_conv_applies(b, config) && !ta && alpha == 1.0f && (!c || beta == 0.0f || c_is_bias) && m > 0 && n > 0 && k > 0)
+    return {product_as_conv(a, b, tb, c_is_bias ? c->data<float>() : nullptr, config)};
   Tensor y(DType::Float32, {m, n});
-  const float beta = node.attr_float("beta", 1.0f);
   if (c && beta != 0.0f) {
     require_float(*c, "C");
     if (broadcast_shapes(c->shape(), y.shape()) != y.shape())
@@ -43,7 +49,7 @@ Outputs gemm_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   GemmArgs g;
   g.trans_a = ta; g.trans_b = tb;
   g.m = m; g.n = n; g.k = k;
-  g.alpha = node.attr_float("alpha", 1.0f);
+  g.alpha = alpha;
   g.beta = (c && beta != 0.0f) ? beta : 0.0f;
   g.a = a.data<float>(); g.lda = a.dim(1);
   g.b = b.data<float>(); g.ldb = b.dim(1);

@@ -4,6 +4,7 @@
 #include "ops/broadcast.h"
 #include "ops/gemm.h"
 #include "ops/kernels.h"
+#include "ops/product_as_conv.h"
 
 namespace quant::ops {
 
@@ -18,6 +19,13 @@ Outputs matmul_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
   const Tensor b = b_vec ? b_in.reshaped({b_in.dim(0), 1}) : b_in;
   const int64_t m = a.dim(-2), k = a.dim(-1), kb = b.dim(-2), n = b.dim(-1);
   if (k != kb) throw Error(ErrorKind::Data, "A " + a_in.describe() + " and B " + b_in.describe() + " do not multiply");
+  // Constant 2-D weights (a linear layer): all of A's rows, whatever its batch axes, against B as
+  // one 1x1 convolution (product_as_conv.h).
+  if (!b_vec && product_as_conv_applies(b, config) && a.numel() > 0 && n > 0 && k > 0) {
+    Shape out_shape(a_in.shape().begin(), a_in.shape().end() - 1);
+    out_shape.push_back(n);
+    return {product_as_conv(a.reshaped({a.numel() / k, k}), b, false, nullptr, config).reshaped(out_shape)};
+  }
   const Shape a_batch(a.shape().begin(), a.shape().end() - 2), b_batch(b.shape().begin(), b.shape().end() - 2);
   const Shape batch = broadcast_shapes(a_batch, b_batch);
   Shape out_shape = batch;

@@ -37,7 +37,19 @@ struct ConvPlan {
   memory weights;  // in pd.weights_desc(), when the weights are constant; empty otherwise
 };
 
-ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool bias, const FusedClamp& clamp, bool weights_constant) {
+// The weights as the caller holds them: ONNX's [M, C/group, k...], or [C, M] for a 1x1 kernel
+// (strides 1 along M, M along C).
+memory::desc user_weights(const ConvGeometry& g, const memory::dims& wei_dims, WeightsOrder order) {
+  const auto f32 = memory::data_type::f32;
+  if (order == WeightsOrder::OutputsFirst) return {wei_dims, f32, weights_tag(g.spatial_rank, g.group > 1)};
+  if (g.group != 1 || g.window.kernel_size() != 1) throw Error(ErrorKind::Internal, "weights [C, M] need a dense 1x1 convolution");
+  memory::dims strides{1, g.out_channels};
+  strides.resize(wei_dims.size(), 1);
+  return {wei_dims, f32, strides};
+}
+
+ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, WeightsOrder order, bool bias, const FusedClamp& clamp,
+                   bool weights_constant) {
   const Window3& win = g.window;
   const size_t r = g.spatial_rank;
   const bool grouped = g.group > 1;
@@ -86,7 +98,7 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, bool 
   // Keep oneDNN's channels-last result (or its blocks of 16, the same bytes) as it is; anything more
   // exotic is reordered to plain.
   plan.out_layout = plan.pd.dst_desc() == dst_md || (one_block && plan.pd.dst_desc() == dst_one_block) ? Layout::ChannelsLast : Layout::Plain;
-  if (weights_constant) plan.weights = onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(r, grouped)}, w);
+  if (weights_constant) plan.weights = onednn::in_layout(plan.pd.weights_desc(), user_weights(g, plan.wei_dims, order), w);
   return plan;
 }
 
@@ -104,17 +116,17 @@ std::string plan_key(const ConvGeometry& g, Layout layout, const FusedClamp& cla
 }  // namespace
 
 Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape,
-                           const KernelConfig& config) {
+                           const KernelConfig& config, WeightsOrder order) {
   try {
     const bool weights_constant = config.cache && config.input_is_constant(1);
-    auto build = [&] { return make_plan(g, x.layout(), w, bias != nullptr, config.clamp, weights_constant); };
+    auto build = [&] { return make_plan(g, x.layout(), w, order, bias != nullptr, config.clamp, weights_constant); };
     const std::shared_ptr<const ConvPlan> shared = cached<ConvPlan>(config.cache, plan_key(g, x.layout(), config.clamp), build);
     const ConvPlan& plan = *shared;
     const auto f32 = memory::data_type::f32;
     dnnl::stream stream(onednn::engine());
     memory src = onednn::in_layout(plan.pd.src_desc(), {plan.src_dims, f32, plan.src_tag}, x.data<float>(), &stream);
     memory wei = plan.weights ? plan.weights
-                              : onednn::in_layout(plan.pd.weights_desc(), {plan.wei_dims, f32, weights_tag(g.spatial_rank, g.group > 1)}, w, &stream);
+                              : onednn::in_layout(plan.pd.weights_desc(), user_weights(g, plan.wei_dims, order), w, &stream);
     Tensor y(DType::Float32, out_shape, Init::Uninitialized, plan.out_layout);
     const memory::desc user_desc = plan.out_layout == Layout::ChannelsLast ? plan.pd.dst_desc() : memory::desc(plan.dst_dims, f32, onednn::plain_tag(g.spatial_rank));
     memory user_dst(user_desc, onednn::engine(), y.data<float>());

@@ -12,8 +12,11 @@
 namespace quant::ops {
 
 // With config.cache, the primitive (and, for constant weights, the weights in its layout) is built
-// once per input shape and layout and reused; config.clamp becomes an eltwise post-op.
+// once per input shape and layout and reused; config.clamp becomes an eltwise post-op. w is in
+// ONNX's order [M, C/group, k...], or, with WeightsOrder::InputsFirst (1x1 kernels, group 1),
+// [C, M] (a matrix product's B [K, N], read in place).
+enum class WeightsOrder { OutputsFirst, InputsFirst };
 Tensor conv_forward_onednn(const ConvGeometry& g, const Tensor& x, const float* w, const float* bias, const Shape& out_shape,
-                           const KernelConfig& config);
+                           const KernelConfig& config, WeightsOrder order = WeightsOrder::OutputsFirst);
 
 }  // namespace quant::ops

@@ -11,6 +11,8 @@
 #include "interp/interpreter.h"
 #include "ops/direct_conv.h"
 #include "ops/kernels.h"
+#include "ops/node_cache.h"
+#include "ops/product_as_conv.h"
 #include "small_graphs.h"
 
 using namespace quant;
@@ -196,6 +198,76 @@ TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[ke
   }
 }
 
+TEST_CASE("Gemm and MatMul with constant weights run as 1x1 convolutions and equal the reference", "[kernels][gemm]") {
+  // As the interpreter runs them: a node cache and B marked constant (product_as_conv.h). Each
+  // node runs twice at one size (the second run takes the cached primitive and weights) and once
+  // at another (a new primitive from the same weights).
+  std::mt19937 rng(11);
+  ir::Attribute real;
+  real.kind = ir::AttrKind::Float;
+  struct GemmCase {
+    const char* name;
+    bool trans_b;
+    Shape c;  // empty: no C
+    float alpha, beta;
+  };
+  for (const GemmCase& gc : {GemmCase{"B^T, C [N]", true, {10}, 1, 1}, GemmCase{"B, C [1, N]", false, {1, 10}, 1, 1},
+                             GemmCase{"B, no C", false, {}, 1, 1}, GemmCase{"beta 0", true, {10}, 1, 0},
+                             // not fully connected layers: sgemm
+                             GemmCase{"C [M, N]", true, {7, 10}, 1, 1}, GemmCase{"alpha 2", true, {10}, 2, 1}, GemmCase{"beta 0.5", false, {10}, 1, 0.5f}}) {
+    SECTION(std::string("Gemm ") + gc.name) {
+      ir::Node node;
+      node.op_type = "Gemm";
+      real.f = gc.alpha;
+      node.attributes = {{"transB", one(gc.trans_b ? 1 : 0)}, {"alpha", real}};
+      real.f = gc.beta;
+      node.attributes["beta"] = real;
+      const Tensor b = random_tensor(gc.trans_b ? Shape{10, 33} : Shape{33, 10}, rng);
+      ops::NodeCache cache;
+      ops::KernelConfig config;
+      config.cache = &cache;
+      config.constant_inputs = 0b110;
+      for (const int64_t m : {7, 7, 3}) {
+        const Tensor a = random_tensor({m, 33}, rng);
+        const Tensor c = gc.c.empty() ? Tensor() : random_tensor(gc.c.size() == 2 && gc.c[0] == 7 ? Shape{m, 10} : gc.c, rng);
+        const ops::Inputs in = gc.c.empty() ? ops::Inputs{&a, &b} : ops::Inputs{&a, &b, &c};
+        const Tensor fast = ops::gemm_kernel(node, in, config)[0];
+        CHECK(fast.shape() == Shape{m, 10});
+        require_close(fast, ops::gemm_kernel(node, in, {.reference = true})[0]);
+      }
+    }
+  }
+  for (const Shape& a_shape : {Shape{2, 3, 5, 7}, Shape{7}, Shape{1, 7}, Shape{4, 7}}) {
+    SECTION("MatMul A " + shape_to_string(a_shape)) {
+      ir::Node node;
+      node.op_type = "MatMul";
+      const Tensor b = random_tensor({7, 12}, rng);
+      ops::NodeCache cache;
+      ops::KernelConfig config;
+      config.cache = &cache;
+      config.constant_inputs = 0b10;
+      for (int run = 0; run < 2; ++run) {
+        const Tensor a = random_tensor(a_shape, rng);
+        const ops::Inputs in{&a, &b};
+        const Tensor fast = ops::matmul_kernel(node, in, config)[0];
+        Shape expected(a_shape.begin(), a_shape.end() - 1);
+        expected.push_back(12);
+        CHECK(fast.shape() == expected);
+        require_close(fast, ops::matmul_kernel(node, in, {.reference = true})[0]);
+      }
+    }
+  }
+  SECTION("product_as_conv takes only a constant 2-D B in an interpreter run") {
+    ops::NodeCache cache;
+    const Tensor b = random_tensor({4, 5}, rng), b3 = random_tensor({2, 4, 5}, rng);
+    CHECK(ops::product_as_conv_applies(b, {.cache = &cache, .constant_inputs = 0b10}));
+    CHECK_FALSE(ops::product_as_conv_applies(b, {.cache = &cache, .constant_inputs = 0b01}));  // B computed
+    CHECK_FALSE(ops::product_as_conv_applies(b, {.constant_inputs = 0b10}));                   // no cache: a direct call
+    CHECK_FALSE(ops::product_as_conv_applies(b, {.reference = true, .cache = &cache, .constant_inputs = 0b10}));
+    CHECK_FALSE(ops::product_as_conv_applies(b3, {.cache = &cache, .constant_inputs = 0b10}));
+  }
+}
+
 TEST_CASE("layout conversion round trip", "[tensor]") {
   std::mt19937 rng(3);
   const Tensor x = random_tensor({2, 3, 4, 5}, rng);
@@ -206,6 +278,15 @@ TEST_CASE("layout conversion round trip", "[tensor]") {
   CHECK(cl.data<float>()[((1 * 4 + 3) * 5 + 4) * 3 + 2] == x.data<float>()[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
   const Tensor back = cl.to_plain();
   for (int64_t i = 0; i < x.numel(); ++i) REQUIRE(back.data<float>()[i] == x.data<float>()[i]);
+  // A plain [M, K] matrix seen as the channels-last image [1, K, M, 1]: the same bytes, so its
+  // plain form is the matrix transposed.
+  const Tensor matrix = random_tensor({6, 4}, rng);
+  const Tensor image = matrix.viewed_as({1, 4, 6, 1}, Layout::ChannelsLast);
+  CHECK(image.data<float>() == matrix.data<float>());
+  const Tensor transposed = image.to_plain();
+  for (int64_t m = 0; m < 6; ++m)
+    for (int64_t k = 0; k < 4; ++k) REQUIRE(transposed.data<float>()[k * 6 + m] == matrix.data<float>()[m * 4 + k]);
+  CHECK_THROWS(matrix.viewed_as({5, 5}, Layout::Plain));
 }
 
 TEST_CASE("channels-last tensors flow through pooling and activations like plain ones", "[kernels][layout]") {
