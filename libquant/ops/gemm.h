@@ -18,12 +18,11 @@ struct GemmArgs {
   float* c = nullptr; int64_t ldc = 0;
 };
 
-void sgemm(const GemmArgs& args, bool reference);
-
 // oneDNN generates all its sgemm kernels on the process's first sgemm call, whatever its size
 // (17-36 ms of one core on an AVX2 machine, 38-41 ms with AVX-512): products with constant
 // weights, a model's usual ones, run as 1x1 convolutions instead (product_as_conv.h); sgemm is left
 // to products of two computed tensors (attention) and ConvTranspose.
+void sgemm(const GemmArgs& args, bool reference);
 
 // Gemm's operands, validated: A [M, K] (given as A^T with transA), B [K, N] (B^T with transB).
 // Throws Data unless both are 2-D with the same inner size K.
