@@ -10,7 +10,9 @@
 // by 8*V output channels in AVX registers (6 x 16, or 12 x 8 for a last block of 8 channels) and
 // runs over every tap and input channel: for each input channel it loads V weight vectors and
 // broadcasts each pixel's input value. Padding is a zero-bordered copy of each image, so every
-// tap of every pixel is in range and pixels of one block may come from different rows.
+// tap of every pixel is in range and pixels of one block may come from different rows. Work is
+// split by (image, block of 16 output channels), image by image, or block by block where a block's
+// weights outweigh a padded image (then all images are padded once first; direct_conv.cpp).
 //
 // Every output element is bias + sum over taps (kd, kh, kw in order) of sum over c in order, in
 // float with fused multiply-add: the same whatever the batch, the thread count or where the pixel

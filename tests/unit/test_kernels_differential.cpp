@@ -1,6 +1,7 @@
 // Fast kernel paths (im2col + oneDNN sgemm, depthwise, pointwise, threaded) against the plain
 // nested-loop reference paths, on seeded random data (ncnn-style differential tests).
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -80,6 +81,8 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       {"direct 2x2 stride 2, no padding", {2, 32, 7, 7}, {48, 32, 2, 2}, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}},
       {"direct 1-D", {2, 8, 30}, {8, 8, 5}, 1, {1}, {2, 2}, {1}},
       {"direct 3-D", {1, 8, 4, 5, 6}, {16, 8, 3, 3, 3}, 1, {1, 1, 2}, {1, 1, 1, 1, 0, 1}, {1, 1, 1}},
+      // A block's weights (16 x 32 x 9 floats) outweigh a padded image (6 x 7 x 32): block-major order.
+      {"direct, weights larger than an image", {3, 32, 4, 5}, {40, 32, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
   };
   std::mt19937 rng(42);
   for (const ConvCase& c : cases) {
@@ -93,8 +96,21 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       const Tensor reference = ops::conv_kernel(node, in, {.reference = true})[0];
       require_close(ops::conv_kernel(node, in, {.reference = false})[0], reference);
       // The "direct" cases are there to run quant's own loops (on a CPU that has them).
-      if (std::string_view(c.name).starts_with("direct") && ops::direct_conv_cpu_supported())
-        require_close(run_direct_conv(node, x, w, b, {}, reference.shape()), reference);
+      if (std::string_view(c.name).starts_with("direct") && ops::direct_conv_cpu_supported()) {
+        const Tensor batch = run_direct_conv(node, x, w, b, {}, reference.shape());
+        require_close(batch, reference);
+        // Each image alone (image-major order, nothing shared) gives the same bits as in the batch
+        // (block-major for some of these cases): results do not depend on the batch.
+        const int64_t in_image = x.numel() / x.dim(0), out_image = batch.numel() / batch.dim(0);
+        for (int64_t n = 0; n < x.dim(0); ++n) {
+          Shape one_x = x.shape(), one_y = reference.shape();
+          one_x[0] = one_y[0] = 1;
+          Tensor image(DType::Float32, one_x);
+          std::copy_n(x.data<float>() + n * in_image, in_image, image.data<float>());
+          const Tensor alone = run_direct_conv(node, image, w, b, {}, one_y);
+          REQUIRE(std::equal(alone.data<float>(), alone.data<float>() + out_image, batch.data<float>() + n * out_image));
+        }
+      }
     }
   }
 }
