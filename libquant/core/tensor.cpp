@@ -31,8 +31,10 @@ std::shared_ptr<uint8_t> allocate(size_t bytes, Init init, DType dtype, const Sh
 }  // namespace
 
 Tensor::Tensor(DType dtype, Shape shape, Init init, Layout layout) : dtype_(dtype), layout_(layout), shape_(std::move(shape)) {
-  if (layout_ == Layout::ChannelsLast && shape_.size() < 3)
-    throw Error(ErrorKind::Internal, "a channels-last tensor needs rank >= 3, got " + shape_to_string(shape_));
+  if (layout_ != Layout::Plain && shape_.size() < 3)
+    throw Error(ErrorKind::Internal, "a channels-last or channel-blocked tensor needs rank >= 3, got " + shape_to_string(shape_));
+  if (layout_ == Layout::ChannelBlocks8 && shape_[1] % 8 != 0)
+    throw Error(ErrorKind::Internal, "a tensor in blocks of 8 channels needs a multiple of 8 channels, got " + shape_to_string(shape_));
   for (int64_t d : shape_)
     if (d < 0) throw Error(ErrorKind::Data, "negative dimension in shape " + shape_to_string(shape_));
   const size_t elem = dtype_size(dtype);
@@ -49,33 +51,45 @@ void Tensor::check_type(DType expected) const {
                                          dtype_name(expected));
 }
 
-Tensor Tensor::to_layout(Layout layout) const {
-  if (layout == layout_ || shape_.size() < 3) return *this;
-  // Plain is [N, C, S] and channels-last [N, S, C], S = the product of the spatial dims: a
-  // transpose of the last two axes of each image.
-  const int64_t n = shape_[0], c = shape_[1], s = numel() / std::max<int64_t>(n * c, 1);
-  Tensor out(dtype_, shape_, Init::Uninitialized, layout);
-  const size_t elem = dtype_size(dtype_);
-  const bool to_last = layout == Layout::ChannelsLast;
-  const int64_t rows = to_last ? c : s, cols = to_last ? s : c;  // source is [rows, cols] per image
-#pragma omp parallel for collapse(2) if (numel() > (1 << 16))
-  for (int64_t b = 0; b < n; ++b)
+namespace {
+
+// Copies each image's [rows, cols] block of elements to [cols, rows] (a transpose per image).
+void transpose_images(const uint8_t* src, uint8_t* dst, int64_t images, int64_t rows, int64_t cols, size_t elem, bool parallel) {
+#pragma omp parallel for collapse(2) if (parallel)
+  for (int64_t b = 0; b < images; ++b)
     for (int64_t r = 0; r < rows; ++r) {
-      const uint8_t* src = raw() + static_cast<size_t>((b * rows + r) * cols) * elem;
-      uint8_t* dst = out.raw() + static_cast<size_t>(b * rows * cols + r) * elem;
+      const uint8_t* s = src + static_cast<size_t>((b * rows + r) * cols) * elem;
+      uint8_t* d = dst + static_cast<size_t>(b * rows * cols + r) * elem;
       if (elem == 4) {
-        const auto* s4 = reinterpret_cast<const uint32_t*>(src);
-        auto* d4 = reinterpret_cast<uint32_t*>(dst);
+        const auto* s4 = reinterpret_cast<const uint32_t*>(s);
+        auto* d4 = reinterpret_cast<uint32_t*>(d);
         for (int64_t k = 0; k < cols; ++k) d4[k * rows] = s4[k];
       } else {
-        for (int64_t k = 0; k < cols; ++k) std::memcpy(dst + static_cast<size_t>(k * rows) * elem, src + static_cast<size_t>(k) * elem, elem);
+        for (int64_t k = 0; k < cols; ++k) std::memcpy(d + static_cast<size_t>(k * rows) * elem, s + static_cast<size_t>(k) * elem, elem);
       }
     }
+}
+
+}  // namespace
+
+Tensor Tensor::to_layout(Layout layout) const {
+  if (layout == layout_ || shape_.size() < 3) return *this;
+  // Between channels-last and blocks of 8 through plain: both are transposes of plain's images.
+  if (layout_ != Layout::Plain && layout != Layout::Plain) return to_plain().to_layout(layout);
+  // With S = the product of the spatial dims, plain is [N, C, S], channels-last [N, S, C] (a
+  // transpose of each image's [C, S]) and blocks of 8 [N, C/8, S, 8] (a transpose of each block's
+  // [8, S]).
+  const int64_t n = shape_[0], c = shape_[1], s = numel() / std::max<int64_t>(n * c, 1);
+  Tensor out(dtype_, shape_, Init::Uninitialized, layout);
+  const bool blocks = layout == Layout::ChannelBlocks8 || layout_ == Layout::ChannelBlocks8;
+  const int64_t images = blocks ? n * c / 8 : n, channels = blocks ? 8 : c;
+  const bool to_plain = layout == Layout::Plain;
+  transpose_images(raw(), out.raw(), images, to_plain ? s : channels, to_plain ? channels : s, dtype_size(dtype_), numel() > (1 << 16));
   return out;
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
-  if (layout_ != Layout::Plain) throw Error(ErrorKind::Internal, "reshaped() on a channels-last tensor");
+  if (layout_ != Layout::Plain) throw Error(ErrorKind::Internal, "reshaped() on a tensor not in plain layout");
   if (shape_numel(shape) != numel())
     throw Error(ErrorKind::Data, "cannot reshape " + describe() + " to " + shape_to_string(shape));
   Tensor t = *this;

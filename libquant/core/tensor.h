@@ -14,8 +14,11 @@ namespace quant {
 
 // How a tensor's elements lie in memory. The shape is always the logical ONNX shape
 // ([N, C, spatial...] for images); ChannelsLast stores them as [N, spatial..., C] (NHWC), the layout
-// oneDNN's convolutions run fastest on. Only kernels that declare it in the op table see it.
-enum class Layout { Plain, ChannelsLast };
+// oneDNN's convolutions run fastest on; ChannelBlocks8 as [N, C/8, spatial..., 8] (oneDNN's
+// nChw8c, ONNX Runtime's NCHWc on AVX2), for C a multiple of 8, the layout oneDNN's AVX2
+// depthwise and 1x1 convolutions run fastest on (docs/performance.md). Only kernels that declare a
+// layout in the op table see it.
+enum class Layout { Plain, ChannelsLast, ChannelBlocks8 };
 
 // Whether a new tensor's elements start as zeros, or are left for the caller to overwrite
 // (kernels that write every element skip the zero fill).
@@ -40,7 +43,7 @@ class Tensor {
 
   DType dtype() const { return dtype_; }
   Layout layout() const { return layout_; }
-  // The same elements in the other layout (a copy, or this tensor when already in it).
+  // The same elements in another layout (a copy, or this tensor when already in it).
   Tensor to_layout(Layout layout) const;
   Tensor to_plain() const { return to_layout(Layout::Plain); }
   const Shape& shape() const { return shape_; }

@@ -7,8 +7,21 @@
 
 #include "core/allocator.h"
 #include "ops/node_cache.h"
+#include "ops/window.h"
 
 namespace quant::interp {
+
+namespace {
+
+// The layout in which input k of `op`'s kernel takes a value stored in `have`: as it is where the
+// op table says the kernel takes it, else channels-last where it takes that, else plain.
+Layout layout_taken(const ops::OpEntry& op, size_t k, Layout have) {
+  if (have == Layout::ChannelBlocks8 && ops::takes_channel_blocks(op, k)) return have;
+  if (have != Layout::Plain && op.channels_last) return Layout::ChannelsLast;
+  return Layout::Plain;
+}
+
+}  // namespace
 
 Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : graph_(graph), config_(config) {
   keep_large_blocks_for_reuse();
@@ -39,6 +52,7 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
   for (const auto& [name, reader] : last_reader)
     if (!keep.count(name) && !graph.initializers.count(name)) steps_[reader].release_after.push_back(name);
   plan_fusion();
+  plan_channel_blocks();
 }
 
 void Interpreter::plan_fusion() {
@@ -76,6 +90,59 @@ void Interpreter::plan_fusion() {
     reader.fused_away = true;
     reader.fused_from = value;
   }
+}
+
+// Tensors kept in blocks of 8 channels: first, in graph order, the outputs of Convs that write
+// them and of element-wise ops whose layout inputs all are such tensors; then, until nothing
+// changes, every one that a reader would not take as it is (a kernel or input that does not take
+// the blocks, a Conv on quant's own loops, an element-wise op whose own output was dropped) or that
+// is a graph output or read by a subgraph is dropped: its producer writes it as before. So a chain
+// of depthwise and 1x1 convolutions (and the Clips and Adds between them) runs in blocks, and no
+// tensor is converted on its way between two of them.
+void Interpreter::plan_channel_blocks() {
+  std::unordered_set<std::string> blocked;
+  auto conv_blocks = [&](const ir::Node& n) -> ops::ConvChannelBlocks {
+    if (n.op_type != "Conv" || !n.domain.empty() || n.inputs.size() < 2) return {};
+    const auto w = graph_.initializers.find(n.inputs[1]);
+    return w == graph_.initializers.end() ? ops::ConvChannelBlocks{} : ops::conv_channel_blocks(n, w->second.shape());
+  };
+  for (const Step& s : steps_) {
+    const ir::Node& n = *s.node;
+    if (s.op->channel_blocks == ops::ChannelBlocks::None || n.outputs.empty() || n.outputs[0].empty()) continue;
+    bool inputs_blocked = !n.inputs.empty();
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (ops::takes_channel_blocks(*s.op, k)) inputs_blocked = inputs_blocked && blocked.count(n.inputs[k]);
+    if (n.op_type == "Conv" ? conv_blocks(n).writes : inputs_blocked) blocked.insert(n.outputs[0]);
+  }
+  std::unordered_multimap<std::string, size_t> readers;  // value -> index of a step reading it
+  std::unordered_set<std::string> kept_plain;             // graph outputs and values read by subgraphs
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    for (const std::string& in : steps_[i].node->inputs) readers.emplace(in, i);
+    for (const std::string& v : ir::node_captures(*steps_[i].node)) kept_plain.insert(v);
+  }
+  for (const ir::ValueInfo& out : graph_.outputs) kept_plain.insert(out.name);
+  auto takes_as_is = [&](const std::string& value, const Step& reader) {
+    const ir::Node& n = *reader.node;
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (n.inputs[k] == value && !ops::takes_channel_blocks(*reader.op, k)) return false;
+    if (n.op_type == "Conv") return conv_blocks(n).reads;
+    return !n.outputs.empty() && blocked.count(n.outputs[0]) > 0;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = blocked.begin(); it != blocked.end();) {
+      bool keep = !kept_plain.count(*it);
+      const auto [first, last] = readers.equal_range(*it);
+      for (auto r = first; keep && r != last; ++r) keep = takes_as_is(*it, steps_[r->second]);
+      if (keep) {
+        ++it;
+      } else {
+        it = blocked.erase(it);
+        changed = true;
+      }
+    }
+  }
+  for (Step& s : steps_) s.channel_blocks_out = s.node->op_type == "Conv" && !s.node->outputs.empty() && blocked.count(s.node->outputs[0]);
 }
 
 void Interpreter::check_inputs(const TensorMap& inputs) const {
@@ -136,15 +203,18 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
     config.cache = step.cache.get();
     config.constant_inputs = step.constant_inputs;
     if (step.clamp.active && fuses(node.outputs[0])) config.clamp = step.clamp;
+    config.channel_blocks_out = step.channel_blocks_out;
     args.clear();
     converted.clear();
     converted.reserve(node.inputs.size());
-    for (const std::string& in : node.inputs) {
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      const std::string& in = node.inputs[k];
       if (in.empty()) { args.push_back(nullptr); continue; }
       auto it = values.find(in);
       if (it != values.end()) {
-        if (it->second.layout() != Layout::Plain && !step.op->channels_last) {
-          converted.push_back(it->second.to_plain());
+        const Layout taken = layout_taken(*step.op, k, it->second.layout());
+        if (taken != it->second.layout()) {
+          converted.push_back(it->second.to_layout(taken));
           args.push_back(&converted.back());
         } else {
           args.push_back(&it->second);

@@ -66,8 +66,10 @@ class Interpreter {
     const ir::Node* fused_node = nullptr;
     bool fused_away = false;
     std::string fused_from;
+    bool channel_blocks_out = false;  // ops::KernelConfig::channel_blocks_out
   };
   void plan_fusion();
+  void plan_channel_blocks();
   void check_inputs(const TensorMap& inputs) const;
   TensorMap run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer, const std::set<std::string>* unobserved) const;
 

@@ -40,6 +40,13 @@ ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& 
   return g;
 }
 
+ConvChannelBlocks conv_channel_blocks(const ir::Node& node, const Shape& w) {
+  if (!onednn::channel_blocks_pay() || w.size() != 4) return {};
+  const int64_t group = node.attr_int("group", 1), out_channels = w[0], in_channels = w[1] * group;
+  if (direct_conv_may_apply(group, in_channels, out_channels, w[2] * w[3])) return {};
+  return {.reads = true, .writes = out_channels % 8 == 0};
+}
+
 namespace {
 
 void conv_reference(const ConvGeometry& s, const float* x, const float* w, const float* bias, float* y) {

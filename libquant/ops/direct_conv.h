@@ -32,6 +32,9 @@ bool direct_conv_cpu_supported();
 // tap, output channels a multiple of 8, at least 8 input channels (fewer leave the micro-kernel's
 // inner loop too short), and a padded image of at most 32 MiB (each thread holds one).
 bool direct_conv_applies(const ConvGeometry& g);
+// The part of that rule known from the weights alone (before any input size): AVX2 and FMA, group
+// 1, more than one tap, output channels a multiple of 8, at least 8 input channels.
+bool direct_conv_may_apply(int64_t group, int64_t in_channels, int64_t out_channels, int64_t taps);
 
 // W [M, C, k...] (ONNX order) in the layout direct_conv reads: blocks of 16 output channels (the
 // last one 8 when M is not a multiple of 16), each [taps][C][16 or 8].

@@ -36,6 +36,9 @@ struct KernelConfig {
   FusedClamp clamp;               // only ever active for ops whose entry has fuses_clamp
   NodeCache* cache = nullptr;     // state a kernel keeps across runs of its node (oneDNN primitives, reordered weights); may be null
   uint64_t constant_inputs = 0;   // bit i: input i is a graph initializer, the same tensor on every run
+  // Write the result in blocks of 8 channels (Layout::ChannelBlocks8) where the kernel can: every
+  // reader of it takes that layout as it is (Interpreter::plan_channel_blocks).
+  bool channel_blocks_out = false;
   bool input_is_constant(size_t i) const { return i < 64 && ((constant_inputs >> i) & 1) != 0; }
 };
 

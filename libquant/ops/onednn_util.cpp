@@ -23,7 +23,15 @@ memory::dims concat(memory::dims a, const memory::dims& b) {
 
 tag plain_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::ncw : spatial_rank == 2 ? tag::nchw : tag::ncdhw; }
 tag channels_last_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::nwc : spatial_rank == 2 ? tag::nhwc : tag::ndhwc; }
-tag layout_tag(Layout layout, size_t spatial_rank) { return layout == Layout::ChannelsLast ? channels_last_tag(spatial_rank) : plain_tag(spatial_rank); }
+tag channel_blocks8_tag(size_t spatial_rank) { return spatial_rank == 1 ? tag::nCw8c : spatial_rank == 2 ? tag::nChw8c : tag::nCdhw8c; }
+tag layout_tag(Layout layout, size_t spatial_rank) {
+  switch (layout) {
+    case Layout::ChannelsLast: return channels_last_tag(spatial_rank);
+    case Layout::ChannelBlocks8: return channel_blocks8_tag(spatial_rank);
+    case Layout::Plain: break;
+  }
+  return plain_tag(spatial_rank);
+}
 
 bool has_avx512_kernels() {
   // cpu_isa values are feature masks: an ISA includes another when it has all of its bits.
@@ -32,6 +40,14 @@ bool has_avx512_kernels() {
     return (isa & core) == core;
   }();
   return avx512;
+}
+
+bool channel_blocks_pay() {
+  static const bool avx2 = [] {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa()), want = static_cast<unsigned>(dnnl::cpu_isa::avx2);
+    return (isa & want) == want;
+  }();
+  return avx2 && !has_avx512_kernels();
 }
 
 dnnl::primitive_attr attributes(const FusedClamp& clamp) {

@@ -18,6 +18,10 @@ const dnnl::engine& engine();
 // pooling outrun quant's own AVX2/SSE loops (direct_conv.h, pool.cpp) 1.5-4x (docs/performance.md),
 // so the kernels take oneDNN for them.
 bool has_avx512_kernels();
+// Whether convolutions chained in blocks of 8 channels (Layout::ChannelBlocks8) outrun channels-last
+// on this CPU: with oneDNN's AVX2 kernels, measured (docs/performance.md); not with its AVX-512
+// ones, not measured, nor without AVX2.
+bool channel_blocks_pay();
 
 // The last `rank` of three values (a Window3 axis array), each plus `offset`.
 dnnl::memory::dims trailing(const std::array<int64_t, 3>& v, size_t rank, int64_t offset = 0);
@@ -25,6 +29,7 @@ dnnl::memory::dims concat(dnnl::memory::dims a, const dnnl::memory::dims& b);
 
 dnnl::memory::format_tag plain_tag(size_t spatial_rank);          // ncw, nchw, ncdhw
 dnnl::memory::format_tag channels_last_tag(size_t spatial_rank);  // nwc, nhwc, ndhwc
+dnnl::memory::format_tag channel_blocks8_tag(size_t spatial_rank);  // nCw8c, nChw8c, nCdhw8c
 dnnl::memory::format_tag layout_tag(Layout layout, size_t spatial_rank);
 
 // Primitive attributes: the scratchpad is the caller's (so one primitive can run on several

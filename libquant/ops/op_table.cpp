@@ -42,12 +42,13 @@ constexpr OpFacts bounded(OpKind kind, float lo, float hi) {
 }
 
 // Keep sorted by op name: a reader looks an op up here, and the table drives `quantize ops`.
-// The trailing `true` marks kernels that take channels-last inputs.
+// The trailing fields: takes channels-last inputs, fuses a clamp, which inputs it takes in blocks
+// of 8 channels (OpEntry).
 constexpr std::array kOps = {
     OpEntry{"Abs", unary_kernel, kActivation, true},
     OpEntry{"Acos", unary_kernel, kTrigonometric, true},
     OpEntry{"Acosh", unary_kernel, kTrigonometric, true},
-    OpEntry{"Add", add_kernel, kPointwise, true},
+    OpEntry{"Add", add_kernel, kPointwise, true, false, ChannelBlocks::AllInputs},
     OpEntry{"And", and_kernel, kElementwise},
     OpEntry{"ArgMax", arg_max_kernel, kElementwise},
     OpEntry{"ArgMin", arg_min_kernel, kElementwise},
@@ -62,12 +63,12 @@ constexpr std::array kOps = {
     OpEntry{"CastLike", cast_like_kernel, kMovement},
     OpEntry{"Ceil", unary_kernel, kActivation, true},
     OpEntry{"Celu", unary_kernel, kActivation, true},
-    OpEntry{"Clip", clip_kernel, with_parameters(OpKind::Activation), true},
+    OpEntry{"Clip", clip_kernel, with_parameters(OpKind::Activation), true, false, ChannelBlocks::FirstInput},
     OpEntry{"Compress", compress_kernel, kMovement},
     OpEntry{"Concat", concat_kernel, kMovement},
     OpEntry{"Constant", constant_kernel, kShapeOnly},
     OpEntry{"ConstantOfShape", constant_of_shape_kernel, kShapeOnly},
-    OpEntry{"Conv", conv_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis0}, true, true},
+    OpEntry{"Conv", conv_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis0}, true, true, ChannelBlocks::FirstInput},
     OpEntry{"ConvTranspose", conv_transpose_kernel, {OpKind::Compute, 1, 2, ChannelAxis::Axis1}},
     OpEntry{"Cos", unary_kernel, kTrigonometric, true},
     OpEntry{"Cosh", unary_kernel, kTrigonometric, true},
@@ -141,7 +142,7 @@ constexpr std::array kOps = {
     OpEntry{"ReduceProd", reduce_kernel, fragile(OpKind::Elementwise, "product")},
     OpEntry{"ReduceSum", reduce_kernel, fragile(OpKind::Elementwise, "sum")},
     OpEntry{"ReduceSumSquare", reduce_kernel, fragile(OpKind::Elementwise, "sum of squares")},
-    OpEntry{"Relu", unary_kernel, kActivation, true},
+    OpEntry{"Relu", unary_kernel, kActivation, true, false, ChannelBlocks::FirstInput},
     OpEntry{"Reshape", reshape_kernel, kRearrange},
     OpEntry{"Resize", resize_kernel, with_parameters(OpKind::DataMovement)},
     OpEntry{"Round", unary_kernel, kActivation, true},

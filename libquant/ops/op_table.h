@@ -53,6 +53,8 @@ struct OpFacts {
   bool same_values = false;
 };
 
+enum class ChannelBlocks { None, FirstInput, AllInputs };
+
 struct OpEntry {
   std::string_view op_type;  // in the default ONNX domain
   KernelFn kernel;
@@ -63,7 +65,17 @@ struct OpEntry {
   // The kernel applies KernelConfig::clamp to its output: the interpreter may fuse a following Relu
   // or constant Clip into it.
   bool fuses_clamp = false;
+  // Which inputs the kernel takes in blocks of 8 channels (Layout::ChannelBlocks8) as they are:
+  // Conv's X (when oneDNN runs it: conv_channel_blocks), element-wise ops that keep their input's
+  // layout. The interpreter converts such inputs for every other kernel and input, and plans that
+  // layout only where every reader takes it (Interpreter::plan_channel_blocks).
+  ChannelBlocks channel_blocks = ChannelBlocks::None;
 };
+
+// Whether input `k` of `entry`'s kernel is taken in blocks of 8 channels as it is.
+inline bool takes_channel_blocks(const OpEntry& entry, size_t k) {
+  return entry.channel_blocks == ChannelBlocks::AllInputs || (entry.channel_blocks == ChannelBlocks::FirstInput && k == 0);
+}
 
 std::span<const OpEntry> all_ops();
 // quant's own integer ops (ops/integer_requant.h), in this domain; find_op finds them there.

@@ -45,6 +45,15 @@ struct ConvGeometry {
 // rules; throws Data/Model naming what does not fit).
 ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& weight);
 
+// Whether the Conv `node` with weights of this shape reads its X, and writes its Y, in blocks of 8
+// channels (Layout::ChannelBlocks8) as they are on this CPU (conv.cpp): where those blocks pay
+// (onednn::channel_blocks_pay), for 2-D convolutions oneDNN runs (not quant's own loops, which
+// read channels-last); writing also needs a multiple of 8 output channels.
+struct ConvChannelBlocks {
+  bool reads = false, writes = false;
+};
+ConvChannelBlocks conv_channel_blocks(const ir::Node& node, const Shape& weight_shape);
+
 // Input offset along one axis for output position o and kernel tap k, or -1 in the padding.
 inline int64_t source_index(const Window3& w, int axis, int64_t o, int64_t k) {
   const int64_t i = o * w.stride[axis] + k * w.dilation[axis] - w.pad_begin[axis];

@@ -13,6 +13,7 @@
 #include "ops/direct_conv.h"
 #include "ops/kernels.h"
 #include "ops/node_cache.h"
+#include "ops/onednn_util.h"
 #include "ops/product_as_conv.h"
 #include "small_graphs.h"
 
@@ -303,6 +304,69 @@ TEST_CASE("layout conversion round trip", "[tensor]") {
   for (int64_t m = 0; m < 6; ++m)
     for (int64_t k = 0; k < 4; ++k) REQUIRE(transposed.data<float>()[k * 6 + m] == matrix.data<float>()[m * 4 + k]);
   CHECK_THROWS(matrix.viewed_as({5, 5}, Layout::Plain));
+  // Blocks of 8 channels: [N, C/8, H, W, 8]. Element (n=1, c=13, h=2, w=3) of [2, 16, 3, 4] sits
+  // in block 1, at ((1*2 + 1)*3 + 2)*4 + 3 pixels of 8, lane 13 - 8 = 5.
+  const Tensor x16 = random_tensor({2, 16, 3, 4}, rng);
+  const Tensor blocks = x16.to_layout(Layout::ChannelBlocks8);
+  CHECK(blocks.layout() == Layout::ChannelBlocks8);
+  CHECK(blocks.data<float>()[(((1 * 2 + 1) * 3 + 2) * 4 + 3) * 8 + 5] == x16.data<float>()[((1 * 16 + 13) * 3 + 2) * 4 + 3]);
+  for (const Layout from : {Layout::ChannelBlocks8, Layout::ChannelsLast})
+    for (const Layout to : {Layout::Plain, Layout::ChannelsLast, Layout::ChannelBlocks8}) {
+      const Tensor there = x16.to_layout(from).to_layout(to);
+      CHECK(there.layout() == to);
+      const Tensor plain = there.to_plain();
+      for (int64_t i = 0; i < x16.numel(); ++i) REQUIRE(plain.data<float>()[i] == x16.data<float>()[i]);
+    }
+  CHECK_THROWS(Tensor(DType::Float32, {1, 12, 2, 2}, Init::Zero, Layout::ChannelBlocks8));  // 12 channels: no whole blocks
+}
+
+TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels where every reader takes them", "[kernels][layout]") {
+  // x -> expand (1x1) -> Clip -> depthwise -> Relu -> project (1x1) -> Add(project, skip) -> MaxPool
+  //                                                                       skip = 1x1 of x
+  // and a second reader of the depthwise output that does not take blocks (GlobalAveragePool).
+  std::mt19937 rng(21);
+  ir::Graph g;
+  g.inputs.push_back(test::value("x"));
+  for (const char* out : {"pooled", "dw_mean"}) g.outputs.push_back(test::value(out));
+  g.initializers["w_expand"] = random_tensor({32, 8, 1, 1}, rng);
+  g.initializers["w_dw"] = random_tensor({32, 1, 3, 3}, rng);
+  g.initializers["w_dw2"] = random_tensor({32, 1, 3, 3}, rng);
+  g.initializers["w_project"] = random_tensor({16, 32, 1, 1}, rng);
+  g.initializers["w_skip"] = random_tensor({16, 8, 1, 1}, rng);
+  g.initializers["lo"] = Tensor::scalar<float>(0.0f);
+  g.initializers["hi"] = Tensor::scalar<float>(6.0f);
+  auto grouped = [](ir::Node n, int64_t group) {
+    n.attributes = {{"group", one(group)}, {"pads", ints({1, 1, 1, 1})}};
+    return n;
+  };
+  ir::Node pool = test::node("pool", "MaxPool", {"sum"}, {"pooled"});
+  pool.attributes = {{"kernel_shape", ints({2, 2})}, {"strides", ints({2, 2})}};
+  g.nodes = {test::node("expand", "Conv", {"x", "w_expand"}, {"e"}), test::node("clip", "Clip", {"e", "lo", "hi"}, {"ec"}),
+             grouped(test::node("dw", "Conv", {"ec", "w_dw"}, {"d"}), 32), test::node("relu", "Relu", {"d"}, {"dr"}),
+             grouped(test::node("dw2", "Conv", {"ec", "w_dw2"}, {"d2"}), 32), test::node("gap", "GlobalAveragePool", {"d2"}, {"dw_mean"}),
+             test::node("project", "Conv", {"dr", "w_project"}, {"p"}), test::node("skip", "Conv", {"x", "w_skip"}, {"s"}),
+             test::node("add", "Add", {"p", "s"}, {"sum"}), pool};
+  for (ir::Node& n : g.nodes) n.opset = 13;
+  const interp::Interpreter fast(g), reference(g, {.reference = true});
+  const interp::TensorMap inputs{{"x", random_tensor({2, 8, 9, 9}, rng)}};
+  std::map<std::string, Layout> layout_of;
+  const interp::TensorMap got = fast.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& t) { layout_of[name] = t.layout(); });
+  const interp::TensorMap want = reference.run(inputs);
+  for (const char* name : {"pooled", "dw_mean"}) {
+    INFO(name);
+    require_close(got.at(name), want.at(name));
+  }
+  if (!ops::onednn::channel_blocks_pay()) return;  // AVX-512 (or no AVX2): channels-last everywhere
+  // Read only by kernels that take blocks: e, ec, d, dr (Conv, Clip, Relu, Conv).
+  for (const char* name : {"e", "ec", "d", "dr"}) {
+    INFO(name);
+    CHECK(layout_of.at(name) == Layout::ChannelBlocks8);
+  }
+  // d2 is read by GlobalAveragePool; p and s by an Add whose result MaxPool reads: written as before.
+  for (const char* name : {"d2", "p", "s", "sum"}) {
+    INFO(name);
+    CHECK(layout_of.at(name) != Layout::ChannelBlocks8);
+  }
 }
 
 TEST_CASE("channels-last tensors flow through pooling and activations like plain ones", "[kernels][layout]") {
