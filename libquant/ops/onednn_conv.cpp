@@ -104,8 +104,8 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, Weigh
     if (std::string_view(plan.pd.impl_info_str()).substr(0, 3) != "ref") break;
   }
   plan.primitive = dnnl::convolution_forward(plan.pd);
-  // Keep oneDNN's channels-last result (or its blocks of 16, the same bytes) as it is; anything more
-  // exotic is reordered to plain.
+  // Keep oneDNN's channels-last result (or its blocks of 16, the same bytes), or the blocks of 8
+  // asked for, as it is; anything more exotic is reordered to plain.
   plan.out_layout = plan.pd.dst_desc() == dst_md || (one_block && plan.pd.dst_desc() == dst_one_block) ? Layout::ChannelsLast
                     : blocks8 && plan.pd.dst_desc() == dst_blocks8                                  ? Layout::ChannelBlocks8
                                                                                                     : Layout::Plain;
