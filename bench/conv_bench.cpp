@@ -6,32 +6,16 @@
 //   conv_bench N H W C M K STRIDE PAD [REPEATS=30]
 // e.g. ResNet-18's first stage at batch 8: conv_bench 8 56 56 64 64 3 1 1
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <random>
 
 #include "core/allocator.h"
+#include "fastest.h"
 #include "ops/direct_conv.h"
 #include "ops/node_cache.h"
 #include "ops/onednn_conv.h"
-
-namespace {
-
-double fastest_ms(int repeats, const std::function<void()>& run) {
-  run();  // warm-up: oneDNN builds its kernel, pages are touched
-  double best = 1e300;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace quant;

@@ -9,28 +9,16 @@
 // docs/performance.md says what the figures decided.
 #include <dnnl.hpp>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <random>
+
+#include "fastest.h"
 
 namespace {
 
 using dnnl::memory;
 using tag = memory::format_tag;
-
-double fastest_ms(int repeats, const std::function<void()>& run) {
-  run();  // warm-up: oneDNN builds its kernel, pages are touched
-  double best = 1e300;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
 
 void fill(const memory& m, std::mt19937& rng) {
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
