@@ -16,6 +16,7 @@
 #include "ops/direct_conv.h"
 #include "ops/node_cache.h"
 #include "ops/onednn_conv.h"
+#include "ops/onednn_util.h"
 
 int main(int argc, char** argv) {
   using namespace quant;
@@ -62,8 +63,20 @@ int main(int argc, char** argv) {
     onednn = ops::conv_forward_onednn(g, x, weights.data<float>(), bias.data<float>(), out_shape, config);
   });
 
+  double blocks_ms = 0;
+  if (ops::onednn::channel_blocks_pay()) {
+    const Tensor x_blocks = g.in_channels % 8 == 0 ? x.to_layout(Layout::ChannelBlocks8) : x.to_plain();
+    ops::NodeCache blocks_cache;
+    ops::KernelConfig blocks_config = config;
+    blocks_config.cache = &blocks_cache;
+    blocks_config.channel_blocks_out = g.out_channels % 8 == 0;
+    blocks_ms = fastest_ms(repeats, [&] {
+      Tensor y = ops::conv_forward_onednn(g, x_blocks, weights.data<float>(), bias.data<float>(), out_shape, blocks_config);
+    });
+  }
   const double gflop = 2.0 * static_cast<double>(g.batch * g.window.out_size() * g.out_channels * g.in_channels * k * k) * 1e-9;
   std::printf("onednn %.3f ms %.1f GFLOP/s", onednn_ms, gflop / onednn_ms * 1e3);
+  if (blocks_ms > 0) std::printf(" | onednn blocks of 8 %.3f ms %.1f GFLOP/s", blocks_ms, gflop / blocks_ms * 1e3);
   if (!has_direct) {
     std::printf(" | direct_conv does not take this shape\n");
     return 0;

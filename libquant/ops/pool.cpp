@@ -1,11 +1,12 @@
-// MaxPool and AveragePool over 1 to 3 spatial axes (window geometry in window.h). Float32 runs on
-// oneDNN (onednn_pool.h) where its rules are ONNX's, except channels-last MaxPool on CPUs where
-// oneDNN has no AVX-512 kernels; the loops here are the reference, that MaxPool, and the rest.
+// MaxPool and AveragePool over 1 to 3 spatial axes (window geometry in window.h). Float32 runs
+// channels-last (a plain input is converted), on oneDNN (onednn_pool.h) where its rules are ONNX's,
+// except MaxPool on AVX2 CPUs without AVX-512 kernels (max_pool_image_avx2); the loops here are the
+// reference, that MaxPool, and the rest.
 //   MaxPool:     Y = max over the window's taps inside the input (padding never wins).
 //   AveragePool: Y = sum over taps inside the input / count, where count is the number of taps
 //                inside the input (count_include_pad = 0) or inside the padded input (= 1).
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 #include <algorithm>
@@ -110,42 +111,77 @@ void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t c
   });
 }
 
-// Channels-last float MaxPool, the fast path: each output pixel's channels go in blocks of 16 (four
-// SSE registers), then 4, then one by one, each block's maxima kept in registers over all taps and
-// stored once (pool_image, the reference, accumulates in the output row: a store-to-load round trip
-// per tap; smallcnn's first MaxPool 0.63 -> 0.40 ms per 100 images). maxps(p, acc)
-// returns acc when either is NaN, which is larger(acc, p): NaN in acc kept, NaN in p skipped.
-#if defined(__SSE2__)
-void max_pool_image_sse(const Window3& w, const AxisTaps& t, int64_t channels, const float* __restrict x, float* __restrict y) {
-  for_each_output(w, t, [&](const TapRange& rd, const TapRange& rh, const TapRange& rw, int64_t pixel) {
-    float* py = y + pixel * channels;
-    // Channels [c, c + 4 * V) (V vectors), or [c, c + 1) for V = 0.
-    auto block = [&]<int V>(int64_t c) {
-      __m128 acc[V > 0 ? V : 1];
-#pragma GCC unroll 4
-      for (int v = 0; v < (V > 0 ? V : 1); ++v) acc[v] = _mm_set1_ps(std::numeric_limits<float>::lowest());
-      for_each_tap(w, rd, rh, rw, [&](int64_t tap) {
-        const float* px = x + tap * channels + c;
-        if constexpr (V == 0) acc[0] = _mm_max_ss(_mm_load_ss(px), acc[0]);
-#pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) acc[v] = _mm_max_ps(_mm_loadu_ps(px + 4 * v), acc[v]);
-      });
-      if constexpr (V == 0) _mm_store_ss(py + c, acc[0]);
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) _mm_storeu_ps(py + c + 4 * v, acc[v]);
-    };
-    int64_t c = 0;
-    for (; c + 16 <= channels; c += 16) block.template operator()<4>(c);
-    for (; c + 4 <= channels; c += 4) block.template operator()<1>(c);
-    for (; c < channels; ++c) block.template operator()<0>(c);
-  });
+// Channels-last float MaxPool, the fast path (AVX2): each output pixel's channels go in blocks of
+// 32 (four registers), then 8, then one by one, each block's maxima kept in registers over all taps
+// and stored once (pool_image, the reference, accumulates in the output row: a store-to-load round
+// trip per tap). The taps' offsets are gathered once per pixel; plain loops rather than for_each_*,
+// as a lambda would not inherit the AVX2 target and its intrinsics would not inline.
+// max_ps(p, acc) returns acc when either is NaN, which is larger(acc, p): NaN in acc kept, NaN in
+// p skipped.
+#if defined(__x86_64__)
+#define QUANT_AVX2 __attribute__((target("avx2")))
+bool max_pool_avx2_supported() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
 }
+
+template <int V>
+QUANT_AVX2 inline void max_pool_block_avx2(const float* x, const int64_t* offsets, int64_t count, float* y) {
+  __m256 acc[V];
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) acc[v] = _mm256_set1_ps(std::numeric_limits<float>::lowest());
+  for (int64_t i = 0; i < count; ++i) {
+    const float* px = x + offsets[i];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[v] = _mm256_max_ps(_mm256_loadu_ps(px + 8 * v), acc[v]);
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) _mm256_storeu_ps(y + 8 * v, acc[v]);
+}
+
+QUANT_AVX2 void max_pool_image_avx2(const Window3& w, const AxisTaps& t, int64_t channels, const float* __restrict x, float* __restrict y) {
+  std::vector<int64_t> offsets(static_cast<size_t>(std::max<int64_t>(w.kernel_size(), 1)));
+  int64_t pixel = 0;
+  for (int64_t od = 0; od < w.out[0]; ++od)
+    for (int64_t oh = 0; oh < w.out[1]; ++oh)
+      for (int64_t ow = 0; ow < w.out[2]; ++ow, ++pixel) {
+        const TapRange& rd = t[0][static_cast<size_t>(od)];
+        const TapRange& rh = t[1][static_cast<size_t>(oh)];
+        const TapRange& rw = t[2][static_cast<size_t>(ow)];
+        int64_t count = 0;
+        for (int64_t i = 0, id = rd.first; i < rd.count; ++i, id += w.dilation[0])
+          for (int64_t j = 0, ih = rh.first; j < rh.count; ++j, ih += w.dilation[1])
+            for (int64_t k = 0, iw = rw.first; k < rw.count; ++k, iw += w.dilation[2])
+              offsets[static_cast<size_t>(count++)] = ((id * w.in[1] + ih) * w.in[2] + iw) * channels;
+        float* py = y + pixel * channels;
+        int64_t c = 0;
+        for (; c + 32 <= channels; c += 32) max_pool_block_avx2<4>(x + c, offsets.data(), count, py + c);
+        for (; c + 8 <= channels; c += 8) max_pool_block_avx2<1>(x + c, offsets.data(), count, py + c);
+        for (; c < channels; ++c) {
+          float acc = std::numeric_limits<float>::lowest();
+          for (int64_t i = 0; i < count; ++i) acc = larger(acc, x[offsets[static_cast<size_t>(i)] + c]);
+          py[c] = acc;
+        }
+      }
+}
+#undef QUANT_AVX2
+#else
+bool max_pool_avx2_supported() { return false; }
+void max_pool_image_avx2(const Window3&, const AxisTaps&, int64_t, const float*, float*) {}
 #endif
 
 template <PoolKind kind>
 Outputs pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
-  const Tensor& x = required_input(inputs, 0, "X");
-  if (x.rank() < 3 || x.rank() > 5) throw Error(ErrorKind::Data, "X must be [N, C, spatial...] with 1 to 3 spatial axes, got " + x.describe());
+  const Tensor& given = required_input(inputs, 0, "X");
+  if (given.rank() < 3 || given.rank() > 5)
+    throw Error(ErrorKind::Data, "X must be [N, C, spatial...] with 1 to 3 spatial axes, got " + given.describe());
+  // A plain (NCHW) float input is converted to channels-last first: oneDNN pools that layout with
+  // its simple_nchw reference kernel and the loops below go plane by plane, one tap at a time; the
+  // conversion and the channels-last kernel cost 10-20x less (bench/pool_bench: smallcnn's first
+  // MaxPool 13.6 ms plain, 0.28 channels-last, plus about 0.5 ms for the conversion).
+  const bool to_channels_last = !config.reference && given.dtype() == DType::Float32 && given.layout() == Layout::Plain && given.dim(1) > 1;
+  const Tensor converted = to_channels_last ? given.to_layout(Layout::ChannelsLast) : Tensor();
+  const Tensor& x = to_channels_last ? converted : given;
   if (node.outputs.size() > 1 && !node.outputs[1].empty())
     throw Error(ErrorKind::Unsupported, "the Indices output of MaxPool is not supported");
   if (node.attr_int("storage_order", 0) != 0) throw Error(ErrorKind::Unsupported, "storage_order = 1 is not supported");
@@ -155,10 +191,11 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
   Shape out_shape{x.dim(0), x.dim(1)};
   for (int64_t d : from_3d(w.out, spatial.size())) out_shape.push_back(d);
-  // Channels-last MaxPool runs the loops below where oneDNN has no AVX-512 kernels: one vectorized
-  // max per tap over contiguous channels, 2-3x faster than oneDNN 2.6's AVX2 channels-last pooling
-  // for 16-32 channels; its AVX-512 pooling is 2.5x faster than these loops.
-  const bool loops_are_fast = kind == PoolKind::Max && x.layout() == Layout::ChannelsLast && !onednn::has_avx512_kernels();
+  // Channels-last float MaxPool runs max_pool_image_avx2 where oneDNN has AVX2 kernels but no
+  // AVX-512 ones: 2-4x faster than oneDNN 2.6's AVX2 channels-last pooling for 16 channels
+  // (bench/pool_bench); its AVX-512 pooling was 2.5x faster than the earlier SSE loops.
+  const bool loops_are_fast = kind == PoolKind::Max && x.dtype() == DType::Float32 && x.layout() == Layout::ChannelsLast &&
+                              max_pool_avx2_supported() && !onednn::has_avx512_kernels();
   if (!config.reference && !loops_are_fast)
     if (std::optional<Tensor> fast = pool_forward_onednn(kind, w, include_pad, x, out_shape, config)) return {*fast};
   Tensor y(x.dtype(), out_shape, Init::Uninitialized, x.layout());
@@ -172,13 +209,11 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
       const int64_t batch = x.dim(0), channels = x.dim(1);
 #pragma omp parallel for if (batch > 1)
       for (int64_t n = 0; n < batch; ++n) {
-#if defined(__SSE2__)
         if constexpr (kind == PoolKind::Max && std::is_same_v<T, float>)
-          if (!config.reference) {
-            max_pool_image_sse(w, t, channels, px + n * channels * w.in_size(), py + n * channels * w.out_size());
+          if (!config.reference && max_pool_avx2_supported()) {
+            max_pool_image_avx2(w, t, channels, px + n * channels * w.in_size(), py + n * channels * w.out_size());
             continue;
           }
-#endif
         pool_image<T, kind>(w, t, include_pad, channels, px + n * channels * w.in_size(), py + n * channels * w.out_size());
       }
       return;
