@@ -1,0 +1,107 @@
+#include "ops/vector_math.h"
+
+#include <algorithm>
+#include <cmath>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "core/error.h"
+
+namespace quant::ops {
+
+#if defined(__x86_64__)
+// Compiled for AVX2 + FMA whatever the build's target; only called after vector_math_supported().
+#define QUANT_AVX2 __attribute__((target("avx2,fma")))
+
+bool vector_math_supported() {
+  static const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return avx2_fma;
+}
+
+namespace {
+
+// exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2]:
+//  - r in two steps, ln 2 = kLn2Hi + kLn2Lo with kLn2Hi = 355/512 (9 bits, so n * kLn2Hi is exact
+//    for |n| < 2^15);
+//  - exp(r) by its Taylor series to r^7 (the first term left out, r^8/8!, is below 2.6e-9 of the
+//    result on that interval; float rounding adds about one unit in the last place);
+//  - 2^n as two factors 2^(n/2) * 2^(n - n/2), each a normal float, so that results past FLT_MAX
+//    overflow to inf and those below FLT_MIN go gradually to zero, as the exact function does.
+// x is first clamped to [-104, 89] (exp is 0 and inf in float beyond), NaN put back at the end.
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kLn2Hi = 0.693359375f;
+constexpr float kLn2Lo = -2.12194440054690583e-4f;  // ln 2 - kLn2Hi
+constexpr float kTaylor[8] = {1.0f, 1.0f, 1.0f / 2, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720, 1.0f / 5040};
+
+QUANT_AVX2 inline __m256 pow2i(__m256i k) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23)); }
+
+QUANT_AVX2 inline __m256 exp8(__m256 x) {
+  const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+  const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(89.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), xc);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kTaylor[7]);
+  for (int k = 6; k >= 0; --k) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kTaylor[k]));
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i half = _mm256_srai_epi32(ni, 1);
+  const __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, pow2i(half)), pow2i(_mm256_sub_epi32(ni, half)));
+  return _mm256_blendv_ps(y, x, nan);
+}
+
+// Sigmoid(x) = 1 / (1 + exp(-x)): exp(-x) = inf gives 0, 0 gives 1; NaN stays NaN.
+QUANT_AVX2 inline __m256 sigmoid8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+// tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|), for |x| >= 1/4; below, where 1 - e would
+// lose bits to cancellation, its Taylor series x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 (the
+// next term is below 1e-8 of the result there). -0 stays -0, NaN stays NaN.
+QUANT_AVX2 inline __m256 tanh8(__m256 x) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+  const __m256 a = _mm256_andnot_ps(sign, x);
+  const __m256 e = exp8(_mm256_mul_ps(a, _mm256_set1_ps(-2.0f)));
+  const __m256 large = _mm256_or_ps(_mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e)), _mm256_and_ps(sign, x));
+  const __m256 x2 = _mm256_mul_ps(x, x);
+  __m256 p = _mm256_set1_ps(62.0f / 2835);
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-17.0f / 315));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(2.0f / 15));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-1.0f / 3));
+  const __m256 small = _mm256_mul_ps(x, _mm256_fmadd_ps(p, x2, one));  // x (1 + ...): keeps the sign of -0
+  const __m256 y = _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.25f), _CMP_LT_OQ));
+  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+// y = f(x) for n values: whole vectors in place, the last n % 8 through a padded copy.
+template <__m256 (*f)(__m256)>
+QUANT_AVX2 void map_floats(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i)));
+  if (i == n) return;
+  alignas(32) float tail[8] = {};
+  std::copy(x + i, x + n, tail);
+  _mm256_store_ps(tail, f(_mm256_load_ps(tail)));
+  std::copy(tail, tail + (n - i), y + i);
+}
+
+}  // namespace
+
+void exp_floats(const float* x, float* y, int64_t n) { map_floats<exp8>(x, y, n); }
+void sigmoid_floats(const float* x, float* y, int64_t n) { map_floats<sigmoid8>(x, y, n); }
+void tanh_floats(const float* x, float* y, int64_t n) { map_floats<tanh8>(x, y, n); }
+
+#undef QUANT_AVX2
+#else
+bool vector_math_supported() { return false; }
+namespace {
+[[noreturn]] void unsupported() { throw Error(ErrorKind::Internal, "the vector float functions are built for x86-64 only"); }
+}  // namespace
+void exp_floats(const float*, float*, int64_t) { unsupported(); }
+void sigmoid_floats(const float*, float*, int64_t) { unsupported(); }
+void tanh_floats(const float*, float*, int64_t) { unsupported(); }
+#endif
+
+}  // namespace quant::ops

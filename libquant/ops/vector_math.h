@@ -1,0 +1,24 @@
+// Float functions over arrays, eight values at a time with AVX2 and FMA where the CPU has them:
+// the activations whose scalar form (std::exp in double) cost more than the convolutions around
+// them (SiLU = x * Sigmoid(x) in YOLO and EfficientNet exports; Tanh in GELU's tanh form).
+//
+// Every element goes through the same arithmetic whatever its position: the last n % 8 values are
+// run through the vector code too, in a padded copy. So a value's result depends on the value
+// only, not on the batch or the thread that computed it (calibration's statistics stay byte-identical
+// across --batch-size and --threads). docs/ops.md gives the formulas and their error.
+#pragma once
+#include <cstdint>
+
+namespace quant::ops {
+
+// Whether the functions below run vectorized; when not, callers use their own scalar formula.
+bool vector_math_supported();
+
+// y[i] = exp(x[i]): exact at 0; inf above 88.72..., 0 below -103.97...; NaN stays NaN.
+void exp_floats(const float* x, float* y, int64_t n);
+// y[i] = 1 / (1 + exp(-x[i])).
+void sigmoid_floats(const float* x, float* y, int64_t n);
+// y[i] = tanh(x[i]).
+void tanh_floats(const float* x, float* y, int64_t n);
+
+}  // namespace quant::ops
