@@ -14,6 +14,9 @@
 namespace quant::ops {
 namespace {
 
+// What a sum-of-terms reduction adds up (None: not a sum, only the general loop runs it).
+enum class Term { None, Value, Square, Abs };
+
 struct ReduceOp {
   const char* op_type;
   int axes_input_since;  // opset from which axes is an input
@@ -21,6 +24,7 @@ struct ReduceOp {
   double (*map)(double v);                    // applied to each element first
   double (*combine)(double acc, double v);
   double (*finish)(double acc, double count); // count: elements per output
+  Term term = Term::None;                     // map when combine is the sum
 };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -29,17 +33,49 @@ double sum(double a, double v) { return a + v; }
 double done(double acc, double) { return acc; }
 
 const ReduceOp kReduceOps[] = {
-    {"ReduceSum", 13, 0.0, same, sum, done},
-    {"ReduceMean", 18, 0.0, same, sum, [](double a, double n) { return a / n; }},
+    {"ReduceSum", 13, 0.0, same, sum, done, Term::Value},
+    {"ReduceMean", 18, 0.0, same, sum, [](double a, double n) { return a / n; }, Term::Value},
     {"ReduceMax", 18, -kInf, same, [](double a, double v) { return std::max(a, v); }, done},
     {"ReduceMin", 18, kInf, same, [](double a, double v) { return std::min(a, v); }, done},
     {"ReduceProd", 18, 1.0, same, [](double a, double v) { return a * v; }, done},
-    {"ReduceL1", 18, 0.0, [](double v) { return std::abs(v); }, sum, done},
-    {"ReduceL2", 18, 0.0, [](double v) { return v * v; }, sum, [](double a, double) { return std::sqrt(a); }},
-    {"ReduceSumSquare", 18, 0.0, [](double v) { return v * v; }, sum, done},
-    {"ReduceLogSum", 18, 0.0, same, sum, [](double a, double) { return std::log(a); }},
+    {"ReduceL1", 18, 0.0, [](double v) { return std::abs(v); }, sum, done, Term::Abs},
+    {"ReduceL2", 18, 0.0, [](double v) { return v * v; }, sum, [](double a, double) { return std::sqrt(a); }, Term::Square},
+    {"ReduceSumSquare", 18, 0.0, [](double v) { return v * v; }, sum, done, Term::Square},
+    {"ReduceLogSum", 18, 0.0, same, sum, [](double a, double) { return std::log(a); }, Term::Value},
     {"ReduceLogSumExp", 18, 0.0, [](double v) { return std::exp(v); }, sum, [](double a, double) { return std::log(a); }},
 };
+
+template <Term term>
+double term_of(float v) {
+  const double d = v;
+  if constexpr (term == Term::Square) return d * d;
+  else if constexpr (term == Term::Abs) return std::abs(d);
+  else return d;
+}
+
+// Sums of terms of float32 x seen as [outer, length, inner] (the reduced axes consecutive) into
+// acc [outer, inner], in double. A row (inner = 1) goes in four interleaved partial sums, added
+// at the end; else each output adds its column in order. Each output's sum is the same whatever
+// the thread count.
+template <Term term>
+void sum_terms(const float* x, int64_t outer, int64_t length, int64_t inner, double* acc) {
+#pragma omp parallel for if (outer * length * inner > (1 << 16))
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* xo = x + o * length * inner;
+    if (inner == 1) {
+      double part[4] = {0, 0, 0, 0};
+      int64_t j = 0;
+      for (; j + 4 <= length; j += 4)
+        for (int k = 0; k < 4; ++k) part[k] += term_of<term>(xo[j + k]);
+      for (; j < length; ++j) part[0] += term_of<term>(xo[j]);
+      acc[o] = (part[0] + part[1]) + (part[2] + part[3]);
+      continue;
+    }
+    double* ao = acc + o * inner;
+    for (int64_t j = 0; j < length; ++j)
+      for (int64_t i = 0; i < inner; ++i) ao[i] += term_of<term>(xo[j * inner + i]);
+  }
+}
 
 }  // namespace
 
@@ -62,6 +98,24 @@ Outputs reduce_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
   }
   const int64_t out_count = shape_numel(kept_shape);
   std::vector<double> acc(static_cast<size_t>(out_count), op->init);
+  // The reduced axes (those of size > 1) consecutive: x is [outer, length, inner], and a sum of
+  // float terms runs as plain loops (sum_terms) rather than the element-by-element walk below.
+  int64_t first = rank, last = -1;
+  for (int64_t d = 0; d < rank; ++d)
+    if (reduced[static_cast<size_t>(d)] && x.dim(d) > 1) first = std::min(first, d), last = d;
+  bool consecutive = true;
+  for (int64_t d = first; d <= last; ++d) consecutive = consecutive && (reduced[static_cast<size_t>(d)] || x.dim(d) == 1);
+  if (x.dtype() == DType::Float32 && op->term != Term::None && consecutive && last >= 0) {
+    int64_t outer = 1, length = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d) (d < first ? outer : d > last ? inner : length) *= x.dim(d);
+    const float* px = x.data<float>();
+    if (op->term == Term::Value) sum_terms<Term::Value>(px, outer, length, inner, acc.data());
+    else if (op->term == Term::Square) sum_terms<Term::Square>(px, outer, length, inner, acc.data());
+    else sum_terms<Term::Abs>(px, outer, length, inner, acc.data());
+    Tensor y(x.dtype(), out_shape, Init::Uninitialized);
+    for (int64_t o = 0; o < out_count; ++o) y.data<float>()[o] = static_cast<float>(op->finish(acc[static_cast<size_t>(o)], static_cast<double>(length)));
+    return {y};
+  }
   const std::vector<int64_t> out_strides = shape_strides(kept_shape);
   std::vector<int64_t> index(static_cast<size_t>(rank), 0);
   for (int64_t i = 0; i < x.numel(); ++i) {

@@ -2,10 +2,10 @@
 // Negative starts/ends count from the end; both are then clamped to [0, dim] (step > 0) or
 // [-1, dim - 1] (step < 0). Opset < 10 takes starts/ends/axes as attributes and no steps.
 #include <algorithm>
-#include <cstring>
 
 #include "ops/kernels.h"
 #include "ops/layout.h"
+#include "ops/strided_copy.h"
 
 namespace quant::ops {
 
@@ -49,24 +49,15 @@ Outputs slice_kernel(const ir::Node& node, const Inputs& inputs, const KernelCon
     begin[a] = b;
     step[a] = s;
   }
-  Tensor y(x.dtype(), out_shape);
-  const int64_t total = y.numel();
-  if (total == 0) return {y};
-  const size_t elem = dtype_size(x.dtype());
+  Tensor y(x.dtype(), out_shape, Init::Uninitialized);
   const std::vector<int64_t> strides = shape_strides(x.shape());
-  std::vector<int64_t> index(static_cast<size_t>(rank), 0);
-  int64_t src = 0;
-  for (int64_t d = 0; d < rank; ++d) src += begin[static_cast<size_t>(d)] * strides[static_cast<size_t>(d)];
-  for (int64_t o = 0; o < total; ++o) {
-    std::memcpy(y.raw() + static_cast<size_t>(o) * elem, x.raw() + static_cast<size_t>(src) * elem, elem);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      const size_t du = static_cast<size_t>(d);
-      src += step[du] * strides[du];
-      if (++index[du] < out_shape[du]) break;
-      src -= step[du] * strides[du] * out_shape[du];
-      index[du] = 0;
-    }
+  std::vector<int64_t> src_stride(static_cast<size_t>(rank));
+  int64_t offset = 0;
+  for (size_t d = 0; d < static_cast<size_t>(rank); ++d) {
+    offset += begin[d] * strides[d];
+    src_stride[d] = step[d] * strides[d];
   }
+  strided_copy(x.raw(), dtype_size(x.dtype()), out_shape, src_stride, offset, y.raw());
   return {y};
 }
 

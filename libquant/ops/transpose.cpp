@@ -1,10 +1,10 @@
 // Transpose: Y[i_perm[0], ..., i_perm[r-1]] = X[i_0, ..., i_{r-1}], i.e. Y's axis k is X's axis perm[k]
 // (default: reversed axes).
 #include <algorithm>
-#include <cstring>
 #include <numeric>
 
 #include "ops/kernels.h"
+#include "ops/strided_copy.h"
 
 namespace quant::ops {
 
@@ -27,20 +27,7 @@ Outputs transpose_kernel(const ir::Node& node, const Inputs& inputs, const Kerne
   const std::vector<int64_t> in_strides = shape_strides(x.shape());
   std::vector<int64_t> src_stride(static_cast<size_t>(rank));  // X stride of each Y axis
   for (int64_t k = 0; k < rank; ++k) src_stride[static_cast<size_t>(k)] = in_strides[static_cast<size_t>(perm[static_cast<size_t>(k)])];
-  const size_t elem = dtype_size(x.dtype());
-  const int64_t total = y.numel();
-  std::vector<int64_t> index(static_cast<size_t>(rank), 0);
-  int64_t src = 0;
-  for (int64_t o = 0; o < total; ++o) {
-    std::memcpy(y.raw() + static_cast<size_t>(o) * elem, x.raw() + static_cast<size_t>(src) * elem, elem);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      const size_t du = static_cast<size_t>(d);
-      src += src_stride[du];
-      if (++index[du] < out_shape[du]) break;
-      src -= src_stride[du] * out_shape[du];
-      index[du] = 0;
-    }
-  }
+  strided_copy(x.raw(), dtype_size(x.dtype()), out_shape, src_stride, 0, y.raw());
   return {y};
 }
 

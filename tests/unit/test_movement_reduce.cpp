@@ -1,0 +1,144 @@
+// Transpose and Slice (one strided copy, ops/strided_copy.h), the sum reductions' float loops and
+// Pow's one-exponent loop, each against an element-by-element computation written here or the
+// kernel's general path.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "ops/kernels.h"
+
+using namespace quant;
+
+namespace {
+
+ir::Attribute ints(std::vector<int64_t> v) { return ir::ints_attribute(std::move(v)); }
+
+Tensor random_floats(Shape shape, std::mt19937& rng) {
+  Tensor t(DType::Float32, std::move(shape));
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
+// x's element at a multi-index.
+template <typename T>
+T at(const Tensor& x, const std::vector<int64_t>& index) {
+  int64_t flat = 0;
+  for (size_t d = 0; d < index.size(); ++d) flat = flat * x.shape()[d] + index[d];
+  return x.data<T>()[flat];
+}
+
+// Calls f(index) for every multi-index of `shape`, in row-major order.
+template <class F>
+void for_each_index(const Shape& shape, F&& f) {
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t i = 0; i < shape_numel(shape); ++i) {
+    f(index);
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Transpose moves every element where perm says, for every element size", "[kernels][movement]") {
+  std::mt19937 rng(3);
+  const std::vector<std::vector<int64_t>> perms = {{0, 2, 1, 3}, {0, 2, 3, 1}, {3, 2, 1, 0}, {1, 0, 2, 3}, {0, 1, 2, 3}};
+  for (DType dtype : {DType::UInt8, DType::Int16, DType::Float32, DType::Int64})
+    for (const Shape& shape : {Shape{2, 3, 4, 5}, Shape{1, 7, 1, 9}, Shape{4, 1, 6, 1}})
+      for (const auto& perm : perms) {
+        Tensor x(dtype, shape);
+        for (size_t b = 0; b < static_cast<size_t>(x.numel()) * dtype_size(dtype); ++b) x.raw()[b] = static_cast<uint8_t>(rng());
+        ir::Node node;
+        node.op_type = "Transpose";
+        node.attributes["perm"] = ints(perm);
+        const Tensor y = ops::transpose_kernel(node, {&x}, {})[0];
+        const size_t elem = dtype_size(dtype);
+        int64_t o = 0;
+        for_each_index(y.shape(), [&](const std::vector<int64_t>& yi) {
+          std::vector<int64_t> xi(4);
+          for (size_t k = 0; k < 4; ++k) xi[static_cast<size_t>(perm[k])] = yi[k];
+          int64_t flat = 0;
+          for (size_t d = 0; d < 4; ++d) flat = flat * shape[d] + xi[d];
+          REQUIRE(std::memcmp(y.raw() + static_cast<size_t>(o++) * elem, x.raw() + static_cast<size_t>(flat) * elem, elem) == 0);
+        });
+      }
+}
+
+TEST_CASE("Slice with steps, negative steps and size-1 axes takes the elements it names", "[kernels][movement]") {
+  std::mt19937 rng(4);
+  const Tensor x = random_floats({3, 8, 1, 10}, rng);
+  struct Case {
+    std::vector<int64_t> starts, ends, axes, steps;
+  };
+  const Case cases[] = {{{1, 2}, {3, 7}, {1, 3}, {1, 2}}, {{-1, 9}, {-9, 0}, {1, 3}, {-2, -3}}, {{0}, {2}, {0}, {1}}, {{0, 0}, {1, 10}, {2, 3}, {1, 1}}};
+  for (const Case& c : cases) {
+    auto list = [](const std::vector<int64_t>& v) { return Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v); };
+    const Tensor starts = list(c.starts), ends = list(c.ends), axes = list(c.axes), steps = list(c.steps);
+    ir::Node node;
+    node.op_type = "Slice";
+    node.opset = 13;
+    const Tensor y = ops::slice_kernel(node, {&x, &starts, &ends, &axes, &steps}, {})[0];
+    // Where each output index reads: begin + i * step on the sliced axes (begin clamped as ONNX says).
+    std::vector<int64_t> begin(4, 0), step(4, 1);
+    for (size_t i = 0; i < c.axes.size(); ++i) {
+      const size_t a = static_cast<size_t>(c.axes[i]);
+      const int64_t dim = x.shape()[a];
+      const int64_t b = c.starts[i] < 0 ? c.starts[i] + dim : c.starts[i];
+      begin[a] = c.steps[i] > 0 ? std::clamp<int64_t>(b, 0, dim) : std::clamp<int64_t>(b, 0, dim - 1);
+      step[a] = c.steps[i];
+    }
+    int64_t o = 0;
+    for_each_index(y.shape(), [&](const std::vector<int64_t>& yi) {
+      std::vector<int64_t> xi(4);
+      for (size_t d = 0; d < 4; ++d) xi[d] = begin[d] + yi[d] * step[d];
+      REQUIRE(y.data<float>()[o++] == at<float>(x, xi));
+    });
+  }
+}
+
+TEST_CASE("sum reductions of float32 over consecutive axes equal the general loop", "[kernels][reduce]") {
+  std::mt19937 rng(6);
+  const Tensor x = random_floats({3, 5, 1, 7, 4}, rng);
+  const Tensor x64 = [&] {
+    Tensor t(DType::Float64, x.shape());
+    for (int64_t i = 0; i < x.numel(); ++i) t.data<double>()[i] = x.data<float>()[i];
+    return t;
+  }();
+  for (const char* op : {"ReduceSum", "ReduceMean", "ReduceSumSquare", "ReduceL1", "ReduceL2"})
+    for (const std::vector<int64_t>& axes : std::vector<std::vector<int64_t>>{{-1}, {1}, {2, 3}, {1, 2, 3}, {0}, {1, 3}, {}})
+      for (int64_t keepdims : {0, 1}) {
+        INFO(op << " axes " << shape_to_string(axes) << " keepdims " << keepdims);
+        ir::Node node;
+        node.op_type = op;
+        node.opset = 13;
+        node.attributes["keepdims"] = ir::int_attribute(keepdims);
+        if (!axes.empty()) node.attributes["axes"] = ints(axes);
+        const Tensor axes_input = Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes);
+        ops::Inputs in{&x}, in64{&x64};
+        if (std::string(op) == "ReduceSum" && !axes.empty()) in.push_back(&axes_input), in64.push_back(&axes_input);
+        const Tensor fast = ops::reduce_kernel(node, in, {})[0], general = ops::reduce_kernel(node, in64, {})[0];
+        REQUIRE(fast.shape() == general.shape());
+        for (int64_t i = 0; i < fast.numel(); ++i) REQUIRE(fast.data<float>()[i] == static_cast<float>(general.data<double>()[i]));
+      }
+}
+
+TEST_CASE("Pow with one exponent value equals the broadcast power, x ^ 2 bit for bit", "[kernels][pow]") {
+  std::mt19937 rng(7);
+  const Tensor x = random_floats({4, 33}, rng);
+  for (double e : {2.0, 3.0, 0.5, -1.5}) {
+    const Tensor one = Tensor::from_vector<float>({1}, {static_cast<float>(e)});
+    Tensor every(DType::Float32, x.shape());
+    for (int64_t i = 0; i < every.numel(); ++i) every.data<float>()[i] = static_cast<float>(e);
+    ir::Node node;
+    node.op_type = "Pow";
+    const Tensor fast = ops::pow_kernel(node, {&x, &one}, {})[0], general = ops::pow_kernel(node, {&x, &every}, {})[0];
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const float a = fast.data<float>()[i], b = general.data<float>()[i];
+      REQUIRE((std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b))));
+    }
+  }
+}
