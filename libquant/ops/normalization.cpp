@@ -45,6 +45,7 @@ Outputs layer_norm_kernel(const ir::Node& node, const Inputs& inputs, const Kern
   Tensor mean_out(DType::Float32, stat_shape, Init::Uninitialized), inv_out(DType::Float32, stat_shape, Init::Uninitialized);
   const float* px = x.data<float>();
   float* py = y.data<float>();
+#pragma omp parallel for if (outer * inner > (1 << 16))
   for (int64_t o = 0; o < outer; ++o) {
     double mean, var;
     moments(px + o * inner, inner, 1, mean, var);
@@ -70,6 +71,7 @@ Outputs instance_norm_kernel(const ir::Node& node, const Inputs& inputs, const K
     throw Error(ErrorKind::Data, "scale and B must have " + std::to_string(channels) + " values");
   const double eps = node.attr_float("epsilon", 1e-5f);
   Tensor y(DType::Float32, x.shape(), Init::Uninitialized);
+#pragma omp parallel for if (planes * size > (1 << 16))
   for (int64_t p = 0; p < planes; ++p) {
     double mean, var;
     moments(x.data<float>() + p * size, size, 1, mean, var);

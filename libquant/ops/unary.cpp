@@ -34,7 +34,7 @@ constexpr UnaryOp kUnaryOps[] = {
     {"Tanh", 0, 0, [](double x, const UnaryParams&) { return std::tanh(x); }, "alpha", "beta", false, tanh_floats},
     {"Exp", 0, 0, [](double x, const UnaryParams&) { return std::exp(x); }, "alpha", "beta", false, exp_floats},
     {"Sqrt", 0, 0, [](double x, const UnaryParams&) { return std::sqrt(x); }},
-    {"Erf", 0, 0, [](double x, const UnaryParams&) { return std::erf(x); }},
+    {"Erf", 0, 0, [](double x, const UnaryParams&) { return std::erf(x); }, "alpha", "beta", false, erf_floats},
     // LeakyRelu: x >= 0 ? x : alpha * x
     {"LeakyRelu", 0.01, 0, [](double x, const UnaryParams& p) { return x >= 0 ? x : p.alpha * x; }},
     // HardSigmoid: max(0, min(1, alpha * x + beta))

@@ -1,6 +1,6 @@
 // Float functions over arrays, eight values at a time with AVX2 and FMA where the CPU has them:
 // the activations whose scalar form (std::exp in double) cost more than the convolutions around
-// them (SiLU = x * Sigmoid(x) in YOLO and EfficientNet exports; Tanh in GELU's tanh form).
+// them (SiLU = x * Sigmoid(x) in YOLO and EfficientNet exports; Erf in GELU, Tanh in its tanh form).
 //
 // Every element goes through the same arithmetic whatever its position: the last n % 8 values are
 // run through the vector code too, in a padded copy. So a value's result depends on the value
@@ -20,5 +20,7 @@ void exp_floats(const float* x, float* y, int64_t n);
 void sigmoid_floats(const float* x, float* y, int64_t n);
 // y[i] = tanh(x[i]).
 void tanh_floats(const float* x, float* y, int64_t n);
+// y[i] = erf(x[i]) (GELU = x/2 (1 + erf(x / sqrt 2)) in transformer exports).
+void erf_floats(const float* x, float* y, int64_t n);
 
 }  // namespace quant::ops

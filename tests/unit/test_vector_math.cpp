@@ -53,13 +53,14 @@ void check(Floats floats, Exact exact, double ulps, double floor) {
 
 }  // namespace
 
-TEST_CASE("vectorized exp, sigmoid and tanh are within a few units in the last place of the exact functions", "[kernels][vector_math]") {
+TEST_CASE("vectorized exp, sigmoid, tanh and erf are within a few units in the last place of the exact functions", "[kernels][vector_math]") {
   if (!ops::vector_math_supported()) return;
   // exp: 2 ulp over the normal range; below FLT_MIN the result is a denormal or 0, exact to 1e-44.
   check(ops::exp_floats, [](double x) { return std::exp(x); }, 2, 1.5e-44);
   check(ops::sigmoid_floats, [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, 3, 1.5e-38);
   check(ops::tanh_floats, [](double x) { return std::tanh(x); }, 3, 1.5e-44);
-  // Exact where the function is: exp(0) = 1, sigmoid(0) = 1/2, tanh(-0) = -0, the limits at infinity.
+  check(ops::erf_floats, [](double x) { return std::erf(x); }, 4, 1.5e-44);
+  // Exact where the function is: exp(0) = 1, sigmoid(0) = 1/2, tanh(-0) = erf(-0) = -0, the limits at infinity.
   const float in[] = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
   float out[4];
   ops::exp_floats(in, out, 4);
@@ -70,10 +71,12 @@ TEST_CASE("vectorized exp, sigmoid and tanh are within a few units in the last p
   CHECK(out[0] == 0.5f);
   CHECK(out[2] == 1.0f);
   CHECK(out[3] == 0.0f);
-  ops::tanh_floats(in, out, 4);
-  CHECK((out[1] == 0.0f && std::signbit(out[1])));
-  CHECK(out[2] == 1.0f);
-  CHECK(out[3] == -1.0f);
+  for (auto odd : {ops::tanh_floats, ops::erf_floats}) {
+    odd(in, out, 4);
+    CHECK((out[1] == 0.0f && std::signbit(out[1])));
+    CHECK(out[2] == 1.0f);
+    CHECK(out[3] == -1.0f);
+  }
 }
 
 TEST_CASE("a vectorized function's result depends on the value only, not on its position", "[kernels][vector_math]") {
@@ -82,7 +85,7 @@ TEST_CASE("a vectorized function's result depends on the value only, not on its 
   // run through a padded copy and must give the bits the whole vectors give.
   std::vector<float> values;
   for (int i = 0; i < 13; ++i) values.push_back(-6.0f + 0.937f * static_cast<float>(i));
-  for (auto f : {ops::exp_floats, ops::sigmoid_floats, ops::tanh_floats}) {
+  for (auto f : {ops::exp_floats, ops::sigmoid_floats, ops::tanh_floats, ops::erf_floats}) {
     std::vector<float> want(values.size());
     f(values.data(), want.data(), static_cast<int64_t>(values.size()));
     for (size_t offset = 0; offset <= 8; ++offset)
