@@ -68,7 +68,9 @@ Tensor resample_axis(const Tensor& x, int64_t axis, int64_t out_len, const AxisS
       const float* a = px + (o * v.length + s.lo[static_cast<size_t>(j)]) * v.inner;
       const float* b = px + (o * v.length + s.hi[static_cast<size_t>(j)]) * v.inner;
       const float w = s.weight[static_cast<size_t>(j)];
-      for (int64_t i = 0; i < v.inner; ++i) dst[i] = w == 0.0f ? a[i] : a[i] + w * (b[i] - a[i]);
+      if (w == 0.0f) std::copy(a, a + v.inner, dst);
+      else
+        for (int64_t i = 0; i < v.inner; ++i) dst[i] = a[i] + w * (b[i] - a[i]);
     }
   return y;
 }
@@ -112,7 +114,12 @@ Outputs resize_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
     throw Error(ErrorKind::Data, "tf_crop_and_resize needs an roi of " + std::to_string(2 * rank) + " values");
   const float extrapolation = node.attr_float("extrapolation_value", 0.0f);
 
-  Tensor y = x;
+  // A channels-last X ([N, C, spatial...] stored [N, spatial..., C]) is resampled as the plain
+  // tensor its memory is, logical axis d being stored axis `stored(d)`: each output pixel then
+  // copies or blends C contiguous values, and the result is channels-last too.
+  const bool channels_last = x.layout() == Layout::ChannelsLast && rank >= 3;
+  auto stored = [&](int64_t d) { return stored_axis(d, rank, channels_last ? Layout::ChannelsLast : Layout::Plain); };
+  Tensor y = channels_last ? x.viewed_as(stored_shape(x.shape(), Layout::ChannelsLast), Layout::Plain) : x;
   for (int64_t d = 0; d < rank; ++d) {
     const int64_t in = x.dim(d), out = sizes[static_cast<size_t>(d)];
     const double scale = scales[static_cast<size_t>(d)];
@@ -138,9 +145,10 @@ Outputs resize_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
       s.weight.push_back(w);
       s.outside.push_back(outside);
     }
-    y = resample_axis(y, d, out, s, extrapolation);
+    y = resample_axis(y, stored(d), out, s, extrapolation);
   }
-  return {y};
+  if (!channels_last) return {y};
+  return {y.viewed_as(Shape(sizes.begin(), sizes.end()), Layout::ChannelsLast)};
 }
 
 // Upsample (deprecated at 10) is Resize-10: inputs X and scales (before opset 9 an attribute).

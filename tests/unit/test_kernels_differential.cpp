@@ -388,6 +388,17 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   ir::Node relu;
   relu.op_type = "Relu";
   require_close(ops::unary_kernel(relu, {&cl}, {})[0], ops::unary_kernel(relu, {&x}, {})[0]);
+  // Resize resamples a channels-last tensor in its stored order (the channel axis too).
+  for (const char* mode : {"nearest", "linear"}) {
+    ir::Node resize;
+    resize.op_type = "Resize";
+    resize.opset = 13;
+    resize.attributes["mode"] = ir::Attribute{.kind = ir::AttrKind::String, .s = mode};
+    const Tensor scales = Tensor::from_vector<float>({4}, {1.0f, 2.0f, 1.5f, 2.0f});
+    const Tensor resized = ops::resize_kernel(resize, {&cl, nullptr, &scales}, {})[0];
+    CHECK(resized.layout() == Layout::ChannelsLast);
+    require_close(resized, ops::resize_kernel(resize, {&x, nullptr, &scales}, {})[0]);
+  }
   // Add/Sub/Mul/Div: two channels-last inputs of one shape stay channels-last; a channels-last
   // input with a plain or broadcast one is made plain first.
   const Tensor y = random_tensor({2, 5, 9, 8}, rng), y_cl = y.to_layout(Layout::ChannelsLast), bias = random_tensor({5, 1, 1}, rng);
