@@ -411,6 +411,17 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   require_close(ops::add_kernel(add, {&cl, &y}, {})[0], ops::add_kernel(add, {&x, &y}, {})[0]);
   require_close(ops::sub_kernel(add, {&cl, &bias}, {})[0], ops::sub_kernel(add, {&x, &bias}, {})[0]);
   require_close(ops::mul_kernel(add, {&y_cl, &cl}, {})[0], ops::mul_kernel(add, {&y, &x}, {})[0]);
+  // Concat joins channels-last inputs in their stored order along any axis; a mix is joined plain.
+  for (int64_t axis : {0, 1, 2, 3}) {
+    ir::Node concat;
+    concat.op_type = "Concat";
+    concat.attributes["axis"] = one(axis);
+    const Tensor want = ops::concat_kernel(concat, {&x, &y, &x}, {})[0];
+    const Tensor joined = ops::concat_kernel(concat, {&cl, &y_cl, &cl}, {})[0];
+    CHECK(joined.layout() == Layout::ChannelsLast);
+    require_close(joined, want);
+    require_close(ops::concat_kernel(concat, {&cl, &y, &cl}, {})[0], want);
+  }
 }
 
 TEST_CASE("pooling on oneDNN, and channels-last MaxPool in the channel-vector loops, equals the reference loops", "[kernels][pool]") {
