@@ -5,7 +5,7 @@
 //   LogSoftmax: Y = X - max - log(sum(exp(X - max)))
 //   Hardmax:    Y = 1 at the first largest element, 0 elsewhere
 // in double; a Softmax over contiguous rows (the axis the last one) takes exp(X - max) in float
-// (exp_floats, within an ulp) where the CPU has AVX2, the sum and the division still in double.
+// (exp_floats, within an ulp) where the CPU has AVX2, the sum and the scaling by its inverse in double.
 #include <algorithm>
 #include <cmath>
 
@@ -51,9 +51,13 @@ Outputs softmax_family(const ir::Node& node, const Inputs& inputs) {
       if (inner == 1 && vector_math_supported()) {
         for (int64_t j = 0; j < length; ++j) ys[j] = xs[j] - mx;
         exp_floats(ys, ys, length);
-        double sum = 0;
-        for (int64_t j = 0; j < length; ++j) sum += ys[j];
-        for (int64_t j = 0; j < length; ++j) ys[j] = static_cast<float>(ys[j] / sum);
+        double part[4] = {0, 0, 0, 0};  // four interleaved partial sums: the additions do not wait on each other
+        int64_t j = 0;
+        for (; j + 4 <= length; j += 4)
+          for (int k = 0; k < 4; ++k) part[k] += ys[j + k];
+        for (; j < length; ++j) part[0] += ys[j];
+        const double inverse = 1.0 / ((part[0] + part[1]) + (part[2] + part[3]));
+        for (j = 0; j < length; ++j) ys[j] = static_cast<float>(ys[j] * inverse);
         continue;
       }
     double sum = 0;
