@@ -9,32 +9,16 @@
 
 #include "ops/broadcast.h"
 #include "ops/kernels.h"
+#include "ops/sums.h"
 
 namespace quant::ops {
 namespace {
 
-// Sum of f(p[i * stride]) over n values, in double; contiguous values in four interleaved partial
-// sums (value i into sum i % 4, added at the end), so that the additions do not wait on each other.
-template <class F>
-double sum_of(const float* p, int64_t n, int64_t stride, F&& f) {
-  if (stride != 1) {
-    double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += f(p[i * stride]);
-    return s;
-  }
-  double part[4] = {0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int k = 0; k < 4; ++k) part[k] += f(p[i + k]);
-  for (; i < n; ++i) part[0] += f(p[i]);
-  return (part[0] + part[1]) + (part[2] + part[3]);
-}
-
-// Mean and variance (population, two passes) of n values at p[0], p[stride], ...
-void moments(const float* p, int64_t n, int64_t stride, double& mean, double& var) {
-  mean = sum_of(p, n, stride, [](float v) { return static_cast<double>(v); }) / static_cast<double>(n);
+// Mean and variance (population, two passes) of n contiguous values.
+void moments(const float* p, int64_t n, double& mean, double& var) {
+  mean = sum_of(p, n) / static_cast<double>(n);
   const double m = mean;
-  var = sum_of(p, n, stride, [m](float v) { return (v - m) * (v - m); }) / static_cast<double>(n);
+  var = sum_of_terms(p, n, [m](float v) { return (v - m) * (v - m); }) / static_cast<double>(n);
 }
 
 }  // namespace
@@ -63,7 +47,7 @@ Outputs layer_norm_kernel(const ir::Node& node, const Inputs& inputs, const Kern
 #pragma omp parallel for if (outer * inner > (1 << 16))
   for (int64_t o = 0; o < outer; ++o) {
     double mean, var;
-    moments(px + o * inner, inner, 1, mean, var);
+    moments(px + o * inner, inner, mean, var);
     const double inv = 1.0 / std::sqrt(var + eps);
     for (int64_t i = 0; i < inner; ++i)
       py[o * inner + i] = static_cast<float>((px[o * inner + i] - mean) * inv * scale[static_cast<size_t>(i)] + (bias.empty() ? 0.0 : bias[static_cast<size_t>(i)]));
@@ -89,7 +73,7 @@ Outputs instance_norm_kernel(const ir::Node& node, const Inputs& inputs, const K
 #pragma omp parallel for if (planes * size > (1 << 16))
   for (int64_t p = 0; p < planes; ++p) {
     double mean, var;
-    moments(x.data<float>() + p * size, size, 1, mean, var);
+    moments(x.data<float>() + p * size, size, mean, var);
     const double mul = scale[static_cast<size_t>(p % channels)] / std::sqrt(var + eps);
     for (int64_t i = 0; i < size; ++i)
       y.data<float>()[p * size + i] = static_cast<float>((x.data<float>()[p * size + i] - mean) * mul + bias[static_cast<size_t>(p % channels)]);

@@ -179,8 +179,11 @@ Outputs pool_kernel(const ir::Node& node, const Inputs& inputs, const KernelConf
   // its simple_nchw reference kernel and the loops below go plane by plane, one tap at a time; the
   // conversion and the channels-last kernel cost 10-20x less (bench/pool_bench: smallcnn's first
   // MaxPool 13.6 ms plain, 0.28 channels-last, plus about 0.5 ms for the conversion).
-  const bool to_channels_last = !config.reference && given.dtype() == DType::Float32 && given.layout() == Layout::Plain && given.dim(1) > 1;
-  const Tensor converted = to_channels_last ? given.to_layout(Layout::ChannelsLast) : Tensor();
+  // (One channel: the same memory order, seen as channels-last without a copy.)
+  const bool to_channels_last = !config.reference && given.dtype() == DType::Float32 && given.layout() == Layout::Plain;
+  const Tensor converted = !to_channels_last     ? Tensor()
+                           : given.dim(1) == 1 ? given.viewed_as(given.shape(), Layout::ChannelsLast)
+                                               : given.to_layout(Layout::ChannelsLast);
   const Tensor& x = to_channels_last ? converted : given;
   if (node.outputs.size() > 1 && !node.outputs[1].empty())
     throw Error(ErrorKind::Unsupported, "the Indices output of MaxPool is not supported");

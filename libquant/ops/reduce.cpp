@@ -10,6 +10,7 @@
 
 #include "ops/kernels.h"
 #include "ops/layout.h"
+#include "ops/sums.h"
 
 namespace quant::ops {
 namespace {
@@ -54,8 +55,8 @@ double term_of(float v) {
 }
 
 // Sums of terms of float32 x seen as [outer, length, inner] (the reduced axes consecutive) into
-// acc [outer, inner], in double. A row (inner = 1) goes in four interleaved partial sums, added
-// at the end; else each output adds its column in order. Each output's sum is the same whatever
+// acc [outer, inner], in double. A row (inner = 1) goes in four interleaved partial sums
+// (sums.h); else each output adds its column in order. Each output's sum is the same whatever
 // the thread count.
 template <Term term>
 void sum_terms(const float* x, int64_t outer, int64_t length, int64_t inner, double* acc) {
@@ -63,12 +64,7 @@ void sum_terms(const float* x, int64_t outer, int64_t length, int64_t inner, dou
   for (int64_t o = 0; o < outer; ++o) {
     const float* xo = x + o * length * inner;
     if (inner == 1) {
-      double part[4] = {0, 0, 0, 0};
-      int64_t j = 0;
-      for (; j + 4 <= length; j += 4)
-        for (int k = 0; k < 4; ++k) part[k] += term_of<term>(xo[j + k]);
-      for (; j < length; ++j) part[0] += term_of<term>(xo[j]);
-      acc[o] = (part[0] + part[1]) + (part[2] + part[3]);
+      acc[o] = sum_of_terms(xo, length, term_of<term>);
       continue;
     }
     double* ao = acc + o * inner;

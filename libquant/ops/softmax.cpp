@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "ops/kernels.h"
+#include "ops/sums.h"
 #include "ops/vector_math.h"
 
 namespace quant::ops {
@@ -51,13 +52,8 @@ Outputs softmax_family(const ir::Node& node, const Inputs& inputs) {
       if (inner == 1 && vector_math_supported()) {
         for (int64_t j = 0; j < length; ++j) ys[j] = xs[j] - mx;
         exp_floats(ys, ys, length);
-        double part[4] = {0, 0, 0, 0};  // four interleaved partial sums: the additions do not wait on each other
-        int64_t j = 0;
-        for (; j + 4 <= length; j += 4)
-          for (int k = 0; k < 4; ++k) part[k] += ys[j + k];
-        for (; j < length; ++j) part[0] += ys[j];
-        const double inverse = 1.0 / ((part[0] + part[1]) + (part[2] + part[3]));
-        for (j = 0; j < length; ++j) ys[j] = static_cast<float>(ys[j] * inverse);
+        const double inverse = 1.0 / sum_of(ys, length);
+        for (int64_t j = 0; j < length; ++j) ys[j] = static_cast<float>(ys[j] * inverse);
         continue;
       }
     double sum = 0;
