@@ -1,6 +1,7 @@
 // The vectorized float functions (ops/vector_math.h) against the double formulas, over a sweep of
 // the float line and its special values, and their independence from a value's position.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -39,7 +40,9 @@ void require_near(float got, double want, double ulps, double floor, float x) {
     REQUIRE((got == static_cast<float>(want) || std::abs(got - want) <= floor));
     return;
   }
-  const double ulp = std::ldexp(1.0, std::ilogb(static_cast<float>(want)) - 23);
+  // A float's unit in the last place: 2^(e - 23), and 2^-149 for denormals (e stops at -126; a want
+  // that rounds to 0 in float has ilogb(0) = FP_ILOGB0, the int minimum, also stopped there).
+  const double ulp = std::ldexp(1.0, std::max(std::ilogb(static_cast<float>(want)), -126) - 23);
   REQUIRE(std::abs(got - want) <= std::max(ulps * ulp, floor));
 }
 
