@@ -21,15 +21,12 @@
 int main(int argc, char** argv) {
   using namespace quant;
   keep_large_blocks_for_reuse();  // as the interpreter does: outputs come from the heap, not fresh pages
-  if (argc < 9) {
-    std::fprintf(stderr, "usage: conv_bench N H W C M K STRIDE PAD [REPEATS=30]\n");
-    return 2;
-  }
-  auto arg = [&](int i) { return std::atoll(argv[i]); };
+  const BenchArgs args = bench_args(argc, argv, 8, "conv_bench N H W C M K STRIDE PAD");
+  auto arg = [&](int i) { return args.values[static_cast<size_t>(i - 1)]; };
   ops::ConvGeometry g;
   g.batch = arg(1), g.in_channels = arg(4), g.out_channels = arg(5);
   const int64_t h = arg(2), w = arg(3), k = arg(6), stride = arg(7), pad = arg(8);
-  const int repeats = argc > 9 ? std::atoi(argv[9]) : 30;
+  const int repeats = args.repeats;
   g.window.in = {1, h, w};
   g.window.kernel = {1, k, k};
   g.window.stride = {1, stride, stride};

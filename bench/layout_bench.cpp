@@ -29,12 +29,9 @@ void fill(const memory& m, std::mt19937& rng) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: layout_bench N C H STRIDE [REPEATS=30]\n");
-    return 2;
-  }
-  const memory::dim n = std::atoll(argv[1]), c = std::atoll(argv[2]), h = std::atoll(argv[3]), stride = std::atoll(argv[4]);
-  const int repeats = argc > 5 ? std::atoi(argv[5]) : 30;
+  const BenchArgs args = bench_args(argc, argv, 4, "layout_bench N C H STRIDE");
+  const memory::dim n = args.values[0], c = args.values[1], h = args.values[2], stride = args.values[3];
+  const int repeats = args.repeats;
   const memory::dim oh = (h + 2 - 3) / stride + 1;
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);

@@ -20,13 +20,9 @@
 int main(int argc, char** argv) {
   using namespace quant;
   keep_large_blocks_for_reuse();  // as the interpreter does: outputs come from the heap, not fresh pages
-  if (argc < 6) {
-    std::fprintf(stderr, "usage: pool_bench N C H K STRIDE [REPEATS=30]\n");
-    return 2;
-  }
-  auto arg = [&](int i) { return std::atoll(argv[i]); };
-  const int64_t n = arg(1), c = arg(2), h = arg(3), k = arg(4), stride = arg(5);
-  const int repeats = argc > 6 ? std::atoi(argv[6]) : 30;
+  const BenchArgs args = bench_args(argc, argv, 5, "pool_bench N C H K STRIDE");
+  const int64_t n = args.values[0], c = args.values[1], h = args.values[2], k = args.values[3], stride = args.values[4];
+  const int repeats = args.repeats;
   ir::Node node;
   node.op_type = "MaxPool";
   node.opset = 13;

@@ -35,10 +35,12 @@ constexpr float kLn2Hi = 0.693359375f;
 constexpr float kLn2Lo = -2.12194440054690583e-4f;  // ln 2 - kLn2Hi
 constexpr float kTaylor[8] = {1.0f, 1.0f, 1.0f / 2, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720, 1.0f / 5040};
 
+// y where x is a number, x (its NaN) where it is not: the clamps and blends before lose NaN.
+QUANT_AVX2 inline __m256 nan_kept(__m256 y, __m256 x) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); }
+
 QUANT_AVX2 inline __m256 pow2i(__m256i k) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23)); }
 
 QUANT_AVX2 inline __m256 exp8(__m256 x) {
-  const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
   const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(89.0f));
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), xc);
@@ -48,7 +50,7 @@ QUANT_AVX2 inline __m256 exp8(__m256 x) {
   const __m256i ni = _mm256_cvtps_epi32(n);
   const __m256i half = _mm256_srai_epi32(ni, 1);
   const __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, pow2i(half)), pow2i(_mm256_sub_epi32(ni, half)));
-  return _mm256_blendv_ps(y, x, nan);
+  return nan_kept(y, x);
 }
 
 // Sigmoid(x) = 1 / (1 + exp(-x)): exp(-x) = inf gives 0, 0 gives 1; NaN stays NaN.
@@ -72,7 +74,7 @@ QUANT_AVX2 inline __m256 tanh8(__m256 x) {
   p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-1.0f / 3));
   const __m256 small = _mm256_mul_ps(x, _mm256_fmadd_ps(p, x2, one));  // x (1 + ...): keeps the sign of -0
   const __m256 y = _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.25f), _CMP_LT_OQ));
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  return nan_kept(y, x);
 }
 
 // erf(x), odd: for |x| < 1 its Taylor series (2/sqrt(pi)) sum_n (-1)^n x^(2n+1) / (n! (2n+1)) to
@@ -95,7 +97,7 @@ QUANT_AVX2 inline __m256 erf8(__m256 x) {
   const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x2));
   const __m256 large = _mm256_or_ps(_mm256_fnmadd_ps(q, e, one), _mm256_and_ps(sign, x));
   const __m256 y = _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, one, _CMP_LT_OQ));
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  return nan_kept(y, x);
 }
 
 // y = f(x) for n values: whole vectors in place, the last n % 8 through a padded copy.

@@ -21,13 +21,6 @@ using namespace quant;
 
 namespace {
 
-Tensor random_tensor(Shape shape, std::mt19937& rng) {
-  Tensor t(DType::Float32, std::move(shape));
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
 ir::Attribute ints(std::vector<int64_t> v) { ir::Attribute a; a.kind = ir::AttrKind::Ints; a.ints = v; return a; }
 ir::Attribute one(int64_t i) { ir::Attribute a; a.kind = ir::AttrKind::Int; a.i = i; return a; }
 
@@ -92,7 +85,7 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       node.name = c.name;
       node.op_type = "Conv";
       node.attributes = {{"group", one(c.group)}, {"strides", ints(c.strides)}, {"pads", ints(c.pads)}, {"dilations", ints(c.dilations)}};
-      const Tensor x = random_tensor(c.x, rng), w = random_tensor(c.w, rng), b = random_tensor({c.w[0]}, rng);
+      const Tensor x = test::random_floats(c.x, rng), w = test::random_floats(c.w, rng), b = test::random_floats({c.w[0]}, rng);
       const ops::Inputs in{&x, &w, &b};
       const Tensor reference = ops::conv_kernel(node, in, {.reference = true})[0];
       require_close(ops::conv_kernel(node, in, {.reference = false})[0], reference);
@@ -140,7 +133,7 @@ TEST_CASE("quant's own Conv loops take dense convolutions whose padded image fit
 TEST_CASE("channels-last MaxPool skips NaN inputs as the reference loops do", "[kernels][pool]") {
   // (larger(acc, x) keeps acc when x is NaN: a window's maximum is that of its other values.)
   std::mt19937 rng(8);
-  Tensor x = random_tensor({2, 19, 6, 6}, rng);
+  Tensor x = test::random_floats({2, 19, 6, 6}, rng);
   for (const int64_t i : {0, 7, 100, 333, 700, 1350}) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
   ir::Node pool;
   pool.op_type = "MaxPool";
@@ -164,9 +157,9 @@ TEST_CASE("a clamp fused into quant's own Conv loops clamps like apply_clamp, Na
   node.name = "conv";
   node.op_type = "Conv";
   node.attributes = {{"pads", ints({1, 1, 1, 1})}};
-  Tensor x = random_tensor({1, 8, 5, 6}, rng);
+  Tensor x = test::random_floats({1, 8, 5, 6}, rng);
   x.data<float>()[7] = std::numeric_limits<float>::quiet_NaN();
-  const Tensor w = random_tensor({16, 8, 3, 3}, rng), b = random_tensor({16}, rng);
+  const Tensor w = test::random_floats({16, 8, 3, 3}, rng), b = test::random_floats({16}, rng);
   const ops::FusedClamp clamp{true, -0.25f, 0.5f};
   Tensor ref = ops::conv_kernel(node, {&x, &w, &b}, {.reference = true})[0];
   const Tensor fused = run_direct_conv(node, x, w, b, clamp, ref.shape()).to_plain();
@@ -190,7 +183,7 @@ TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[ke
     ir::Node node;
     node.op_type = "ConvTranspose";
     node.attributes = {{"group", one(2)}, {"strides", ints({2, 2})}, {"pads", ints({1, 0, 0, 1})}, {"output_padding", ints({1, 1})}};
-    const Tensor x = random_tensor({2, 4, 5, 5}, rng), w = random_tensor({4, 3, 3, 3}, rng), b = random_tensor({6}, rng);
+    const Tensor x = test::random_floats({2, 4, 5, 5}, rng), w = test::random_floats({4, 3, 3, 3}, rng), b = test::random_floats({6}, rng);
     const ops::Inputs in{&x, &w, &b};
     const Tensor fast = ops::conv_transpose_kernel(node, in, {})[0];
     CHECK(fast.shape() == Shape{2, 6, 11, 11});  // 2*(5-1) + 1 + 3 - 1 - 0 = 11; 2*4 + 1 + 3 - 0 - 1 = 11
@@ -200,14 +193,14 @@ TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[ke
     ir::Node node;
     node.op_type = "Gemm";
     node.attributes = {{"transB", one(1)}};
-    const Tensor a = random_tensor({17, 33}, rng), b = random_tensor({9, 33}, rng), c = random_tensor({9}, rng);
+    const Tensor a = test::random_floats({17, 33}, rng), b = test::random_floats({9, 33}, rng), c = test::random_floats({9}, rng);
     const ops::Inputs in{&a, &b, &c};
     require_close(ops::gemm_kernel(node, in, {})[0], ops::gemm_kernel(node, in, {.reference = true})[0]);
   }
   SECTION("MatMul with broadcast batch") {
     ir::Node node;
     node.op_type = "MatMul";
-    const Tensor a = random_tensor({3, 1, 4, 6}, rng), b = random_tensor({2, 6, 5}, rng);
+    const Tensor a = test::random_floats({3, 1, 4, 6}, rng), b = test::random_floats({2, 6, 5}, rng);
     const ops::Inputs in{&a, &b};
     const Tensor fast = ops::matmul_kernel(node, in, {})[0];
     CHECK(fast.shape() == Shape{3, 2, 4, 5});
@@ -239,14 +232,14 @@ TEST_CASE("Gemm and MatMul with constant weights run as 1x1 convolutions and equ
       node.attributes = {{"transB", one(gc.trans_b ? 1 : 0)}, {"alpha", real}};
       real.f = gc.beta;
       node.attributes["beta"] = real;
-      const Tensor b = random_tensor(gc.trans_b ? Shape{10, 33} : Shape{33, 10}, rng);
+      const Tensor b = test::random_floats(gc.trans_b ? Shape{10, 33} : Shape{33, 10}, rng);
       ops::NodeCache cache;
       ops::KernelConfig config;
       config.cache = &cache;
       config.constant_inputs = 0b110;
       for (const int64_t m : {7, 7, 3}) {
-        const Tensor a = random_tensor({m, 33}, rng);
-        const Tensor c = gc.c.empty() ? Tensor() : random_tensor(gc.c.size() == 2 && gc.c[0] == 7 ? Shape{m, 10} : gc.c, rng);
+        const Tensor a = test::random_floats({m, 33}, rng);
+        const Tensor c = gc.c.empty() ? Tensor() : test::random_floats(gc.c.size() == 2 && gc.c[0] == 7 ? Shape{m, 10} : gc.c, rng);
         const ops::Inputs in = gc.c.empty() ? ops::Inputs{&a, &b} : ops::Inputs{&a, &b, &c};
         const Tensor fast = ops::gemm_kernel(node, in, config)[0];
         CHECK(fast.shape() == Shape{m, 10});
@@ -258,13 +251,13 @@ TEST_CASE("Gemm and MatMul with constant weights run as 1x1 convolutions and equ
     SECTION("MatMul A " + shape_to_string(a_shape)) {
       ir::Node node;
       node.op_type = "MatMul";
-      const Tensor b = random_tensor({7, 12}, rng);
+      const Tensor b = test::random_floats({7, 12}, rng);
       ops::NodeCache cache;
       ops::KernelConfig config;
       config.cache = &cache;
       config.constant_inputs = 0b10;
       for (int run = 0; run < 2; ++run) {
-        const Tensor a = random_tensor(a_shape, rng);
+        const Tensor a = test::random_floats(a_shape, rng);
         const ops::Inputs in{&a, &b};
         const Tensor fast = ops::matmul_kernel(node, in, config)[0];
         Shape expected(a_shape.begin(), a_shape.end() - 1);
@@ -276,7 +269,7 @@ TEST_CASE("Gemm and MatMul with constant weights run as 1x1 convolutions and equ
   }
   SECTION("product_as_conv takes only a constant 2-D B in an interpreter run") {
     ops::NodeCache cache;
-    const Tensor b = random_tensor({4, 5}, rng), b3 = random_tensor({2, 4, 5}, rng);
+    const Tensor b = test::random_floats({4, 5}, rng), b3 = test::random_floats({2, 4, 5}, rng);
     CHECK(ops::product_as_conv_applies(b, {.cache = &cache, .constant_inputs = 0b10}));
     CHECK_FALSE(ops::product_as_conv_applies(b, {.cache = &cache, .constant_inputs = 0b01}));  // B computed
     CHECK_FALSE(ops::product_as_conv_applies(b, {.constant_inputs = 0b10}));                   // no cache: a direct call
@@ -287,7 +280,7 @@ TEST_CASE("Gemm and MatMul with constant weights run as 1x1 convolutions and equ
 
 TEST_CASE("layout conversion round trip", "[tensor]") {
   std::mt19937 rng(3);
-  const Tensor x = random_tensor({2, 3, 4, 5}, rng);
+  const Tensor x = test::random_floats({2, 3, 4, 5}, rng);
   const Tensor cl = x.to_layout(Layout::ChannelsLast);
   CHECK(cl.layout() == Layout::ChannelsLast);
   CHECK(cl.shape() == x.shape());
@@ -297,7 +290,7 @@ TEST_CASE("layout conversion round trip", "[tensor]") {
   for (int64_t i = 0; i < x.numel(); ++i) REQUIRE(back.data<float>()[i] == x.data<float>()[i]);
   // A plain [M, K] matrix seen as the channels-last image [1, K, M, 1]: the same bytes, so its
   // plain form is the matrix transposed.
-  const Tensor matrix = random_tensor({6, 4}, rng);
+  const Tensor matrix = test::random_floats({6, 4}, rng);
   const Tensor image = matrix.viewed_as({1, 4, 6, 1}, Layout::ChannelsLast);
   CHECK(image.data<float>() == matrix.data<float>());
   const Tensor transposed = image.to_plain();
@@ -306,7 +299,7 @@ TEST_CASE("layout conversion round trip", "[tensor]") {
   CHECK_THROWS(matrix.viewed_as({5, 5}, Layout::Plain));
   // Blocks of 8 channels: [N, C/8, H, W, 8]. Element (n=1, c=13, h=2, w=3) of [2, 16, 3, 4] sits
   // in block 1, at ((1*2 + 1)*3 + 2)*4 + 3 pixels of 8, lane 13 - 8 = 5.
-  const Tensor x16 = random_tensor({2, 16, 3, 4}, rng);
+  const Tensor x16 = test::random_floats({2, 16, 3, 4}, rng);
   const Tensor blocks = x16.to_layout(Layout::ChannelBlocks8);
   CHECK(blocks.layout() == Layout::ChannelBlocks8);
   CHECK(blocks.data<float>()[(((1 * 2 + 1) * 3 + 2) * 4 + 3) * 8 + 5] == x16.data<float>()[((1 * 16 + 13) * 3 + 2) * 4 + 3]);
@@ -328,11 +321,11 @@ TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels 
   ir::Graph g;
   g.inputs.push_back(test::value("x"));
   for (const char* out : {"pooled", "dw_mean"}) g.outputs.push_back(test::value(out));
-  g.initializers["w_expand"] = random_tensor({32, 8, 1, 1}, rng);
-  g.initializers["w_dw"] = random_tensor({32, 1, 3, 3}, rng);
-  g.initializers["w_dw2"] = random_tensor({32, 1, 3, 3}, rng);
-  g.initializers["w_project"] = random_tensor({16, 32, 1, 1}, rng);
-  g.initializers["w_skip"] = random_tensor({16, 8, 1, 1}, rng);
+  g.initializers["w_expand"] = test::random_floats({32, 8, 1, 1}, rng);
+  g.initializers["w_dw"] = test::random_floats({32, 1, 3, 3}, rng);
+  g.initializers["w_dw2"] = test::random_floats({32, 1, 3, 3}, rng);
+  g.initializers["w_project"] = test::random_floats({16, 32, 1, 1}, rng);
+  g.initializers["w_skip"] = test::random_floats({16, 8, 1, 1}, rng);
   g.initializers["lo"] = Tensor::scalar<float>(0.0f);
   g.initializers["hi"] = Tensor::scalar<float>(6.0f);
   auto grouped = [](ir::Node n, int64_t group) {
@@ -348,7 +341,7 @@ TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels 
              test::node("add", "Add", {"p", "s"}, {"sum"}), pool};
   for (ir::Node& n : g.nodes) n.opset = 13;
   const interp::Interpreter fast(g), reference(g, {.reference = true});
-  const interp::TensorMap inputs{{"x", random_tensor({2, 8, 9, 9}, rng)}};
+  const interp::TensorMap inputs{{"x", test::random_floats({2, 8, 9, 9}, rng)}};
   std::map<std::string, Layout> layout_of;
   const interp::TensorMap got = fast.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& t) { layout_of[name] = t.layout(); });
   const interp::TensorMap want = reference.run(inputs);
@@ -371,7 +364,7 @@ TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels 
 
 TEST_CASE("channels-last tensors flow through pooling and activations like plain ones", "[kernels][layout]") {
   std::mt19937 rng(11);
-  const Tensor x = random_tensor({2, 5, 9, 8}, rng);
+  const Tensor x = test::random_floats({2, 5, 9, 8}, rng);
   const Tensor cl = x.to_layout(Layout::ChannelsLast);
   ir::Node pool;
   pool.op_type = "MaxPool";
@@ -401,7 +394,7 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   }
   // Add/Sub/Mul/Div: two channels-last inputs of one shape stay channels-last; a channels-last
   // input with a plain or broadcast one is made plain first.
-  const Tensor y = random_tensor({2, 5, 9, 8}, rng), y_cl = y.to_layout(Layout::ChannelsLast), bias = random_tensor({5, 1, 1}, rng);
+  const Tensor y = test::random_floats({2, 5, 9, 8}, rng), y_cl = y.to_layout(Layout::ChannelsLast), bias = test::random_floats({5, 1, 1}, rng);
   ir::Node add;
   add.op_type = "Add";
   add.opset = 13;
@@ -446,7 +439,7 @@ TEST_CASE("pooling on oneDNN, and channels-last MaxPool in the channel-vector lo
   for (const PoolCase& c : cases)
     for (const int64_t channels : {1, 6, 16, 19, 45})
       for (Layout layout : {Layout::Plain, Layout::ChannelsLast}) {
-        const Tensor x = random_tensor({3, channels, 10, 9}, rng);
+        const Tensor x = test::random_floats({3, channels, 10, 9}, rng);
         const Tensor in = x.to_layout(layout);
         ir::Node pool;
         pool.op_type = c.op;
@@ -468,8 +461,8 @@ TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values"
   ir::Graph g;
   g.inputs.push_back(test::value("x"));
   for (const char* out : {"relu_out", "clip_out", "conv_c"}) g.outputs.push_back(test::value(out));
-  g.initializers["w"] = random_tensor({8, 3, 3, 3}, rng);
-  g.initializers["b"] = random_tensor({8}, rng);
+  g.initializers["w"] = test::random_floats({8, 3, 3, 3}, rng);
+  g.initializers["b"] = test::random_floats({8}, rng);
   g.initializers["lo"] = Tensor::scalar<float>(-0.25f);
   ir::Node hi = test::node("hi", "Constant", {}, {"hi"});  // a bound from a Constant node, as exports write it
   ir::Attribute value;
@@ -480,7 +473,7 @@ TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values"
              test::node("conv_b", "Conv", {"x", "w", "b"}, {"bb"}), hi, test::node("clip", "Clip", {"bb", "lo", "hi"}, {"clip_out"}),
              test::node("conv_c", "Conv", {"x", "w"}, {"conv_c"})};  // conv_c is a graph output: nothing to fuse
   const interp::Interpreter interpreter(g);
-  const interp::TensorMap inputs{{"x", random_tensor({2, 3, 7, 7}, rng)}};
+  const interp::TensorMap inputs{{"x", test::random_floats({2, 3, 7, 7}, rng)}};
   const interp::TensorMap fused = interpreter.run(inputs);
   int observed = 0;
   float a_min = 0;

@@ -7,19 +7,11 @@
 #include <random>
 
 #include "ops/kernels.h"
+#include "small_graphs.h"
 
 using namespace quant;
 
 namespace {
-
-ir::Attribute ints(std::vector<int64_t> v) { return ir::ints_attribute(std::move(v)); }
-
-Tensor random_floats(Shape shape, std::mt19937& rng) {
-  Tensor t(DType::Float32, std::move(shape));
-  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
 
 // x's element at a multi-index.
 template <typename T>
@@ -54,7 +46,7 @@ TEST_CASE("Transpose moves every element where perm says, for every element size
         for (size_t b = 0; b < static_cast<size_t>(x.numel()) * dtype_size(dtype); ++b) x.raw()[b] = static_cast<uint8_t>(rng());
         ir::Node node;
         node.op_type = "Transpose";
-        node.attributes["perm"] = ints(perm);
+        node.attributes["perm"] = ir::ints_attribute(perm);
         const Tensor y = ops::transpose_kernel(node, {&x}, {})[0];
         const size_t elem = dtype_size(dtype);
         int64_t o = 0;
@@ -70,7 +62,7 @@ TEST_CASE("Transpose moves every element where perm says, for every element size
 
 TEST_CASE("Slice with steps, negative steps and size-1 axes takes the elements it names", "[kernels][movement]") {
   std::mt19937 rng(4);
-  const Tensor x = random_floats({3, 8, 1, 10}, rng);
+  const Tensor x = test::random_floats({3, 8, 1, 10}, rng, 2.0f);
   struct Case {
     std::vector<int64_t> starts, ends, axes, steps;
   };
@@ -102,7 +94,7 @@ TEST_CASE("Slice with steps, negative steps and size-1 axes takes the elements i
 
 TEST_CASE("sum reductions of float32 over consecutive axes equal the general loop", "[kernels][reduce]") {
   std::mt19937 rng(6);
-  const Tensor x = random_floats({3, 5, 1, 7, 4}, rng);
+  const Tensor x = test::random_floats({3, 5, 1, 7, 4}, rng, 2.0f);
   const Tensor x64 = [&] {
     Tensor t(DType::Float64, x.shape());
     for (int64_t i = 0; i < x.numel(); ++i) t.data<double>()[i] = x.data<float>()[i];
@@ -116,7 +108,7 @@ TEST_CASE("sum reductions of float32 over consecutive axes equal the general loo
         node.op_type = op;
         node.opset = 13;
         node.attributes["keepdims"] = ir::int_attribute(keepdims);
-        if (!axes.empty()) node.attributes["axes"] = ints(axes);
+        if (!axes.empty()) node.attributes["axes"] = ir::ints_attribute(axes);
         const Tensor axes_input = Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes);
         ops::Inputs in{&x}, in64{&x64};
         if (std::string(op) == "ReduceSum" && !axes.empty()) in.push_back(&axes_input), in64.push_back(&axes_input);
@@ -128,7 +120,7 @@ TEST_CASE("sum reductions of float32 over consecutive axes equal the general loo
 
 TEST_CASE("Pow with one exponent value equals the broadcast power, x ^ 2 bit for bit", "[kernels][pow]") {
   std::mt19937 rng(7);
-  const Tensor x = random_floats({4, 33}, rng);
+  const Tensor x = test::random_floats({4, 33}, rng, 2.0f);
   for (double e : {2.0, 3.0, 0.5, -1.5}) {
     const Tensor one = Tensor::from_vector<float>({1}, {static_cast<float>(e)});
     Tensor every(DType::Float32, x.shape());
