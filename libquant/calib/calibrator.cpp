@@ -63,10 +63,11 @@ Error located(const Error& e, const std::string& where) {
   return e.kind() == ErrorKind::Data && e.context().node.empty() ? Error(ErrorKind::Data, "calibration " + where + ": " + e.message()) : e;
 }
 
-// Folds one group's samples into `stats`: stacked as one batch of kSampleGroup rows (sample_groups.h)
-// when `stack` and they stack, else one by one. Of a stacked run only the real samples' rows are
-// observed (they come first along axis 0: the padding rows repeat the last sample).
-void observe_group(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, Shard::Group group, bool stack,
+// Folds one group's samples into `stats`: stacked as one batch of kSampleGroup samples
+// (sample_groups.h) when `stacking` found no problem and they stack, else one by one. Of a stacked
+// run only the real samples are observed (they come first along each tensor's batch axis: the
+// padding samples after them repeat the last one).
+void observe_group(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, Shard::Group group, const Stacking& stacking,
                    const CalibrateOptions& options, Statistics& stats) {
   const dataset::SampleSource& source = *inputs.front().source;
   std::vector<interp::TensorMap> samples;
@@ -77,16 +78,21 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
       throw located(e, "sample " + source.where(i));
     }
   }
-  // Folds a run's tensor: of a stacked run, the rows of the group's `real` samples (they come
-  // first along axis 0; the padding rows after them repeat the last sample); of a lone sample, all.
-  // Errors are said of `where` by run() below.
+  // Folds a run's tensor: of a stacked run, the group's `real` samples; of a lone sample, all.
+  // Errors are said of `where` by run() below. A tensor the stacking check did not see (made on
+  // other samples only) is taken as batched along axis 0 (its sixteenth a sample's run).
   auto fold = [&](const std::string& name, const Tensor& t, int64_t real) {
     if (t.dtype() != DType::Float32 || options.unobserved.count(name) || options.copies.count(name)) return;
     if (real == 0) return observe(stats.tensors[name], t, options.histograms);
-    if (t.rank() == 0 || t.dim(0) % kSampleGroup != 0)
+    const auto found = stacking.sample_run.find(name);
+    const bool rows = t.rank() > 0 && t.dim(0) % kSampleGroup == 0;
+    const int64_t run = found != stacking.sample_run.end() ? found->second : rows ? t.numel() / kSampleGroup : 0;
+    if (t.numel() == 0) return;
+    if (run <= 0 || t.numel() % (kSampleGroup * run) != 0)
       throw Error(ErrorKind::Data, "tensor '" + name + "' has " + shape_to_string(t.shape()) + " for a stacked group of " + std::to_string(kSampleGroup) +
-                                       " samples: its rows do not follow the batch (found on these samples only)");
-    observe(stats.tensors[name], t.values<float>().first(static_cast<size_t>(t.numel() / kSampleGroup * real)), options.histograms);
+                                       " samples: its values do not follow the batch (found on these samples only)");
+    if (real == kSampleGroup) return observe(stats.tensors[name], t, options.histograms);
+    observe(stats.tensors[name], first_samples_values(t, run, real), options.histograms);
   };
   // Runs one batch (real > 0: a stacked group of that many samples; 0: one sample) and folds it.
   auto run = [&](const interp::TensorMap& batch, int64_t real, const std::string& where) {
@@ -97,7 +103,7 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
       throw located(e, where);
     }
   };
-  if (stack)
+  if (stacking.problem.empty())
     if (const std::optional<interp::TensorMap> stacked = stack_samples(samples, kSampleGroup))
       return run(*stacked, group.end - group.begin, "samples " + source.where(group.begin) + " to " + source.where(group.end - 1));
   for (int64_t i = group.begin; i < group.end; ++i) run(samples[static_cast<size_t>(i - group.begin)], 0, "sample " + source.where(i));
@@ -121,9 +127,9 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   stats.dataset_samples = static_cast<uint64_t>(dataset);
   stats.unobserved = options.unobserved;
   // Decided on the dataset's first samples, whichever shard this is: every shard decides the same.
-  const std::string problem = stacking_problem(interpreter, inputs, dataset);
-  stats.groups_stacked = problem.empty();
-  if (!problem.empty()) spdlog::info("calibration runs the samples one by one, not stacked in groups of {}: {}", kSampleGroup, problem);
+  const Stacking stacking = check_stacking(interpreter, inputs, dataset);
+  stats.groups_stacked = stacking.problem.empty();
+  if (!stats.groups_stacked) spdlog::info("calibration runs the samples one by one, not stacked in groups of {}: {}", kSampleGroup, stacking.problem);
 
   // Work items spread over the cores, each run by one thread: the groups when they run stacked,
   // else single samples (so that a small calibration set still keeps every core busy). All items
@@ -146,7 +152,7 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   if (options.progress) options.progress(1, 1, 0, total);  // starts the clock
   parallel_for_each(0, items, [&](int64_t k) {
     const Shard::Group group = item(k);
-    observe_group(interpreter, inputs, group, stacked, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
+    observe_group(interpreter, inputs, group, stacking, options, per_thread[static_cast<size_t>(omp_get_thread_num())]);
     if (!options.progress) return;
     const std::lock_guard<std::mutex> lock(progress_mutex);
     done += group.end - group.begin;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <optional>
+#include <utility>
 
 namespace quant::calib {
 
@@ -33,7 +35,7 @@ std::optional<interp::TensorMap> stack_samples(const std::vector<interp::TensorM
 namespace {
 
 // Every tensor a run shows the observer, in the layout it was made in (kept, not copied: kernels
-// make fresh outputs; rows_problem compares them in plain order, only when they are small).
+// make fresh outputs; find_sample_run compares them in plain order, only when they are small).
 interp::TensorMap run_and_record(const interp::Interpreter& interpreter, const interp::TensorMap& inputs) {
   interp::TensorMap seen = inputs;
   interpreter.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& value) { seen[name] = value; });
@@ -46,35 +48,53 @@ double max_magnitude(const Tensor& t) {
   return m;
 }
 
-// Why `stacked` (two samples' rows) is not `a` and `b` one after the other; empty when it is. Only
-// float tensors are compared: they are what calibration observes (an int64 shape computed from the
-// input is [4] either way, and need not follow the batch).
-std::string rows_problem(const std::string& name, const Tensor& a_any_layout, const Tensor& b_any_layout, const Tensor& stacked_any_layout) {
-  if (a_any_layout.dtype() != DType::Float32) return "";
+// The run length with which `stacked` holds `a`'s and `b`'s values (of the same shape) in turns,
+// or why there is none. Only float tensors are checked: they are what calibration observes (an
+// int64 shape computed from the input is [4] either way, and need not follow the batch).
+struct RunFound {
+  int64_t run = 0;
+  std::string problem;
+};
+RunFound find_sample_run(const std::string& name, const Tensor& a_any_layout, const Tensor& b_any_layout, const Tensor& stacked_any_layout) {
+  if (a_any_layout.dtype() != DType::Float32) return {};
   const Tensor a = a_any_layout.to_plain(), b = b_any_layout.to_plain(), stacked = stacked_any_layout.to_plain();
-  Shape expected = a.shape();
-  if (!expected.empty()) expected[0] *= 2;
-  if (a.rank() == 0 || a.shape() != b.shape() || stacked.shape() != expected || stacked.dtype() != a.dtype())
-    return "tensor '" + name + "' is " + shape_to_string(stacked.shape()) + " for two stacked samples and " + shape_to_string(a.shape()) +
-           " for one (its axis 0 does not follow the batch)";
+  if (a.rank() == 0 || a.shape() != b.shape() || stacked.dtype() != a.dtype() || stacked.numel() != 2 * a.numel())
+    return {0, "tensor '" + name + "' is " + shape_to_string(stacked.shape()) + " for two stacked samples and " + shape_to_string(a.shape()) +
+                   " for one (no axis follows the batch)"};
+  if (a.numel() == 0) return {};  // nothing to observe
   const double tolerance = 1e-4 * std::max({max_magnitude(a), max_magnitude(b), 1e-30});
-  const float* s = stacked.data<float>();
-  const int64_t n = a.numel();
-  for (const auto& [sample, offset] : {std::pair{&a, int64_t{0}}, std::pair{&b, n}}) {
-    const float* v = sample->data<float>();
-    for (int64_t i = 0; i < n; ++i)
-      if (!(std::abs(static_cast<double>(s[offset + i]) - v[i]) <= tolerance) && !(std::isnan(s[offset + i]) && std::isnan(v[i])))
-        return "tensor '" + name + "' of two stacked samples differs from the samples run alone (" + std::to_string(s[offset + i]) + " vs " +
-               std::to_string(v[i]) + ")";
+  const float *s = stacked.data<float>(), *va = a.data<float>(), *vb = b.data<float>();
+  // The first value where `stacked` is not a's and b's runs of `run` values in turns (stacked's,
+  // then the sample's), if any.
+  auto mismatch = [&](int64_t run) -> std::optional<std::pair<float, float>> {
+    for (int64_t o = 0; o < a.numel() / run; ++o)
+      for (const auto& [v, half] : {std::pair{va, int64_t{0}}, std::pair{vb, int64_t{1}}})
+        for (int64_t i = 0; i < run; ++i) {
+          const float x = s[(2 * o + half) * run + i], y = v[o * run + i];
+          if (!(std::abs(static_cast<double>(x) - y) <= tolerance) && !(std::isnan(x) && std::isnan(y))) return std::pair{x, y};
+        }
+    return std::nullopt;
+  };
+  // The candidates: a's dimensions from axis k on, outermost first (k = 0: the samples one after
+  // the other; k = 1 of [seq, 1, dim]: a sequence-first batch axis; k = 1 of [seq, dim], made
+  // [seq * 2, dim] by a Reshape merging the sequence with the batch).
+  std::pair<float, float> first{};
+  for (int64_t k = 0; k < a.rank(); ++k) {
+    int64_t run = 1;
+    for (int64_t j = k; j < a.rank(); ++j) run *= a.dim(j);
+    const std::optional<std::pair<float, float>> differs = mismatch(run);
+    if (!differs) return {run, ""};
+    if (k == 0) first = *differs;
   }
-  return "";
+  return {0, "tensor '" + name + "' of two stacked samples differs from the samples run alone, whatever axis is taken as the batch (" +
+                 std::to_string(first.first) + " vs " + std::to_string(first.second) + " with the samples one after the other)"};
 }
 
 }  // namespace
 
-std::string stacking_problem(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset) {
+Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset) {
   for (const CalibrationInput& in : inputs)
-    if (!in.add_batch_axis) return "input '" + in.name + "' has a fixed first axis above 1 (a sample is the whole input)";
+    if (!in.add_batch_axis) return {"input '" + in.name + "' has a fixed first axis above 1 (a sample is the whole input)"};
   // A sample that cannot be read or run alone is reported by the calibration itself, with its place.
   std::vector<interp::TensorMap> samples;
   interp::TensorMap a, b, both;
@@ -82,7 +102,7 @@ std::string stacking_problem(const interp::Interpreter& interpreter, const std::
     samples = {sample_inputs(inputs, 0)};
     a = run_and_record(interpreter, samples[0]);
   } catch (const Error& e) {
-    return "the first samples do not run alone: " + e.message();
+    return {"the first samples do not run alone: " + e.message()};
   }
   // Stacking saves per-run overhead, which matters for small samples; a sample whose tensors are
   // large already keeps the kernels busy, and 16 of them stacked no longer fit the caches (a
@@ -91,29 +111,45 @@ std::string stacking_problem(const interp::Interpreter& interpreter, const std::
     return (x.second.dtype() == DType::Float32 ? x.second.nbytes() : 0) < (y.second.dtype() == DType::Float32 ? y.second.nbytes() : 0);
   });
   if (largest != a.end() && largest->second.dtype() == DType::Float32 && largest->second.nbytes() > kStackableBytes)
-    return "a sample's largest tensor, '" + largest->first + "', is " + std::to_string(largest->second.nbytes() / 1024) + " KiB (stacking pays below " +
-           std::to_string(kStackableBytes / 1024) + " KiB per tensor and sample)";
+    return {"a sample's largest tensor, '" + largest->first + "', is " + std::to_string(largest->second.nbytes() / 1024) + " KiB (stacking pays below " +
+           std::to_string(kStackableBytes / 1024) + " KiB per tensor and sample)"};
   // The second sample runs only now: a model whose tensors are too large to stack is told after
   // one run (a 224x224 ResNet-18's single run is 3% of a 64-sample calibration).
   try {
     samples.push_back(sample_inputs(inputs, std::min<int64_t>(1, dataset - 1)));
     b = run_and_record(interpreter, samples[1]);
   } catch (const Error& e) {
-    return "the first samples do not run alone: " + e.message();
+    return {"the first samples do not run alone: " + e.message()};
   }
   const std::optional<interp::TensorMap> stacked = stack_samples(samples, 2);
-  if (!stacked) return "the first two samples' inputs cannot be stacked (their shapes differ)";
+  if (!stacked) return {"the first two samples' inputs cannot be stacked (their shapes differ)"};
   try {
     both = run_and_record(interpreter, *stacked);
   } catch (const Error& e) {
-    return "two stacked samples do not run: " + e.message();
+    return {"two stacked samples do not run: " + e.message()};
   }
+  Stacking found;
   for (const auto& [name, value] : a) {
     const auto in_b = b.find(name), in_both = both.find(name);
-    if (in_b == b.end() || in_both == both.end()) return "tensor '" + name + "' is computed for one sample but not for two stacked";
-    if (std::string problem = rows_problem(name, value, in_b->second, in_both->second); !problem.empty()) return problem;
+    if (in_b == b.end() || in_both == both.end()) return {"tensor '" + name + "' is computed for one sample but not for two stacked"};
+    RunFound run = find_sample_run(name, value, in_b->second, in_both->second);
+    if (!run.problem.empty()) return {std::move(run.problem)};
+    found.sample_run[name] = run.run;
   }
-  return "";
+  return found;
+}
+
+std::vector<float> first_samples_values(const Tensor& t, int64_t run, int64_t real) {
+  const Tensor plain = t.to_plain();
+  if (run <= 0 || plain.numel() % (kSampleGroup * run) != 0 || real < 0 || real > kSampleGroup)
+    throw Error(ErrorKind::Internal, "first_samples_values: runs of " + std::to_string(run) + " in " + shape_to_string(plain.shape()));
+  // [outer, kSampleGroup, run]: of each block, the first `real` samples' runs.
+  const int64_t block = kSampleGroup * run, kept = real * run;
+  const std::span<const float> v = plain.values<float>();
+  std::vector<float> out;
+  out.reserve(static_cast<size_t>(plain.numel() / block * kept));
+  for (int64_t start = 0; start < plain.numel(); start += block) out.insert(out.end(), v.begin() + start, v.begin() + start + kept);
+  return out;
 }
 
 }  // namespace quant::calib

@@ -9,12 +9,16 @@
 // where one sample's tensor exceeds kStackableBytes, 16 stacked ones spill out of the caches and the
 // samples run one by one (kStackableBytes below).
 //
-// Stacking is right only when the model treats axis 0 of its inputs as a batch: every tensor it
-// computes then has the rows of its samples one after the other. stacking_problem() checks that
-// once per calibration on the dataset's first two samples; where it fails (a Reshape to a fixed
-// batch of 1, a sequence-first RNN, a sum over axis 0) the samples run one by one.
+// Stacking is right only when the model treats axis 0 of its inputs as a batch: every float tensor
+// it computes then holds its samples' values in turns, in runs of a fixed length: [outer, samples,
+// run] in plain order (axis 0 the batch: outer 1, run one sample's tensor; a sequence-first
+// attention's [seq, batch, dim] or [seq * batch, dim]: outer seq, run dim; an RNN's state [layers,
+// batch, hidden]). check_stacking() finds each tensor's run once per calibration on the dataset's
+// first two samples; where a tensor has none (a Reshape to a fixed batch of 1 that mixes samples,
+// a sum over the batch) the samples run one by one.
 #pragma once
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,12 +33,22 @@ constexpr size_t kStackableBytes = 256 * 1024;
 // nullopt when they cannot stack (an input whose sample is the whole tensor, or shapes that differ).
 std::optional<interp::TensorMap> stack_samples(const std::vector<interp::TensorMap>& samples, int64_t rows);
 
-// Why samples should not run stacked (empty: they should): a tensor larger than kStackableBytes,
-// or stacking would not give each sample's own values: the
-// dataset's first two samples (the first twice when there is one) run alone and stacked, and every
-// tensor of the stacked run must have the two samples' rows (shape [2a, ...] for [a, ...]) with
-// their values (to 1e-4 of the tensor's largest magnitude: kernels may pick another summation
-// order for another batch size).
-std::string stacking_problem(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset);
+// What check_stacking() found: why samples should not run stacked (empty: they should), and for
+// each float tensor the length of its samples' runs (0: an empty tensor).
+struct Stacking {
+  std::string problem;
+  std::map<std::string, int64_t> sample_run;
+};
+
+// Runs the dataset's first two samples (the first twice when there is one) alone and stacked. A
+// float tensor of the stacked run must hold the two samples' values in turns, in runs of a's
+// dimensions from some axis on, outermost first (with their values to 1e-4 of the tensor's largest
+// magnitude: kernels may pick another summation order for another batch size). A problem also when
+// a sample's tensor exceeds kStackableBytes, or the inputs cannot be stacked.
+Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset);
+
+// The values of a stacked group's first `real` samples (of kSampleGroup) in `t`, whose samples hold
+// runs of `run` values in turns (its size a multiple of kSampleGroup * run), in plain order.
+std::vector<float> first_samples_values(const Tensor& t, int64_t run, int64_t real);
 
 }  // namespace quant::calib

@@ -3,7 +3,7 @@
 // An op that only rearranges its input (OpFacts::same_values: Reshape, Flatten, Squeeze,
 // Unsqueeze, Transpose, DepthToSpace, SpaceToDepth, Identity) gives an output holding exactly the
 // values of its input 0, sample by sample: the same min, max, count and histograms, bit for bit
-// (in a stacked group too: calibration stacks only when every tensor's rows are its samples').
+// (in a stacked group too: calibration stacks only when every tensor holds its samples' values in turns).
 // Observing it would count every value again; a transformer reshapes and transposes its
 // queries, keys and values in every layer.
 #pragma once

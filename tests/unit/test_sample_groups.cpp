@@ -1,7 +1,9 @@
 // Calibration in groups of samples: which samples a shard's groups hold (hand-computed), stacking a
-// group's inputs, the check that a model treats axis 0 as a batch, and calibration stacked equal to
+// group's inputs, the check that finds each tensor's batch axis, and calibration stacked equal to
 // observing every sample alone.
 #include <catch2/catch.hpp>
+
+#include <functional>
 
 #include "calib/sample_groups.h"
 #include "calib/value_copies.h"
@@ -70,51 +72,100 @@ TEST_CASE("a group's inputs stack along axis 0, padded with the last sample", "[
   CHECK_FALSE(calib::stack_samples({{{"x", Tensor::from_vector<float>({2}, {1, 2})}}}, 2));
 }
 
-TEST_CASE("stacking is checked against the samples run alone", "[calib]") {
+TEST_CASE("stacking finds each tensor's batch axis, checked against the samples run alone", "[calib]") {
   RampSource source(20);
   const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
   {
-    const ir::Graph g = one_op_graph("Relu");
-    CHECK(calib::stacking_problem(interp::Interpreter(g), inputs, 20).empty());
+    const calib::Stacking s = calib::check_stacking(interp::Interpreter(one_op_graph("Relu")), inputs, 20);
+    CHECK(s.problem.empty());
+    CHECK(s.sample_run == std::map<std::string, int64_t>{{"x", 4}, {"y", 4}});
   }
   {
-    // Transpose puts the batch last: [4, 1] for one sample, [4, 2] for two.
-    const ir::Graph g = one_op_graph("Transpose");
-    CHECK_THAT(calib::stacking_problem(interp::Interpreter(g), inputs, 20),
-               Catch::Contains("tensor 'y' is [4, 2] for two stacked samples and [4, 1] for one"));
+    // Transpose puts the batch last: [4, 1] for one sample, [4, 2] for two (as a sequence-first
+    // attention's [seq, batch, dim]): the samples' values in turns, one at a time.
+    const calib::Stacking s = calib::check_stacking(interp::Interpreter(one_op_graph("Transpose")), inputs, 20);
+    CHECK(s.problem.empty());
+    CHECK(s.sample_run == std::map<std::string, int64_t>{{"x", 4}, {"y", 1}});
+  }
+  {
+    // A mean over everything is [1, 1] for one sample and for two: no axis follows the batch.
+    CHECK_THAT(calib::check_stacking(interp::Interpreter(one_op_graph("ReduceMean")), inputs, 20).problem,
+               Catch::Contains("tensor 'y' is [1, 1] for two stacked samples and [1, 1] for one (no axis follows the batch)"));
+  }
+  {
+    // Softmax over axis 0 doubles axis 0, but mixes the samples' values.
+    ir::Graph g = one_op_graph("Softmax");
+    g.nodes[0].attributes["axis"] = ir::int_attribute(0);
+    CHECK_THAT(calib::check_stacking(interp::Interpreter(g), inputs, 20).problem,
+               Catch::Contains("tensor 'y' of two stacked samples differs from the samples run alone, whatever axis is taken as the batch"));
   }
   {
     // A sample that is the whole input (a fixed first axis above 1) is never stacked.
-    const ir::Graph g = one_op_graph("Relu");
     const std::vector<calib::CalibrationInput> whole{{"x", &source, false}};
-    CHECK_THAT(calib::stacking_problem(interp::Interpreter(g), whole, 20), Catch::Contains("fixed first axis"));
+    CHECK_THAT(calib::check_stacking(interp::Interpreter(one_op_graph("Relu")), whole, 20).problem, Catch::Contains("fixed first axis"));
   }
 }
 
 TEST_CASE("calibration in stacked groups equals every sample observed alone", "[calib]") {
   RampSource source(21);  // a full group and one of 5
   const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
-  for (const std::string op : {"Relu", "Transpose"}) {
+  // Each op's y for one sample, from its x.
+  const std::map<std::string, std::function<std::vector<float>(const Tensor&)>> y_of = {
+      {"Relu",
+       [](const Tensor& x) {
+         std::vector<float> v = x.to_float_vector();
+         for (float& e : v) e = std::max(e, 0.f);
+         return v;
+       }},
+      {"Transpose", [](const Tensor& x) { return x.to_float_vector(); }},  // y's batch axis is 1: the last group's 5 samples are gathered
+      {"ReduceMean", [](const Tensor&) { return std::vector<float>{0.f}; }},  // does not stack
+  };
+  for (const auto& [op, y_alone] : y_of) {
+    INFO(op);
     const ir::Graph g = one_op_graph(op);
     const interp::Interpreter interpreter(g);
     calib::CalibrateOptions options;
     options.histograms = true;
-    options.unobserved = {"y"};
     const calib::Statistics stats = calib::calibrate(interpreter, inputs, options);
-    CHECK(stats.groups_stacked == (op == "Relu"));
+    CHECK(stats.groups_stacked == (op != "ReduceMean"));
     CHECK(stats.samples == 21);
-    calib::TensorStats x;
-    for (int64_t i = 0; i < 21; ++i) calib::observe(x, source.sample(i), true);
-    const calib::TensorStats& got = stats.tensors.at("x");
-    CHECK(got.count == 84);  // the padding rows are not observed
-    CHECK(got.min == x.min);
-    CHECK(got.max == x.max);
-    CHECK(got.signed_hist.counts == x.signed_hist.counts);
-    CHECK(got.abs_hist.counts == x.abs_hist.counts);
-    // y is not observed, as asked, and listed as such.
-    CHECK_FALSE(stats.tensors.count("y"));
-    CHECK(stats.unobserved == std::set<std::string>{"y"});
+    calib::TensorStats x, y;
+    for (int64_t i = 0; i < 21; ++i) {
+      calib::observe(x, source.sample(i), true);
+      calib::observe(y, y_alone(source.sample(i)), true);
+    }
+    for (const auto& [name, alone] : {std::pair{"x", &x}, std::pair{"y", &y}}) {
+      INFO(name);
+      const calib::TensorStats& got = stats.tensors.at(name);
+      CHECK(got.count == alone->count);  // the padding samples are not observed
+      CHECK(got.min == alone->min);
+      CHECK(got.max == alone->max);
+      CHECK(got.signed_hist.counts == alone->signed_hist.counts);
+      CHECK(got.abs_hist.counts == alone->abs_hist.counts);
+    }
+    CHECK(stats.tensors.at("x").count == 84);
   }
+  // A tensor asked not to be observed is not, and is listed as such.
+  calib::CalibrateOptions options;
+  options.unobserved = {"y"};
+  const calib::Statistics stats = calib::calibrate(interp::Interpreter(one_op_graph("Relu")), inputs, options);
+  CHECK_FALSE(stats.tensors.count("y"));
+  CHECK(stats.unobserved == std::set<std::string>{"y"});
+}
+
+TEST_CASE("a stacked group's first samples are gathered from their runs", "[calib]") {
+  // [2, 32, 3], each sample holding runs of 6 values (2 positions of axis 1): element (o, p, c) = 100 o + 3 p + c.
+  std::vector<float> v(2 * 32 * 3);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i / 96 * 100 + i % 96);
+  const Tensor t = Tensor::from_vector<float>({2, 32, 3}, v);
+  // The first 3 samples: the first 18 values of each block of 96, i.e. 0-17 and 100-117.
+  std::vector<float> expected;
+  for (int o = 0; o < 2; ++o)
+    for (int i = 0; i < 18; ++i) expected.push_back(static_cast<float>(100 * o + i));
+  CHECK(calib::first_samples_values(t, 6, 3) == expected);
+  CHECK(calib::first_samples_values(t, 6, 16) == v);
+  CHECK(calib::first_samples_values(t, 12, 1) == std::vector<float>(v.begin(), v.begin() + 12));  // one block of 192
+  CHECK_THROWS_AS(calib::first_samples_values(t, 5, 1), Error);  // 192 values are no 16 runs of 5
 }
 
 TEST_CASE("rearranged tensors get their source's statistics bit for bit, without being observed", "[calib]") {
@@ -181,7 +232,7 @@ TEST_CASE("a tensor whose rows stop following the batch in a later group is a da
              test::node("pairs", "Transpose", {"at"}, {"index"}), test::node("gather", "GatherND", {"x", "index"}, {"y"})};
   const interp::Interpreter interpreter(g);
   const std::vector<calib::CalibrationInput> inputs{{"x", &source, true}};
-  REQUIRE(calib::stacking_problem(interpreter, inputs, 21).empty());
+  REQUIRE(calib::check_stacking(interpreter, inputs, 21).problem.empty());
   try {
     calib::calibrate(interpreter, inputs, {});
     FAIL("expected a data error");
