@@ -88,11 +88,14 @@ class CounterSets {
     }
     for (; j < count; ++j) ++set0[bins[j]];
   }
-  void sum_into(Histogram& h) const {
-    for (uint32_t b = 0; b + 1 < stride_; ++b) {
-      uint64_t sum = 0;
-      for (int64_t l = 0; l <= lane_mask_; ++l) sum += counters_[static_cast<uint32_t>(l) * stride_ + b];
-      h.counts[b] += sum;
+  // Set by set, each a contiguous loop the compiler vectorizes (summing the sets bin by bin, a
+  // strided inner loop, was a tenth of a ViT's histogram calibration).
+  void sum_into(Histogram& h) const { sum_into(h.counts.data()); }
+  void sum_into(uint64_t* const counts) const {
+    const uint32_t bins = stride_ - 1;  // the NaN counter is left out
+    for (int64_t l = 0; l <= lane_mask_; ++l) {
+      const uint32_t* const set = counters_ + static_cast<uint32_t>(l) * stride_;
+      for (uint32_t b = 0; b < bins; ++b) counts[b] += set[b];
     }
   }
 
@@ -144,9 +147,13 @@ QUANT_AVX2 inline __m256i float_bins(const FloatBins& b, __m256 v) {
 // the longest chains of increments of one counter. Eight values at a time: their bins, and the
 // bins of the nonzero ones moved to the front (a table of permutations indexed by the nonzero
 // mask) and stored one after the other into a buffer; each buffer of a chunk is then counted.
+//
+// With `on_points` (one histogram, of the signed values), it also appends the bin of every negative
+// value on a grid point (x = k * 2^e exactly) to it: those are rare, and the only values whose |x|
+// bin is not -k - 1 (count_signed_and_abs_once).
 template <int K>
 QUANT_AVX2 int64_t count_nonzero_avx2(const float* v, int64_t n, const std::array<FloatBins, K>& bins, const std::array<bool, K>& absolute,
-                                      const std::array<CounterSets*, K>& sets) {
+                                      const std::array<CounterSets*, K>& sets, std::vector<int32_t>* on_points = nullptr) {
   constexpr int64_t kChunk = 1024;
   alignas(32) uint32_t packed[K][kChunk + 8];  // 8 more: each store writes a whole vector
   __m256 kept_bits[K];  // |x|: all but the sign bit
@@ -162,6 +169,17 @@ QUANT_AVX2 int64_t count_nonzero_avx2(const float* v, int64_t n, const std::arra
       for (int t = 0; t < K; ++t) {
         const __m256i b = float_bins(bins[t], _mm256_and_ps(x, kept_bits[t]));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(packed[t] + kept), _mm256_permutevar8x32_epi32(b, front));
+        if (on_points) {
+          const __m256 scaled = _mm256_mul_ps(x, _mm256_set1_ps(bins[t].inv));
+          const __m256 on_point = _mm256_and_ps(_mm256_cmp_ps(scaled, _mm256_round_ps(scaled, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC), _CMP_EQ_OQ),
+                                                _mm256_cmp_ps(scaled, _mm256_setzero_ps(), _CMP_LT_OQ));
+          if (const int lanes = _mm256_movemask_ps(on_point)) {
+            alignas(32) int32_t bin[8];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(bin), b);
+            for (int lane = 0; lane < 8; ++lane)
+              if ((lanes >> lane) & 1) on_points->push_back(bin[lane] + bins[t].first);
+          }
+        }
       }
       kept += _mm_popcnt_u32(static_cast<unsigned>(nonzero));
     }
@@ -190,8 +208,82 @@ void count_float_targets_avx2(const float* v, int64_t n, std::span<const CountTa
     if (zeros > 0) targets[t].histogram->counts[bins(0.0f)] += static_cast<uint64_t>(zeros);
   }
 }
+// Adds count fine bins, src[j * step] for j in [0, count), bin m0 + j of a grid 2^shift times finer
+// than h's, into h: bin (m0 + j) >> shift (h's grid covers them). The shifts met (0 and 1) add
+// straight along and in pairs: one add after another into the same bin waits on the one before.
+void add_coarsened(const uint64_t* src, ptrdiff_t step, int64_t count, int64_t m0, int shift, Histogram& h) {
+  uint64_t* const dst = h.counts.data();
+  const int64_t first = h.first;
+  int64_t j = 0;
+  if (shift == 0) {
+    uint64_t* const out = dst + (m0 - first);
+    for (; j < count; ++j) out[j] += src[j * step];
+  } else if (shift == 1) {
+    if ((m0 & 1) != 0 && count > 0) dst[(m0 >> 1) - first] += src[0], j = 1;
+    uint64_t* out = dst + (((m0 + j) >> 1) - first);
+    for (; j + 1 < count; j += 2) *out++ += src[j * step] + src[(j + 1) * step];
+  }
+  for (; j < count; ++j) dst[((m0 + j) >> shift) - first] += src[j * step];
+}
+
+// The signed and |x| histograms of one tensor from one count of the signed values on the finer of
+// their two grids (2^f, f = min(e_signed, e_abs)): half the increments of counting both. With k the
+// fine bin of x (floor(x / 2^f)):
+//   signed bin = floor(k / 2^(e_signed - f))   (a coarser grid's bin is a union of finer ones);
+//   |x| bin    = floor(m / 2^(e_abs - f)), m = k for x >= 0, and for x < 0: m = -k - 1, but -k when x
+//                is on the grid point k * 2^f (|x| is then the left edge of fine bin -k).
+// So the count keeps, besides the fine bins, the fine bins of the negative values on grid points.
+// False (nothing counted) when the fine grid would not count in floats or exceed 4,096 bins (the
+// counters of its four sets then no longer fit where the two histograms' did).
+bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, Histogram& abs_h) {
+  const int f = std::min(signed_h.exponent, abs_h.exponent);
+  const int signed_shift = signed_h.exponent - f, abs_shift = abs_h.exponent - f;
+  if (signed_shift > 1) return false;
+  Histogram fine_grid{f, signed_h.first * (int64_t{1} << signed_shift), {}};
+  const int64_t fine_size = static_cast<int64_t>(signed_h.counts.size()) << signed_shift;
+  fine_grid.counts.resize(static_cast<size_t>(fine_size));  // only FloatBins::applies reads it
+  if (fine_size > 4096 || !FloatBins::applies(fine_grid)) return false;
+  const FloatBins fine = FloatBins::of(fine_grid);
+
+  thread_local std::vector<uint32_t> storage;
+  thread_local std::vector<uint64_t> fine_counts;
+  thread_local std::vector<int32_t> on_points;
+  on_points.clear();
+  CounterSets sets(fine.size, n, storage);
+  const int64_t whole = n - n % 8;
+  const int64_t zeros = count_nonzero_avx2<1>(v, whole, {fine}, {false}, {&sets}, &on_points);
+  count_scalar(v, whole, n, false, fine, sets);
+  for (int64_t i = whole; i < n; ++i) {
+    const float x = v[i] * fine.inv;
+    if (x < 0 && x == std::trunc(x)) on_points.push_back(static_cast<int32_t>(fine(v[i])) + fine.first);
+  }
+  fine_counts.assign(static_cast<size_t>(fine_size), 0);
+  sets.sum_into(fine_counts.data());
+  if (zeros > 0) fine_counts[fine(0.0f)] += static_cast<uint64_t>(zeros);
+
+  // Onto the signed grid: fine bin first_f + i is in signed bin first_s + (i >> shift) (first_f =
+  // first_s << shift). Onto the |x| grid: bins m >= 0 from k = m, the negative ones from k = -m - 1.
+  const uint64_t* const counts = fine_counts.data();
+  add_coarsened(counts, 1, fine_size, signed_h.first << signed_shift, signed_shift, signed_h);
+  const int64_t last = fine.first + fine_size - 1;
+  if (last >= 0) {
+    const int64_t m0 = std::max<int64_t>(fine.first, 0);
+    add_coarsened(counts + (m0 - fine.first), 1, last - m0 + 1, m0, abs_shift, abs_h);
+  }
+  if (fine.first < 0) {
+    const int64_t k0 = std::min<int64_t>(last, -1);  // m from -k0 - 1 up, k down to fine.first
+    add_coarsened(counts + (k0 - fine.first), -1, k0 - fine.first + 1, -k0 - 1, abs_shift, abs_h);
+  }
+  uint64_t* const abs_counts = abs_h.counts.data();
+  for (const int64_t k : on_points) {
+    --abs_counts[((-k - 1) >> abs_shift) - abs_h.first];
+    ++abs_counts[((-k) >> abs_shift) - abs_h.first];
+  }
+  return true;
+}
 #else
 bool avx2_supported() { return false; }
+bool count_signed_and_abs_once(const float*, int64_t, Histogram&, Histogram&) { return false; }
 void count_float_targets_avx2(const float*, int64_t, std::span<const CountTarget>, std::span<CounterSets* const>) {
   throw Error(ErrorKind::Internal, "the AVX2 histogram count is built for x86-64 only");
 }
@@ -204,6 +296,9 @@ void count_values(std::span<const float> values, std::span<const CountTarget> ta
   if (n == 0 || targets.empty()) return;
   if (targets.size() > 2) throw Error(ErrorKind::Internal, "histogram count: at most two histograms per pass");
   if (n >= (int64_t{1} << 32)) throw Error(ErrorKind::Internal, "histogram counters: 2^32 or more values in one tensor");
+  if (path == CountPath::Fastest && avx2_supported() && targets.size() == 2 && !targets[0].absolute && targets[1].absolute &&
+      count_signed_and_abs_once(values.data(), n, *targets[0].histogram, *targets[1].histogram))
+    return;
   thread_local std::array<std::vector<uint32_t>, 2> storage;
   std::array<CounterSets, 2> sets = {CounterSets(static_cast<uint32_t>(targets[0].histogram->counts.size()), n, storage[0]),
                                      CounterSets(targets.size() > 1 ? static_cast<uint32_t>(targets[1].histogram->counts.size()) : 0, n, storage[1])};

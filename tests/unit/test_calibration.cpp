@@ -263,6 +263,45 @@ TEST_CASE("the vector histogram count equals the scalar one", "[calib]") {
   }
 }
 
+TEST_CASE("the signed and |x| histograms counted once on the finer grid equal two counts", "[calib]") {
+  // The vector path counts a tensor with negative values once, on the finer of its two grids, and
+  // moves each negative value on a grid point (x = k * 2^f) to |x| bin -k: values on grid points of
+  // every fineness (multiples of 1/4 .. 1/4096), ranges whose |x| grid is one finer than the signed
+  // one ([-1, 3]: 2^-8 and 2^-9; [-1, 1]: 2^-9 and 2^-10) or the same (a tiny negative tail:
+  // [-0.001, 3], 2^-9 both), small and large counts (one counter set, and four).
+  for (const float lo : {-1.0f, -0.001f})
+    for (const float hi : {3.0f, 1.0f}) {
+      for (const int n : {9, 1031, 5000}) {
+        std::vector<float> values(static_cast<size_t>(n));
+        uint32_t state = 4242;
+        for (float& v : values) {
+          state = state * 1664525u + 1013904223u;
+          const float u = static_cast<float>(state >> 8) / 16777216.0f;  // [0, 1)
+          const float x = lo + (hi - lo) * u;
+          const float step = std::ldexp(1.0f, -2 - static_cast<int>(state % 11));  // 2^-2 .. 2^-12
+          v = state % 3 == 0 ? x : std::floor(x / step) * step;
+        }
+        values[0] = lo;
+        values[1] = hi;
+        calib::TensorStats range;
+        calib::observe(range, tensor_of(values), false);
+        const calib::Grid sg = calib::signed_grid(range), ag = calib::abs_grid(range);
+        INFO("[" << lo << ", " << hi << "], " << n << " values, grids 2^" << sg.exponent << " and 2^" << ag.exponent);
+        auto empty_on = [](const calib::Grid& g) {
+          return calib::Histogram{g.exponent, g.first, std::vector<uint64_t>(static_cast<size_t>(g.last - g.first + 1), 0)};
+        };
+        calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag);
+        const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
+        const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
+        calib::count_values(values, scalar_targets, calib::CountPath::Scalar);
+        calib::count_values(values, fast_targets, calib::CountPath::Fastest);
+        CHECK(fast_signed.counts == scalar_signed.counts);
+        CHECK(fast_abs.counts == scalar_abs.counts);
+        check_counts_by_hand(scalar_abs, values, true);
+      }
+    }
+}
+
 TEST_CASE("statistics do not depend on how the data is split", "[calib]") {
   // Values whose range grows from part to part, so that the grid widens while observing.
   std::vector<float> all = ramp(5000, -0.01f, 0.02f);
