@@ -40,7 +40,26 @@ void for_each_broadcast_run(const Shape& a_shape, const Shape& b_shape, const Sh
 // x repeated along its size-1 (or missing leading) axes to `out_shape` (numpy broadcasting).
 Tensor broadcast_to(const Tensor& x, const Shape& out_shape);
 
-// out = fn(a, b) with broadcasting, all of element type T, result of type R.
+// out[k] = fn(a[k * step_a], b[k * step_b]) for k < n. The steps met almost always (1 and 1: same
+// shapes or a row of a broadcast; 1 and 0 or 0 and 1: one value against a row) get loops of their
+// own, which the compiler vectorizes; a runtime step would have it load one element at a time.
+template <typename T, typename R, typename Fn>
+void binary_run(R* out, const T* a, const T* b, int64_t n, int64_t step_a, int64_t step_b, Fn& fn) {
+  if (step_a == 1 && step_b == 1) {
+    for (int64_t k = 0; k < n; ++k) out[k] = fn(a[k], b[k]);
+  } else if (step_a == 1 && step_b == 0) {
+    const T y = *b;
+    for (int64_t k = 0; k < n; ++k) out[k] = fn(a[k], y);
+  } else if (step_a == 0 && step_b == 1) {
+    const T x = *a;
+    for (int64_t k = 0; k < n; ++k) out[k] = fn(x, b[k]);
+  } else {
+    for (int64_t k = 0; k < n; ++k) out[k] = fn(a[k * step_a], b[k * step_b]);
+  }
+}
+
+// out = fn(a, b) with broadcasting, all of element type T, result of type R. Same shapes, or one
+// side a single value, are one run over the whole tensor.
 template <typename T, typename R, typename Fn>
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
   const Shape out_shape = broadcast_shapes(a.shape(), b.shape());
@@ -48,10 +67,16 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
   const T* pa = reinterpret_cast<const T*>(a.raw());
   const T* pb = reinterpret_cast<const T*>(b.raw());
   R* po = out.data<R>();
-  for_each_broadcast_run(a.shape(), b.shape(), out_shape,
-                         [&](int64_t o, int64_t ia, int64_t ib, int64_t n, int64_t step_a, int64_t step_b) {
-                           for (int64_t k = 0; k < n; ++k) po[o + k] = fn(pa[ia + k * step_a], pb[ib + k * step_b]);
-                         });
+  const int64_t total = shape_numel(out_shape);
+  if (a.numel() == total && (b.numel() == total || b.numel() == 1)) {
+    binary_run(po, pa, pb, total, 1, b.numel() == total ? 1 : 0, fn);
+  } else if (b.numel() == total && a.numel() == 1) {
+    binary_run(po, pa, pb, total, 0, 1, fn);
+  } else {
+    for_each_broadcast_run(a.shape(), b.shape(), out_shape, [&](int64_t o, int64_t ia, int64_t ib, int64_t n, int64_t step_a, int64_t step_b) {
+      binary_run(po + o, pa + ia, pb + ib, n, step_a, step_b, fn);
+    });
+  }
   return out;
 }
 

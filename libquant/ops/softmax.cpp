@@ -4,13 +4,13 @@
 //   Softmax:    Y = exp(X - max) / sum(exp(X - max))
 //   LogSoftmax: Y = X - max - log(sum(exp(X - max)))
 //   Hardmax:    Y = 1 at the first largest element, 0 elsewhere
-// in double; a Softmax over contiguous rows (the axis the last one) takes exp(X - max) in float
-// (exp_floats, within an ulp) where the CPU has AVX2, the sum and the scaling by its inverse in double.
+// in double; a Softmax over contiguous rows (the axis the last one) runs a row at a time through
+// softmax_floats where the CPU has AVX2: exp(X - max) in float (within an ulp), the sum and the
+// scaling by its inverse in double.
 #include <algorithm>
 #include <cmath>
 
 #include "ops/kernels.h"
-#include "ops/sums.h"
 #include "ops/vector_math.h"
 
 namespace quant::ops {
@@ -40,6 +40,11 @@ Outputs softmax_family(const ir::Node& node, const Inputs& inputs) {
     const int64_t o = t / inner, i = t % inner;
     const float* xs = px + o * length * inner + i;
     float* ys = py + o * length * inner + i;
+    if constexpr (family == Family::Softmax)
+      if (inner == 1 && vector_math_supported()) {
+        softmax_floats(xs, ys, length);
+        continue;
+      }
     float mx = -INFINITY;
     int64_t arg = 0;
     for (int64_t j = 0; j < length; ++j)
@@ -48,14 +53,6 @@ Outputs softmax_family(const ir::Node& node, const Inputs& inputs) {
       for (int64_t j = 0; j < length; ++j) ys[j * inner] = j == arg ? 1.0f : 0.0f;
       continue;
     }
-    if constexpr (family == Family::Softmax)
-      if (inner == 1 && vector_math_supported()) {
-        for (int64_t j = 0; j < length; ++j) ys[j] = xs[j] - mx;
-        exp_floats(ys, ys, length);
-        const double inverse = 1.0 / sum_of(ys, length);
-        for (int64_t j = 0; j < length; ++j) ys[j] = static_cast<float>(ys[j] * inverse);
-        continue;
-      }
     double sum = 0;
     for (int64_t j = 0; j < length; ++j) sum += std::exp(static_cast<double>(xs[j * inner]) - mx);
     const double log_sum = std::log(sum);

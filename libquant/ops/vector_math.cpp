@@ -112,7 +112,52 @@ QUANT_AVX2 void map_floats(const float* x, float* y, int64_t n) {
   std::copy(tail, tail + (n - i), y + i);
 }
 
+// Adds the eight floats of v to the four doubles of sum twice over (low and high halves).
+QUANT_AVX2 inline __m256d add_in_double(__m256d sum, __m256 v) {
+  return _mm256_add_pd(_mm256_add_pd(sum, _mm256_cvtps_pd(_mm256_castps256_ps128(v))), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
 }  // namespace
+
+// One row at a time, all in registers: an attention's rows are short (16 to a few hundred
+// values), and a pass per step (max, subtract, exp, sum, scale) cost more than the arithmetic.
+QUANT_AVX2 void softmax_floats(const float* x, float* y, int64_t n) {
+  if (n <= 0) return;
+  const int64_t whole = n - n % 8;
+  // The maximum, NaN skipped (max_ps(v, m) returns m when v is NaN).
+  __m256 m = _mm256_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < whole; i += 8) m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float mx = -INFINITY;
+  for (const float v : lanes) mx = v > mx ? v : mx;
+  for (int64_t i = whole; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
+  // exp(x - max) into y, summed in double; the last n % 8 values through a padded copy whose
+  // padding lanes are zeroed before they are summed.
+  const __m256 shift = _mm256_set1_ps(mx);
+  __m256d sum = _mm256_setzero_pd();
+  for (int64_t i = 0; i < whole; i += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift));
+    _mm256_storeu_ps(y + i, e);
+    sum = add_in_double(sum, e);
+  }
+  if (whole < n) {
+    alignas(32) float tail[8] = {};
+    std::copy(x + whole, x + n, tail);
+    _mm256_store_ps(tail, exp8(_mm256_sub_ps(_mm256_load_ps(tail), shift)));
+    std::fill(tail + (n - whole), tail + 8, 0.0f);
+    std::copy(tail, tail + (n - whole), y + whole);
+    sum = add_in_double(sum, _mm256_load_ps(tail));
+  }
+  alignas(32) double parts[4];
+  _mm256_store_pd(parts, sum);
+  const double inverse = 1.0 / ((parts[0] + parts[1]) + (parts[2] + parts[3]));
+  // y * (1 / sum) in double, rounded once to float.
+  const __m256d scale = _mm256_set1_pd(inverse);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)), scale)));
+  for (; i < n; ++i) y[i] = static_cast<float>(y[i] * inverse);
+}
 
 void exp_floats(const float* x, float* y, int64_t n) { map_floats<exp8>(x, y, n); }
 void sigmoid_floats(const float* x, float* y, int64_t n) { map_floats<sigmoid8>(x, y, n); }
@@ -129,6 +174,7 @@ void exp_floats(const float*, float*, int64_t) { unsupported(); }
 void sigmoid_floats(const float*, float*, int64_t) { unsupported(); }
 void tanh_floats(const float*, float*, int64_t) { unsupported(); }
 void erf_floats(const float*, float*, int64_t) { unsupported(); }
+void softmax_floats(const float*, float*, int64_t) { unsupported(); }
 #endif
 
 }  // namespace quant::ops

@@ -22,5 +22,9 @@ void sigmoid_floats(const float* x, float* y, int64_t n);
 void tanh_floats(const float* x, float* y, int64_t n);
 // y[i] = erf(x[i]) (GELU = x/2 (1 + erf(x / sqrt 2)) in transformer exports).
 void erf_floats(const float* x, float* y, int64_t n);
+// y = exp(x - max x) / sum of them, over one row of n values: the exponentials as exp_floats, their
+// sum in double (eight lanes in four doubles, the last n % 8 values as a zero-padded vector, the
+// four added as (s0 + s1) + (s2 + s3): fixed by n alone), each scaled by the sum's inverse in double.
+void softmax_floats(const float* x, float* y, int64_t n);
 
 }  // namespace quant::ops

@@ -102,3 +102,41 @@ TEST_CASE("a vectorized function's result depends on the value only, not on its 
       }
   }
 }
+
+TEST_CASE("the vectorized softmax row is within a few ulps of the double formula, whatever the row's place", "[kernels][vector_math]") {
+  if (!ops::vector_math_supported()) return;
+  // Rows of 1 to 40 values (whole vectors, tails, both): spread values, a large shift (exp(x - max)
+  // must not overflow), values far below the maximum (exponentials that underflow to 0), -inf
+  // entries (weight 0), and a NaN (the row becomes NaN, as exp(NaN) does in the sum).
+  uint32_t state = 99;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(state >> 8) / 16777216.0f;  // [0, 1)
+  };
+  for (int n = 1; n <= 40; ++n)
+    for (const float spread : {1.0f, 30.0f, 200.0f})
+      for (const float offset : {0.0f, 1.0e4f}) {
+        std::vector<float> x(static_cast<size_t>(n));
+        for (float& v : x) v = offset + spread * (next() - 0.5f);
+        if (n > 3) x[2] = -std::numeric_limits<float>::infinity();
+        std::vector<float> y(x.size());
+        ops::softmax_floats(x.data(), y.data(), n);
+        // The formula, with x - max rounded to float as the function takes it (that rounding alone
+        // moves exp by up to |x - max| * 2^-24 of itself, more than the few ulps checked).
+        float mx = -INFINITY;
+        for (const float v : x) mx = std::max(mx, v);
+        auto term = [&](float v) { return std::exp(static_cast<double>(v - mx)); };
+        double sum = 0;
+        for (const float v : x) sum += term(v);
+        INFO(n << " values, spread " << spread << ", offset " << offset);
+        for (int j = 0; j < n; ++j) require_near(y[static_cast<size_t>(j)], term(x[static_cast<size_t>(j)]) / sum, 3, 1e-45, x[static_cast<size_t>(j)]);
+        // The same row placed elsewhere in a longer buffer gives the same bits.
+        std::vector<float> shifted(x.size() + 5, 7.0f), out(shifted.size());
+        std::copy(x.begin(), x.end(), shifted.begin() + 5);
+        ops::softmax_floats(shifted.data() + 5, out.data() + 5, n);
+        CHECK(std::memcmp(out.data() + 5, y.data(), y.size() * sizeof(float)) == 0);
+      }
+  std::vector<float> x{1.0f, std::nanf(""), 2.0f}, y(3);
+  ops::softmax_floats(x.data(), y.data(), 3);
+  CHECK((std::isnan(y[0]) && std::isnan(y[1]) && std::isnan(y[2])));
+}
