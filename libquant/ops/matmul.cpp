@@ -1,10 +1,12 @@
 // MatMul with numpy semantics: 1-D operands are promoted (and the added axis removed afterwards),
-// leading batch axes broadcast, and each batch is one sgemm [M, K] x [K, N].
+// leading batch axes broadcast, and each batch is one product [M, K] x [K, N]: small ones in
+// small_matmul, the others on sgemm.
 #include <algorithm>
 #include "ops/broadcast.h"
 #include "ops/gemm.h"
 #include "ops/kernels.h"
 #include "ops/product_as_conv.h"
+#include "ops/small_matmul.h"
 
 namespace quant::ops {
 
@@ -37,13 +39,22 @@ Outputs matmul_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
     for (int64_t i = 0; i < cnt; ++i) jobs.push_back({ia + i * sa, ib + i * sb, o + i});
   });
   const int64_t count = static_cast<int64_t>(jobs.size());
+  // Attention's many small products run in quant's own loops (small_matmul.h), the rest on sgemm.
+  const bool small = !config.reference && small_matmul_applies(m, n, k);
 #pragma omp parallel for if (count > 1 && !config.reference)
   for (int64_t j = 0; j < count; ++j) {
+    const float* pa = a.data<float>() + jobs[j][0] * m * k;
+    const float* pb = b.data<float>() + jobs[j][1] * k * n;
+    float* pc = y.data<float>() + jobs[j][2] * m * n;
+    if (small) {
+      small_matmul(pa, k, pb, n, pc, n, m, n, k);
+      continue;
+    }
     GemmArgs g;
     g.m = m; g.n = n; g.k = k;
-    g.a = a.data<float>() + jobs[j][0] * m * k; g.lda = k;
-    g.b = b.data<float>() + jobs[j][1] * k * n; g.ldb = n;
-    g.c = y.data<float>() + jobs[j][2] * m * n; g.ldc = n;
+    g.a = pa; g.lda = k;
+    g.b = pb; g.ldb = n;
+    g.c = pc; g.ldc = n;
     sgemm(g, config.reference);
   }
   Shape final_shape = batch;

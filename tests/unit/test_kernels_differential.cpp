@@ -15,6 +15,8 @@
 #include "ops/node_cache.h"
 #include "ops/onednn_util.h"
 #include "ops/product_as_conv.h"
+#include "ops/small_matmul.h"
+#include "ops/vector_math.h"
 #include "small_graphs.h"
 
 using namespace quant;
@@ -206,6 +208,36 @@ TEST_CASE("ConvTranspose, Gemm and MatMul sgemm paths equal the reference", "[ke
     CHECK(fast.shape() == Shape{3, 2, 4, 5});
     require_close(fast, ops::matmul_kernel(node, in, {.reference = true})[0]);
   }
+}
+
+TEST_CASE("small MatMuls (attention's) in quant's own loops equal the reference", "[kernels][gemm]") {
+  // Rows in blocks of 4 and the rest, columns in blocks of 16 and a masked tail of 1-15, sizes
+  // on both sides of kSmallMatmulWork (the larger ones run on sgemm), batches of products.
+  std::mt19937 rng(17);
+  CHECK(ops::small_matmul_applies(16, 16, 16) == ops::vector_math_supported());
+  CHECK_FALSE(ops::small_matmul_applies(64, 64, 64));
+  for (const int64_t m : {1, 3, 4, 9, 16})
+    for (const int64_t n : {1, 7, 8, 9, 16, 17, 40})
+      for (const int64_t k : {1, 5, 16, 64}) {
+        INFO(m << "x" << k << " times " << k << "x" << n);
+        ir::Node node;
+        node.op_type = "MatMul";
+        const Tensor a = test::random_floats({2, 3, m, k}, rng), b = test::random_floats({2, 3, k, n}, rng);
+        const ops::Inputs in{&a, &b};
+        require_close(ops::matmul_kernel(node, in, {})[0], ops::matmul_kernel(node, in, {.reference = true})[0]);
+      }
+  // The kernel with rows further apart than their length (a view of wider matrices).
+  if (!ops::small_matmul_applies(5, 18, 7)) return;
+  const Tensor a = test::random_floats({5, 9}, rng), b = test::random_floats({7, 20}, rng);
+  std::vector<float> c(5 * 21, -1.0f);
+  ops::small_matmul(a.data<float>(), 9, b.data<float>(), 20, c.data(), 21, 5, 18, 7);
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t j = 0; j < 21; ++j) {
+      double want = 0;
+      for (int64_t p = 0; p < 7; ++p) want += static_cast<double>(a.data<float>()[i * 9 + p]) * b.data<float>()[p * 20 + j];
+      INFO(i << ", " << j);
+      REQUIRE(c[static_cast<size_t>(i * 21 + j)] == (j < 18 ? Approx(want).margin(1e-5) : Approx(-1.0)));  // columns past n untouched
+    }
 }
 
 TEST_CASE("Gemm and MatMul with constant weights run as 1x1 convolutions and equal the reference", "[kernels][gemm]") {
