@@ -138,9 +138,14 @@ std::vector<int64_t> Tensor::to_int64_vector() const {
 }
 
 std::vector<float> Tensor::to_float_vector() const {
-  std::vector<float> out(static_cast<size_t>(numel()));
-  for (int64_t i = 0; i < numel(); ++i) out[static_cast<size_t>(i)] = static_cast<float>(value_as_double(i));
-  return out;
+  // The type visited once, not per element (the recurrent ops read their weights this way each run).
+  return visit_any_number(dtype_, "to_float_vector", [&](auto tag) {
+    using T = decltype(tag);
+    const T* v = reinterpret_cast<const T*>(raw());
+    std::vector<float> out(static_cast<size_t>(numel()));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(static_cast<double>(v[i]));
+    return out;
+  });
 }
 
 std::string Tensor::describe() const { return std::string(dtype_name(dtype_)) + shape_to_string(shape_); }

@@ -37,7 +37,9 @@ Outputs layer_norm_kernel(const ir::Node& node, const Inputs& inputs, const Kern
     const Tensor b = t->shape() == norm_shape ? *t : broadcast_to(*t, norm_shape);
     return b.to_float_vector();
   };
-  const std::vector<float> scale = expand(&required_input(inputs, 1, "Scale"), "Scale"), bias = expand(optional_input(inputs, 2), "B");
+  const std::vector<float> scale = expand(&required_input(inputs, 1, "Scale"), "Scale");
+  std::vector<float> bias = expand(optional_input(inputs, 2), "B");
+  if (bias.empty()) bias.assign(static_cast<size_t>(inner), 0.0f);  // one branch-free loop below
   Tensor y(DType::Float32, x.shape(), Init::Uninitialized);
   Shape stat_shape = x.shape();
   for (int64_t d = axis; d < x.rank(); ++d) stat_shape[static_cast<size_t>(d)] = 1;
@@ -49,8 +51,10 @@ Outputs layer_norm_kernel(const ir::Node& node, const Inputs& inputs, const Kern
     double mean, var;
     moments(px + o * inner, inner, mean, var);
     const double inv = 1.0 / std::sqrt(var + eps);
-    for (int64_t i = 0; i < inner; ++i)
-      py[o * inner + i] = static_cast<float>((px[o * inner + i] - mean) * inv * scale[static_cast<size_t>(i)] + (bias.empty() ? 0.0 : bias[static_cast<size_t>(i)]));
+    const float* xs = px + o * inner;
+    float* ys = py + o * inner;
+    const float *sc = scale.data(), *bi = bias.data();
+    for (int64_t i = 0; i < inner; ++i) ys[i] = static_cast<float>((xs[i] - mean) * inv * sc[i] + bi[i]);
     mean_out.data<float>()[o] = static_cast<float>(mean);
     inv_out.data<float>()[o] = static_cast<float>(inv);
   }
