@@ -46,12 +46,12 @@ for m in ("resnet18_224", "mobilenetv2_224"):
     np.save(f"{work}/{m}_calib.npy", np.concatenate([c] * 16))
 PY
 model_path() {
-  case $1 in smallcnn|dwnet) echo "testdata/models/$1.onnx" ;; vit_tiny_opset17|yolo_head) echo "testdata/corpus/$1.onnx" ;; *) echo "$LARGE/$1.onnx" ;; esac
+  case $1 in smallcnn|dwnet) echo "testdata/models/$1.onnx" ;; vit_tiny_opset17|yolo_head|lstm_rows) echo "testdata/corpus/$1.onnx" ;; *) echo "$LARGE/$1.onnx" ;; esac
 }
 batch_file() {
-  case $1 in smallcnn|dwnet|vit_tiny_opset17) echo "$WORK/fashion_100.npy" ;; yolo_head) echo "testdata/corpus/yolo_head.calib.npy" ;; *) echo "$WORK/$1_batch.npy" ;; esac
+  case $1 in smallcnn|dwnet|vit_tiny_opset17|lstm_rows) echo "$WORK/fashion_100.npy" ;; yolo_head) echo "testdata/corpus/yolo_head.calib.npy" ;; *) echo "$WORK/$1_batch.npy" ;; esac
 }
-calib_file() { case $1 in smallcnn|dwnet) echo "$WORK/fashion_8192.npy" ;; *) echo "$WORK/$1_calib.npy" ;; esac; }
+calib_file() { case $1 in smallcnn|dwnet|vit_tiny_opset17|lstm_rows) echo "$WORK/fashion_8192.npy" ;; *) echo "$WORK/$1_calib.npy" ;; esac; }
 input_name() { /usr/bin/python3 -c "import onnx,sys; print(onnx.load(sys.argv[1], load_external_data=False).graph.input[0].name)" "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 larger() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
@@ -63,9 +63,11 @@ fastest_of() { awk '{print $7}'; }
 ort_line() { node tools/ort_bench.mjs "$1" "$(input_name "$1")" "$2" "$3" "$REPEATS"; }
 ort_rate() { ort_line "$@" | rate_of; }
 MODELS=(smallcnn dwnet resnet18_224 mobilenetv2_224)
-# Table 1 also runs two PyTorch exports of the test corpus that are not convolution chains: a small
-# ViT (LayerNorm, attention, GELU as Erf) and a YOLO-style head (SiLU as Sigmoid and Mul, Resize, Concat).
-INFER_MODELS=("${MODELS[@]}" vit_tiny_opset17 yolo_head)
+# Tables 1 and 2 also run PyTorch exports of the test corpus that are not convolution chains: a small
+# ViT (LayerNorm, attention, GELU as Erf), an LSTM over an image's rows and (table 1) a YOLO-style
+# head (SiLU as Sigmoid and Mul, Resize, Concat).
+INFER_MODELS=("${MODELS[@]}" vit_tiny_opset17 lstm_rows yolo_head)
+CALIB_MODELS=("${MODELS[@]}" vit_tiny_opset17 lstm_rows)
 
 echo "## 1. Inference: quant's float interpreter vs ONNX Runtime (images/s; batch 100 at 28x28, 8 at 224x224 and for yolo_head)"
 echo "(images/s: the best median of $ROUNDS rounds of $REPEATS batches; fastest: quant's fastest batch over ONNX Runtime's, as a ratio of speeds)"
@@ -90,7 +92,7 @@ echo "## 2. Calibration throughput (quantize calibrate, whole process, $THREADS_
 echo "(each: the best of $ROUNDS rounds, ONNX Runtime's inference measured in alternation with the calibration, not taken from table 1)"
 printf "| %-16s | %-8s | %-16s | %12s | %16s | %9s |\n" model samples statistics "samples/s" "ort images/s" "quant/ort"
 printf "|%s|%s|%s|%s|%s|%s|\n" ------------------ ---------- ------------------ -------------- ------------------ -----------
-for m in "${MODELS[@]}"; do
+for m in "${CALIB_MODELS[@]}"; do
   model=$(model_path "$m")
   calib=$(calib_file "$m")
   n=$(/usr/bin/python3 -c "import numpy as np,sys; print(np.load(sys.argv[1], mmap_mode='r').shape[0])" "$calib")
