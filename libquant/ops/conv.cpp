@@ -43,7 +43,7 @@ ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& 
 ConvChannelBlocks conv_channel_blocks(const ir::Node& node, const Shape& w) {
   if (!onednn::channel_blocks_pay() || w.size() != 4) return {};
   const int64_t group = node.attr_int("group", 1), out_channels = w[0], in_channels = w[1] * group;
-  if (direct_conv_may_apply(group, in_channels, out_channels, w[2] * w[3])) return {};
+  if (direct_conv_may_apply(group, in_channels, out_channels, w[2] * w[3], 2)) return {};
   return {.reads = true, .writes = out_channels % 8 == 0};
 }
 

@@ -161,11 +161,11 @@ bool direct_conv_cpu_supported() {
 bool direct_conv_applies(const ConvGeometry& g) {
   const PaddedExtent e = padded_extent(g.window);
   const bool padded_copy_fits = !e.needed || e.image_floats(g.in_channels) * static_cast<int64_t>(sizeof(float)) <= kMaxPaddedImageBytes;
-  return direct_conv_may_apply(g.group, g.in_channels, g.out_channels, g.window.kernel_size()) && padded_copy_fits;
+  return direct_conv_may_apply(g.group, g.in_channels, g.out_channels, g.window.kernel_size(), static_cast<int64_t>(g.spatial_rank)) && padded_copy_fits;
 }
 
-bool direct_conv_may_apply(int64_t group, int64_t in_channels, int64_t out_channels, int64_t taps) {
-  return direct_conv_cpu_supported() && group == 1 && out_channels % 8 == 0 && in_channels >= 8 && taps > 1;
+bool direct_conv_may_apply(int64_t group, int64_t in_channels, int64_t out_channels, int64_t taps, int64_t spatial_rank) {
+  return direct_conv_cpu_supported() && group == 1 && out_channels % 8 == 0 && (in_channels >= 8 || spatial_rank == 1) && taps > 1;
 }
 
 std::vector<float> pack_direct_conv_weights(const ConvGeometry& g, const float* w) {
@@ -230,7 +230,7 @@ void direct_conv(const ConvGeometry& g, const float* x, const float* packed_w, c
 
 bool direct_conv_cpu_supported() { return false; }
 bool direct_conv_applies(const ConvGeometry&) { return false; }
-bool direct_conv_may_apply(int64_t, int64_t, int64_t, int64_t) { return false; }
+bool direct_conv_may_apply(int64_t, int64_t, int64_t, int64_t, int64_t) { return false; }
 std::vector<float> pack_direct_conv_weights(const ConvGeometry&, const float*) {
   throw Error(ErrorKind::Internal, "direct_conv is built for x86-64 only");
 }

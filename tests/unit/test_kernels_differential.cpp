@@ -76,6 +76,7 @@ TEST_CASE("Conv fast paths equal the reference", "[kernels][conv]") {
       {"direct strided, dilated, asymmetric pads", {1, 8, 13, 10}, {16, 8, 3, 2}, 1, {2, 1}, {1, 0, 2, 1}, {2, 1}},
       {"direct 2x2 stride 2, no padding", {2, 32, 7, 7}, {48, 32, 2, 2}, 1, {2, 2}, {0, 0, 0, 0}, {1, 1}},
       {"direct 1-D", {2, 8, 30}, {8, 8, 5}, 1, {1}, {2, 2}, {1}},
+      {"direct 1-D, one input channel, stride 4", {2, 1, 41}, {16, 1, 9}, 1, {4}, {4, 4}, {1}},
       {"direct 3-D", {1, 8, 4, 5, 6}, {16, 8, 3, 3, 3}, 1, {1, 1, 2}, {1, 1, 1, 1, 0, 1}, {1, 1, 1}},
       // A block's weights (16 x 32 x 9 floats) outweigh a padded image (6 x 7 x 32): block-major order.
       {"direct, weights larger than an image", {3, 32, 4, 5}, {40, 32, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}, {1, 1}},
@@ -127,8 +128,10 @@ TEST_CASE("quant's own Conv loops take dense convolutions whose padded image fit
   g.group = 1, g.out_channels = 12;
   CHECK_FALSE(ops::direct_conv_applies(g));
   g.out_channels = 16, g.in_channels = 4;
-  CHECK_FALSE(ops::direct_conv_applies(g));
-  g.in_channels = 8, g.window.kernel = {1, 1, 1};
+  CHECK_FALSE(ops::direct_conv_applies(g));  // fewer than 8 input channels in 2-D: oneDNN
+  g.spatial_rank = 1, g.window.in = {1, 1, 1000}, g.window.kernel = {1, 1, 9};
+  CHECK(ops::direct_conv_applies(g));  // ... but not in 1-D
+  g.spatial_rank = 2, g.in_channels = 8, g.window.kernel = {1, 1, 1};
   CHECK_FALSE(ops::direct_conv_applies(g));
 }
 
