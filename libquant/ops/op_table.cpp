@@ -150,13 +150,13 @@ constexpr std::array kOps = {
     OpEntry{"ScatterElements", scatter_elements_kernel, kElementwise},
     OpEntry{"ScatterND", scatter_nd_kernel, kElementwise},
     OpEntry{"Selu", unary_kernel, kActivation, true},
-    OpEntry{"Shape", shape_kernel, kShapeOnly},
+    OpEntry{"Shape", shape_kernel, kShapeOnly, true, false, ChannelBlocks::AllInputs},  // reads the logical shape: any layout
     OpEntry{"Shrink", unary_kernel, kActivation, true},
     OpEntry{"Sigmoid", unary_kernel, bounded(OpKind::Activation, 0, 1), true},
     OpEntry{"Sign", unary_kernel, kActivation, true},
     OpEntry{"Sin", unary_kernel, kTrigonometric, true},
     OpEntry{"Sinh", unary_kernel, kTrigonometric, true},
-    OpEntry{"Size", size_kernel, kShapeOnly},
+    OpEntry{"Size", size_kernel, kShapeOnly, true, false, ChannelBlocks::AllInputs},  // reads the element count: any layout
     OpEntry{"Slice", slice_kernel, kMovement},
     OpEntry{"Softmax", softmax_kernel, bounded(OpKind::Elementwise, 0, 1)},
     OpEntry{"SoftmaxCrossEntropyLoss", softmax_cross_entropy_kernel, kElementwise},

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "ops/kernels.h"
+#include "ops/op_table.h"
 #include "small_graphs.h"
 
 using namespace quant;
@@ -133,4 +134,20 @@ TEST_CASE("Pow with one exponent value equals the broadcast power, x ^ 2 bit for
       REQUIRE((std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b))));
     }
   }
+}
+
+TEST_CASE("Shape and Size read the logical shape of a tensor in any layout", "[kernels][movement]") {
+  // The op table lets them take channels-last and blocked tensors as they are (no conversion).
+  std::mt19937 rng(5);
+  const Tensor x = test::random_floats({2, 16, 3, 5}, rng);
+  for (const Layout layout : {Layout::Plain, Layout::ChannelsLast, Layout::ChannelBlocks8}) {
+    const Tensor stored = x.to_layout(layout);
+    const ir::Node shape = test::node("s", "Shape", {"x"}, {"y"}), size = test::node("n", "Size", {"x"}, {"y"});
+    CHECK(ops::shape_kernel(shape, {&stored}, {})[0].to_int64_vector() == std::vector<int64_t>{2, 16, 3, 5});
+    CHECK(ops::size_kernel(size, {&stored}, {})[0].to_int64_vector() == std::vector<int64_t>{480});
+  }
+  const ops::OpEntry* entry = ops::find_op("", "Shape");
+  REQUIRE(entry);
+  CHECK(entry->channels_last);
+  CHECK(ops::takes_channel_blocks(*entry, 0));
 }
