@@ -58,10 +58,11 @@ void binary_run(R* out, const T* a, const T* b, int64_t n, int64_t step_a, int64
   }
 }
 
-// out = fn(a, b) with broadcasting, all of element type T, result of type R. Same shapes, or one
-// side a single value, are one run over the whole tensor.
-template <typename T, typename R, typename Fn>
-Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
+// out = a (op) b with broadcasting, element type T, result type R, computed by
+// run(out, a, b, n, step_a, step_b) over runs (binary_run's signature). Same shapes, or one side a
+// single value, are one run over the whole tensor.
+template <typename T, typename R, typename Run>
+Tensor broadcast_binary_runs(const Tensor& a, const Tensor& b, Run&& run) {
   const Shape out_shape = broadcast_shapes(a.shape(), b.shape());
   Tensor out(DTypeOf<R>::value, out_shape, Init::Uninitialized);
   const T* pa = reinterpret_cast<const T*>(a.raw());
@@ -69,15 +70,23 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
   R* po = out.data<R>();
   const int64_t total = shape_numel(out_shape);
   if (a.numel() == total && (b.numel() == total || b.numel() == 1)) {
-    binary_run(po, pa, pb, total, 1, b.numel() == total ? 1 : 0, fn);
+    run(po, pa, pb, total, 1, b.numel() == total ? 1 : 0);
   } else if (b.numel() == total && a.numel() == 1) {
-    binary_run(po, pa, pb, total, 0, 1, fn);
+    run(po, pa, pb, total, 0, 1);
   } else {
     for_each_broadcast_run(a.shape(), b.shape(), out_shape, [&](int64_t o, int64_t ia, int64_t ib, int64_t n, int64_t step_a, int64_t step_b) {
-      binary_run(po + o, pa + ia, pb + ib, n, step_a, step_b, fn);
+      run(po + o, pa + ia, pb + ib, n, step_a, step_b);
     });
   }
   return out;
+}
+
+// out = fn(a, b) with broadcasting, all of element type T, result of type R.
+template <typename T, typename R, typename Fn>
+Tensor broadcast_binary(const Tensor& a, const Tensor& b, Fn&& fn) {
+  return broadcast_binary_runs<T, R>(a, b, [&](R* out, const T* x, const T* y, int64_t n, int64_t step_x, int64_t step_y) {
+    binary_run(out, x, y, n, step_x, step_y, fn);
+  });
 }
 
 }  // namespace quant::ops
