@@ -264,7 +264,7 @@ bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, H
   // Onto the signed grid: fine bin first_f + i is in signed bin first_s + (i >> shift) (first_f =
   // first_s << shift). Onto the |x| grid: bins m >= 0 from k = m, the negative ones from k = -m - 1.
   const uint64_t* const counts = fine_counts.data();
-  add_coarsened(counts, 1, fine_size, signed_h.first << signed_shift, signed_shift, signed_h);
+  add_coarsened(counts, 1, fine_size, fine.first, signed_shift, signed_h);
   const int64_t last = fine.first + fine_size - 1;
   if (last >= 0) {
     const int64_t m0 = std::max<int64_t>(fine.first, 0);

@@ -117,8 +117,8 @@ void run_recurrent_reference(const Recurrent& m, RecurrentOutputs& out) {
     const auto& hf = m.activation(d, 2).fn;
     for (int64_t n = 0; n < m.batch; ++n) {
       for (int64_t j = 0; j < H; ++j) {
-        h[static_cast<size_t>(j)] = m.h0.empty() ? 0.0f : m.h0[static_cast<size_t>((d * m.batch + n) * H + j)];
-        c[static_cast<size_t>(j)] = m.c0.empty() ? 0.0f : m.c0[static_cast<size_t>((d * m.batch + n) * H + j)];
+        h[static_cast<size_t>(j)] = m.h0.empty() ? 0.0f : m.h0[static_cast<size_t>(m.state_offset(d, n) + j)];
+        c[static_cast<size_t>(j)] = m.c0.empty() ? 0.0f : m.c0[static_cast<size_t>(m.state_offset(d, n) + j)];
       }
       const int64_t len = m.lens[static_cast<size_t>(n)];
       for (int64_t s = 0; s < len; ++s) {

@@ -28,7 +28,7 @@ struct Recurrent {
   bool reverse_only;                   // direction "reverse"
   Tensor x;                            // X, plain float
   std::vector<float> w, r, b, p;       // W [dirs, G*H, in], R [dirs, G*H, H], B [dirs, 2*G*H] (zeros if absent), P [dirs, 3H] or empty
-  std::vector<float> h0, c0;           // initial states [dirs, batch, H], or empty (zeros)
+  std::vector<float> h0, c0;           // initial states, laid out as Y_h (state_offset), or empty (zeros)
   std::vector<int64_t> lens;           // per batch entry, at most seq
   std::vector<RecurrentActivation> act;  // per direction: f, g, h (as many as the cell uses: per_direction())
   double clip = 0;                     // 0: none
@@ -40,8 +40,8 @@ struct Recurrent {
     return act[static_cast<size_t>(d * per_direction() + std::min(k, per_direction() - 1))];
   }
   bool reverse(int64_t d) const { return reverse_only || d == 1; }
-  // Offsets into Y [seq, dirs, batch, H] (layout 1: [batch, seq, dirs, H]), Y_h/Y_c [dirs, batch, H]
-  // ([batch, dirs, H]) and X [seq, batch, in] ([batch, seq, in]).
+  // Offsets into Y [seq, dirs, batch, H] (layout 1: [batch, seq, dirs, H]), Y_h/Y_c and the initial
+  // states [dirs, batch, H] ([batch, dirs, H]) and X [seq, batch, in] ([batch, seq, in]).
   int64_t y_offset(int64_t t, int64_t d, int64_t n) const {
     return (layout_batch_first ? (n * seq + t) * dirs + d : (t * dirs + d) * batch + n) * hidden;
   }

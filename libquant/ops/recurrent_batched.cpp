@@ -60,8 +60,10 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
 
   // The state, [batch, H] each, from the initial values.
   std::vector<float> h(static_cast<size_t>(B * H), 0.0f), c(static_cast<size_t>(B * H), 0.0f);
-  if (!m.h0.empty()) std::copy_n(m.h0.begin() + d * B * H, B * H, h.begin());
-  if (!m.c0.empty()) std::copy_n(m.c0.begin() + d * B * H, B * H, c.begin());
+  for (int64_t n = 0; n < B; ++n) {
+    if (!m.h0.empty()) std::copy_n(m.h0.begin() + m.state_offset(d, n), H, h.begin() + n * H);
+    if (!m.c0.empty()) std::copy_n(m.c0.begin() + m.state_offset(d, n), H, c.begin() + n * H);
+  }
   // Per step: the recurrent products [batch, G*H], the gates' pre-activations and values [batch, H] each.
   std::vector<float> rec(static_cast<size_t>(B * gh)), gate(static_cast<size_t>(B * gh)), next(static_cast<size_t>(B * H)),
       reset_h(gru_split ? static_cast<size_t>(B * H) : 0);

@@ -2,7 +2,8 @@
 // the reference (one entry and step at a time, in double) over the attributes the ONNX backend
 // tests leave out: both directions and reverse, sequence lengths that differ per entry, layout 1,
 // GRU's linear_before_reset, LSTM's peepholes and input_forget, clip, initial states, and
-// activations the batched path does not vectorize.
+// activations the batched path does not vectorize; and layout 1 against layout 0 on transposed
+// tensors, initial states included (both paths once read those as [dirs, batch, H] in layout 1).
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -89,6 +90,51 @@ TEST_CASE("recurrent ops: the batched path equals the reference", "[kernels][rec
         for (int64_t d = 0; d < dirs; ++d)
           for (int64_t j = 0; j < hidden; ++j)
             REQUIRE(y.data<float>()[(c.layout ? ((2 * seq + t) * dirs + d) : ((t * dirs + d) * batch + 2)) * hidden + j] == 0.0f);
+    }
+  }
+}
+
+TEST_CASE("recurrent ops: layout 1 computes what layout 0 does on the transposed tensors", "[kernels][recurrent]") {
+  // X [seq, batch, in] against [batch, seq, in], initial states [dirs, batch, H] against
+  // [batch, dirs, H] (ONNX's layout attribute), on both paths: Y and the states come out transposed
+  // the same way.
+  std::mt19937 rng(8);
+  const int64_t seq = 4, batch = 3, in = 2, hidden = 5, dirs = 2;
+  for (const std::string op : {"GRU", "LSTM", "RNN"}) {
+    const int64_t gates = op == "GRU" ? 3 : op == "LSTM" ? 4 : 1;
+    const Tensor x0 = test::random_floats({seq, batch, in}, rng);
+    const Tensor w = test::random_floats({dirs, gates * hidden, in}, rng), r = test::random_floats({dirs, gates * hidden, hidden}, rng);
+    const Tensor b = test::random_floats({dirs, 2 * gates * hidden}, rng);
+    const Tensor h0 = test::random_floats({dirs, batch, hidden}, rng), c0 = test::random_floats({dirs, batch, hidden}, rng);
+    // t[i][j][k] -> t[j][i][k]
+    auto swap01 = [](const Tensor& t) {
+      Tensor out(DType::Float32, {t.dim(1), t.dim(0), t.dim(2)});
+      for (int64_t i = 0; i < t.dim(0); ++i)
+        for (int64_t j = 0; j < t.dim(1); ++j)
+          for (int64_t k = 0; k < t.dim(2); ++k) out.data<float>()[(j * t.dim(0) + i) * t.dim(2) + k] = t.data<float>()[(i * t.dim(1) + j) * t.dim(2) + k];
+      return out;
+    };
+    const Tensor x1 = swap01(x0), h1 = swap01(h0), c1 = swap01(c0);
+    const auto kernel = op == "GRU" ? ops::gru_kernel : op == "LSTM" ? ops::lstm_kernel : ops::rnn_kernel;
+    for (const bool reference : {false, true}) {
+      INFO(op << (reference ? " reference" : " batched"));
+      auto run = [&](int64_t layout, const Tensor& x, const Tensor& h, const Tensor& c) {
+        ir::Node node = test::node("rnn", op, {}, {"y", "y_h", "y_c"});
+        node.attributes["hidden_size"] = ir::int_attribute(hidden);
+        node.attributes["direction"] = ir::Attribute{.kind = ir::AttrKind::String, .s = "bidirectional"};
+        node.attributes["layout"] = ir::int_attribute(layout);
+        ops::Inputs inputs{&x, &w, &r, &b, nullptr, &h};
+        if (op == "LSTM") inputs.push_back(&c);
+        return kernel(node, inputs, {.reference = reference});
+      };
+      const ops::Outputs zero = run(0, x0, h0, c0), one = run(1, x1, h1, c1);
+      // Y: [seq, dirs, batch, H] against [batch, seq, dirs, H].
+      for (int64_t t = 0; t < seq; ++t)
+        for (int64_t d = 0; d < dirs; ++d)
+          for (int64_t n = 0; n < batch; ++n)
+            for (int64_t j = 0; j < hidden; ++j)
+              REQUIRE(one[0].data<float>()[((n * seq + t) * dirs + d) * hidden + j] == zero[0].data<float>()[((t * dirs + d) * batch + n) * hidden + j]);
+      for (size_t k = 1; k < zero.size(); ++k) require_close(one[k], swap01(zero[k]));
     }
   }
 }
