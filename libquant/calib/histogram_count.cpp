@@ -262,18 +262,17 @@ bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, H
   if (zeros > 0) fine_counts[fine(0.0f)] += static_cast<uint64_t>(zeros);
 
   // Onto the signed grid: fine bin first_f + i is in signed bin first_s + (i >> shift) (first_f =
-  // first_s << shift). Onto the |x| grid: bins m >= 0 from k = m, the negative ones from k = -m - 1.
+  // first_s << shift). Onto the |x| grid: bins m >= 0 from k = m, the negative ones from k = -m - 1,
+  // for the m the |x| grid holds (up to abs_last, its last bin in fine units): the fine grid, the
+  // signed grid split in two, can reach past |min| and max with bins that are necessarily empty.
   const uint64_t* const counts = fine_counts.data();
   add_coarsened(counts, 1, fine_size, fine.first, signed_shift, signed_h);
   const int64_t last = fine.first + fine_size - 1;
-  if (last >= 0) {
-    const int64_t m0 = std::max<int64_t>(fine.first, 0);
-    add_coarsened(counts + (m0 - fine.first), 1, last - m0 + 1, m0, abs_shift, abs_h);
-  }
-  if (fine.first < 0) {
-    const int64_t k0 = std::min<int64_t>(last, -1);  // m from -k0 - 1 up, k down to fine.first
-    add_coarsened(counts + (k0 - fine.first), -1, k0 - fine.first + 1, -k0 - 1, abs_shift, abs_h);
-  }
+  const int64_t abs_last = (abs_h.first + static_cast<int64_t>(abs_h.counts.size())) * (int64_t{1} << abs_shift) - 1;
+  const int64_t m0 = std::max<int64_t>(fine.first, 0), m1 = std::min(last, abs_last);  // k = m >= 0
+  if (m0 <= m1) add_coarsened(counts + (m0 - fine.first), 1, m1 - m0 + 1, m0, abs_shift, abs_h);
+  const int64_t k0 = std::min<int64_t>(last, -1), k1 = std::max<int64_t>(fine.first, -abs_last - 1);  // k < 0, m = -k - 1 from -k0 - 1 up
+  if (k1 <= k0) add_coarsened(counts + (k0 - fine.first), -1, k0 - k1 + 1, -k0 - 1, abs_shift, abs_h);
   uint64_t* const abs_counts = abs_h.counts.data();
   for (const int64_t k : on_points) {
     --abs_counts[((-k - 1) >> abs_shift) - abs_h.first];

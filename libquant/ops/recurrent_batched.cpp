@@ -84,7 +84,8 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
         for (int64_t j = 0; j < H; ++j) pre[j] += P[j] * cs[j], pre[2 * H + j] += P[2 * H + j] * cs[j];  // i, f
       }
     }
-    // The gates as [batch, G*H] rows: each activation over the whole array of its gates.
+    // The gates, in rows of G*H per entry: RNN's one activation over the whole [batch, H] array, GRU's
+    // and LSTM's per entry and gate.
     const RecurrentActivation &f = m.activation(d, 0), &g = m.activation(d, 1), &hf = m.activation(d, 2);
     if (m.cell == Cell::Rnn) {
       activate(f, m.clip, gate.data(), B * gh);

@@ -15,6 +15,11 @@ namespace {
 Tensor tensor_of(const std::vector<float>& values) { return Tensor::from_vector<float>({static_cast<int64_t>(values.size())}, values); }
 
 // Statistics of one tensor holding the given values, with histograms.
+// A histogram of zeros on grid g.
+calib::Histogram empty_on(const calib::Grid& g) {
+  return calib::Histogram{g.exponent, g.first, std::vector<uint64_t>(static_cast<size_t>(g.last - g.first + 1), 0)};
+}
+
 calib::TensorStats stats_of(const std::vector<float>& values) {
   calib::TensorStats s;
   calib::observe(s, tensor_of(values), true);
@@ -242,9 +247,6 @@ TEST_CASE("the vector histogram count equals the scalar one", "[calib]") {
       calib::TensorStats range;
       calib::observe(range, tensor_of(values), false);  // min/max: the grids of the histograms
       const calib::Grid sg = calib::signed_grid(range), ag = calib::abs_grid(range);
-      auto empty_on = [](const calib::Grid& g) {
-        return calib::Histogram{g.exponent, g.first, std::vector<uint64_t>(static_cast<size_t>(g.last - g.first + 1), 0)};
-      };
       INFO(n << " values, shift " << shift << ", scale " << scale << ", grid 2^" << sg.exponent);
       calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag), alone = empty_on(ag);
       const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
@@ -287,9 +289,6 @@ TEST_CASE("the signed and |x| histograms counted once on the finer grid equal tw
         calib::observe(range, tensor_of(values), false);
         const calib::Grid sg = calib::signed_grid(range), ag = calib::abs_grid(range);
         INFO("[" << lo << ", " << hi << "], " << n << " values, grids 2^" << sg.exponent << " and 2^" << ag.exponent);
-        auto empty_on = [](const calib::Grid& g) {
-          return calib::Histogram{g.exponent, g.first, std::vector<uint64_t>(static_cast<size_t>(g.last - g.first + 1), 0)};
-        };
         calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag);
         const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
         const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
