@@ -26,13 +26,15 @@ struct FloatBins {
   float inv;  // 2^-e
   int32_t first;
   uint32_t size;
-  static bool applies(const Histogram& h) {
-    const int64_t last = h.first + static_cast<int64_t>(h.counts.size());
-    return h.exponent <= 0 && h.exponent >= -100 && std::abs(h.first) < (1 << 22) && std::abs(last) < (1 << 22);
+  // For the grid of `size` bins of 2^exponent from bin `first`, or a histogram's.
+  static bool applies(int exponent, int64_t first, int64_t size) {
+    return exponent <= 0 && exponent >= -100 && std::abs(first) < (1 << 22) && std::abs(first + size) < (1 << 22);
   }
-  static FloatBins of(const Histogram& h) {
-    return {static_cast<float>(std::ldexp(1.0, -h.exponent)), static_cast<int32_t>(h.first), static_cast<uint32_t>(h.counts.size())};
+  static FloatBins of(int exponent, int64_t first, int64_t size) {
+    return {static_cast<float>(std::ldexp(1.0, -exponent)), static_cast<int32_t>(first), static_cast<uint32_t>(size)};
   }
+  static bool applies(const Histogram& h) { return applies(h.exponent, h.first, static_cast<int64_t>(h.counts.size())); }
+  static FloatBins of(const Histogram& h) { return of(h.exponent, h.first, static_cast<int64_t>(h.counts.size())); }
   uint32_t operator()(float v) const {
     const float x = v * inv;
     if (!(x > -kFar && x < kFar)) return size;
@@ -239,11 +241,10 @@ bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, H
   const int f = std::min(signed_h.exponent, abs_h.exponent);
   const int signed_shift = signed_h.exponent - f, abs_shift = abs_h.exponent - f;
   if (signed_shift > 1) return false;
-  Histogram fine_grid{f, signed_h.first * (int64_t{1} << signed_shift), {}};
+  const int64_t fine_first = signed_h.first * (int64_t{1} << signed_shift);
   const int64_t fine_size = static_cast<int64_t>(signed_h.counts.size()) << signed_shift;
-  fine_grid.counts.resize(static_cast<size_t>(fine_size));  // only FloatBins::applies reads it
-  if (fine_size > 4096 || !FloatBins::applies(fine_grid)) return false;
-  const FloatBins fine = FloatBins::of(fine_grid);
+  if (fine_size > 4096 || !FloatBins::applies(f, fine_first, fine_size)) return false;
+  const FloatBins fine = FloatBins::of(f, fine_first, fine_size);
 
   thread_local std::vector<uint32_t> storage;
   thread_local std::vector<uint64_t> fine_counts;
