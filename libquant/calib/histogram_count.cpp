@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 namespace quant::calib {
@@ -117,8 +118,7 @@ void count_scalar(const float* v, int64_t begin, int64_t end, bool absolute, con
 #define QUANT_AVX2 __attribute__((target("avx2,popcnt")))
 
 bool avx2_supported() {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-  return avx2;
+  return cpu_has_avx2_popcnt();
 }
 
 // kPackFront[m]: the lanes whose bit is set in m, in order, then lane 0 for the rest; permuting a

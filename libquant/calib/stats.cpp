@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "calib/histogram_count.h"
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 namespace quant::calib {
@@ -61,20 +62,13 @@ void regrid_for_range(TensorStats& s) {
 
 bool finite_range(const TensorStats& s) { return std::isfinite(s.min) && std::isfinite(s.max); }
 
-// min and max of n floats, NaNs skipped. Vectors of lanes: minps(x, lo) returns lo when x is NaN,
-// as x < lo ? x : lo does (GCC does not vectorize the scalar form without -ffinite-math-only, which
-// would also remove this file's NaN checks). Eight lanes with AVX2 where the CPU has it (compiled
-// for it whatever the build's target), else four (SSE, every x86-64), then one at a time.
-void min_max_tail(const float* v, int64_t i, int64_t n, float& lo, float& hi) {
-  for (; i < n; ++i) {
-    lo = v[i] < lo ? v[i] : lo;
-    hi = v[i] > hi ? v[i] : hi;
-  }
-}
-
+// min and max of n floats, NaNs skipped: eight lanes at a time with AVX2 where the CPU has it
+// (compiled for it whatever the build's target), then, and on other CPUs, one at a time.
+// max_ps(x, hi) returns hi when x is NaN, as x > hi ? x : hi does (GCC does not vectorize the
+// scalar form without -ffinite-math-only, which would also remove this file's NaN checks).
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) void min_max_avx2(const float* v, int64_t n, float& lo_out, float& hi_out) {
-  __m256 lo_a = _mm256_set1_ps(lo_out), lo_b = lo_a, hi_a = _mm256_set1_ps(hi_out), hi_b = hi_a;
+__attribute__((target("avx2"))) int64_t min_max_avx2(const float* v, int64_t n, float& lo, float& hi) {
+  __m256 lo_a = _mm256_set1_ps(lo), lo_b = lo_a, hi_a = _mm256_set1_ps(hi), hi_b = hi_a;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m256 a = _mm256_loadu_ps(v + i), b = _mm256_loadu_ps(v + i + 8);
@@ -86,39 +80,21 @@ __attribute__((target("avx2"))) void min_max_avx2(const float* v, int64_t n, flo
   alignas(32) float lanes_lo[8], lanes_hi[8];
   _mm256_store_ps(lanes_lo, _mm256_min_ps(lo_a, lo_b));
   _mm256_store_ps(lanes_hi, _mm256_max_ps(hi_a, hi_b));
-  float lo = lo_out, hi = hi_out;
   for (int l = 0; l < 8; ++l) lo = std::min(lo, lanes_lo[l]), hi = std::max(hi, lanes_hi[l]);
-  min_max_tail(v, i, n, lo, hi);
-  lo_out = lo;
-  hi_out = hi;
+  return i;  // the values done
 }
 #endif
 
 void min_max(const float* v, int64_t n, float& lo_out, float& hi_out) {
   float lo = std::numeric_limits<float>::infinity(), hi = -std::numeric_limits<float>::infinity();
-#if defined(__x86_64__)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) {
-    lo_out = lo, hi_out = hi;
-    return min_max_avx2(v, n, lo_out, hi_out);
-  }
-#endif
   int64_t i = 0;
-#if defined(__SSE2__)
-  __m128 lo_a = _mm_set1_ps(lo), lo_b = lo_a, hi_a = _mm_set1_ps(hi), hi_b = hi_a;
-  for (; i + 8 <= n; i += 8) {
-    const __m128 a = _mm_loadu_ps(v + i), b = _mm_loadu_ps(v + i + 4);
-    lo_a = _mm_min_ps(a, lo_a);
-    lo_b = _mm_min_ps(b, lo_b);
-    hi_a = _mm_max_ps(a, hi_a);
-    hi_b = _mm_max_ps(b, hi_b);
-  }
-  alignas(16) float lanes_lo[4], lanes_hi[4];
-  _mm_store_ps(lanes_lo, _mm_min_ps(lo_a, lo_b));
-  _mm_store_ps(lanes_hi, _mm_max_ps(hi_a, hi_b));
-  for (int l = 0; l < 4; ++l) lo = std::min(lo, lanes_lo[l]), hi = std::max(hi, lanes_hi[l]);
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) i = min_max_avx2(v, n, lo, hi);
 #endif
-  min_max_tail(v, i, n, lo, hi);
+  for (; i < n; ++i) {
+    lo = v[i] < lo ? v[i] : lo;
+    hi = v[i] > hi ? v[i] : hi;
+  }
   lo_out = lo;
   hi_out = hi;
 }

@@ -3,6 +3,7 @@
 // Min, Max, Sum: element-wise over any number of inputs (folded pairwise, broadcasting); NaN
 // propagates. Mean: Sum / number of inputs. PRelu: x < 0 ? slope * x : x, slope broadcast to x.
 #include <algorithm>
+#include "core/cpu_features.h"
 #include "ops/broadcast.h"
 #include "ops/kernels.h"
 
@@ -41,10 +42,6 @@ __attribute__((target("avx2"))) void float_run_avx2(float* out, const float* a, 
   auto fn = [](float x, float y) { return apply<op, float>(x, y); };
   binary_run(out, a, b, n, step_a, step_b, fn);
 }
-bool avx2_supported() {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2;
-}
 #endif
 
 // Inputs may be channels-last (the op table says so): two of the same shape and layout (a residual
@@ -66,7 +63,7 @@ Outputs arith_kernel(const ir::Node& node, const Inputs& inputs, const KernelCon
     } else {
 #if defined(__x86_64__)
       if constexpr (std::is_same_v<T, float> && (op == Arith::Add || op == Arith::Sub || op == Arith::Mul || op == Arith::Div))
-        if (!same_layout && avx2_supported()) return broadcast_binary_runs<float, float>(a, b, float_run_avx2<op>);
+        if (!same_layout && cpu_has_avx2()) return broadcast_binary_runs<float, float>(a, b, float_run_avx2<op>);
 #endif
       if (!same_layout) return broadcast_binary<T, T>(a, b, [](T x, T y) -> T { return apply<op, T>(x, y); });
       Tensor out(a.dtype(), a.shape(), Init::Uninitialized, a.layout());

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 #if defined(__x86_64__)
@@ -154,8 +155,7 @@ void conv_image_block(const ConvGeometry& g, const PaddedExtent& e, const std::v
 }  // namespace
 
 bool direct_conv_cpu_supported() {
-  static const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2_fma;
+  return cpu_has_avx2_fma();
 }
 
 bool direct_conv_applies(const ConvGeometry& g) {

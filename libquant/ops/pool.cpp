@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "ops/kernels.h"
 #include "ops/onednn_pool.h"
 #include "ops/onednn_util.h"
@@ -121,8 +122,7 @@ void pool_image(const Window3& w, const AxisTaps& t, bool include_pad, int64_t c
 #if defined(__x86_64__)
 #define QUANT_AVX2 __attribute__((target("avx2")))
 bool max_pool_avx2_supported() {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2;
+  return cpu_has_avx2();
 }
 
 template <int V>

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 namespace quant::ops {
@@ -15,8 +16,7 @@ namespace quant::ops {
 #define QUANT_AVX2 __attribute__((target("avx2,fma")))
 
 bool small_matmul_applies(int64_t m, int64_t n, int64_t k) {
-  static const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2_fma && m > 0 && n > 0 && k > 0 && m * n * k <= kSmallMatmulWork;
+  return cpu_has_avx2_fma() && m > 0 && n > 0 && k > 0 && m * n * k <= kSmallMatmulWork;
 }
 
 namespace {

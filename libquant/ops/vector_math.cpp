@@ -7,6 +7,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 namespace quant::ops {
@@ -16,8 +17,7 @@ namespace quant::ops {
 #define QUANT_AVX2 __attribute__((target("avx2,fma")))
 
 bool vector_math_supported() {
-  static const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2_fma;
+  return cpu_has_avx2_fma();
 }
 
 namespace {
