@@ -22,6 +22,7 @@
 #include <cmath>
 
 #include "ops/kernels.h"
+#include "ops/vector_math.h"
 
 namespace quant::ops {
 namespace {
@@ -30,9 +31,9 @@ namespace {
 RecurrentActivation make_activation(const std::string& name, const float* alpha, const float* beta) {
   auto a = [&](double d) { return alpha ? static_cast<double>(*alpha) : d; };
   auto b = [&](double d) { return beta ? static_cast<double>(*beta) : d; };
-  auto with = [&](std::function<double(double)> fn) { return RecurrentActivation{name, std::move(fn)}; };
-  if (name == "Sigmoid") return with([](double x) { return 1.0 / (1.0 + std::exp(-x)); });
-  if (name == "Tanh") return with([](double x) { return std::tanh(x); });
+  auto with = [&](std::function<double(double)> fn) { return RecurrentActivation{std::move(fn)}; };
+  if (name == "Sigmoid") return {[](double x) { return 1.0 / (1.0 + std::exp(-x)); }, sigmoid_floats};
+  if (name == "Tanh") return {[](double x) { return std::tanh(x); }, tanh_floats};
   if (name == "Relu") return with([](double x) { return x > 0 ? x : 0.0; });
   if (name == "Affine") return with([al = a(1.0), be = b(0.0)](double x) { return al * x + be; });
   if (name == "LeakyRelu") return with([al = a(0.01)](double x) { return x >= 0 ? x : al * x; });

@@ -4,6 +4,7 @@
 // products of all steps as one sgemm, then per step the recurrent product of all batch entries as
 // one sgemm and the gates as float vectors). recurrent.cpp's header comment gives the formulas.
 #pragma once
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ enum class Cell { Rnn, Gru, Lstm };
 
 // An activation ONNX's recurrent ops name, with its alpha/beta applied.
 struct RecurrentActivation {
-  std::string name;                    // "Sigmoid", "Tanh", ...: the batched path vectorizes some by name
   std::function<double(double)> fn;   // the formula, in double
+  // Sigmoid and Tanh: their vectorized float form (ops/vector_math.h), which the batched path runs
+  // when vector_math_supported(); null for the others.
+  void (*floats)(const float* x, float* y, int64_t n) = nullptr;
 };
 
 struct Recurrent {

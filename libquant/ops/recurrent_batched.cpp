@@ -23,8 +23,7 @@ void activate(const RecurrentActivation& act, double clip, float* y, int64_t n) 
     const auto c = static_cast<float>(clip);
     for (int64_t i = 0; i < n; ++i) y[i] = std::clamp(y[i], -c, c);
   }
-  if (vector_math_supported() && act.name == "Sigmoid") return sigmoid_floats(y, y, n);
-  if (vector_math_supported() && act.name == "Tanh") return tanh_floats(y, y, n);
+  if (act.floats && vector_math_supported()) return act.floats(y, y, n);
   for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(act.fn(y[i]));
 }
 
