@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <set>
@@ -346,6 +347,36 @@ TEST_CASE("layout conversion round trip", "[tensor]") {
       for (int64_t i = 0; i < x16.numel(); ++i) REQUIRE(plain.data<float>()[i] == x16.data<float>()[i]);
     }
   CHECK_THROWS(Tensor(DType::Float32, {1, 12, 2, 2}, Init::Zero, Layout::ChannelBlocks8));  // 12 channels: no whole blocks
+}
+
+TEST_CASE("layout changes move every element of every size to its place, whole 8 x 8 tiles and edges alike", "[kernels][layout]") {
+  // Channels-last -> plain transposes each image's [S, C]: sizes around the 8 x 8 tiles (fewer
+  // than 8, exact multiples, a tile plus an edge) in both dimensions, for 4-byte elements (the
+  // tiled path) and 1-, 2- and 8-byte ones (element by element). Values are each element's plain
+  // index, so a misplaced element shows.
+  for (const DType dtype : {DType::Float32, DType::Int32, DType::UInt8, DType::Float16, DType::Int64})
+    for (const int64_t c : {1, 3, 8, 16, 19})
+      for (const int64_t hw : {1, 2, 3, 4, 5}) {
+        const Shape shape{2, c, hw, hw + 1};
+        Tensor plain(dtype, shape, Init::Zero);
+        const int64_t n = plain.numel();
+        const size_t elem = dtype_size(dtype);
+        for (int64_t i = 0; i < n; ++i) std::memcpy(plain.raw() + static_cast<size_t>(i) * elem, &i, elem);  // little-endian: the index's low bytes
+        const Tensor cl = plain.to_layout(Layout::ChannelsLast);
+        const int64_t s = hw * (hw + 1);
+        for (int64_t b = 0; b < 2; ++b)
+          for (int64_t ch = 0; ch < c; ++ch)
+            for (int64_t p = 0; p < s; ++p)
+              REQUIRE(std::memcmp(cl.raw() + static_cast<size_t>((b * s + p) * c + ch) * elem, plain.raw() + static_cast<size_t>((b * c + ch) * s + p) * elem, elem) == 0);
+        const Tensor back = cl.to_plain();
+        REQUIRE(std::memcmp(back.raw(), plain.raw(), static_cast<size_t>(n) * elem) == 0);
+      }
+  // A float NaN's payload crosses the tiles unchanged (the tiles only move bits).
+  Tensor x(DType::Float32, {1, 8, 4, 4}, Init::Zero);
+  const uint32_t payload = 0x7fc01234u;
+  std::memcpy(x.raw() + 4 * 37, &payload, 4);
+  const Tensor round_trip = x.to_layout(Layout::ChannelsLast).to_plain();
+  CHECK(std::memcmp(round_trip.raw(), x.raw(), x.nbytes()) == 0);
 }
 
 TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels where every reader takes them", "[kernels][layout]") {
