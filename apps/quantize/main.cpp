@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 
@@ -25,6 +27,22 @@ extern "C" void on_terminating_signal(int sig) {
   quant::remove_temporary_files_now();
   std::signal(sig, SIG_DFL);
   std::raise(sig);
+}
+
+// Ends a successful run without the static destructors: ONNX's schema registry of every opset and
+// oneDNN's caches took 2-4 ms to tear down, a tenth of a small model's whole calibration (smallcnn,
+// 16 samples: 31-34 -> 30 ms). Every output file is written and renamed by now; the streams are
+// flushed here. Builds with AddressSanitizer exit normally, so that its leak check still runs.
+[[noreturn]] void exit_done(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__)
+  std::exit(code);
+#else
+  std::_Exit(code);
+#endif
 }
 
 }  // namespace
@@ -92,5 +110,5 @@ int main(int argc, char** argv) {
     std::cerr << "quantize: internal error: " << e.what() << "\n";
     return quant::app::exit_code_for(quant::ErrorKind::Internal);
   }
-  return quant::app::kExitOk;
+  exit_done(quant::app::kExitOk);
 }
