@@ -4,6 +4,7 @@
 //     n = max(ceil((limit - start) / delta), 0) elements;
 //   Size: the element count of the input, an int64 scalar;
 //   EyeLike: a 2-D tensor of the input's shape with ones on diagonal k, of type `dtype` (default: the input's).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -19,8 +20,12 @@ Outputs constant_of_shape_kernel(const ir::Node& node, const Inputs& inputs, con
   const Tensor value = node.has_attr("value") ? node.attr("value", ir::AttrKind::Tensor).t : Tensor::scalar<float>(0.0f);
   if (value.numel() != 1) throw Error(ErrorKind::Model, "value must have one element, got " + value.describe());
   Tensor out(value.dtype(), shape, Init::Uninitialized);
-  const size_t size = static_cast<size_t>(dtype_info(value.dtype()).size);
-  for (int64_t i = 0; i < out.numel(); ++i) std::memcpy(out.raw() + i * size, value.raw(), size);
+  // Filled by doubling: the value, then the filled part copied after itself (log2(n) copies; one
+  // copy of a runtime size per element took 40 us for an LSTM's [1, 100, 128] zero state).
+  const size_t size = static_cast<size_t>(dtype_info(value.dtype()).size), bytes = out.nbytes();
+  if (bytes == 0) return {out};
+  std::memcpy(out.raw(), value.raw(), size);
+  for (size_t filled = size; filled < bytes; filled *= 2) std::memcpy(out.raw() + filled, out.raw(), std::min(filled, bytes - filled));
   return {out};
 }
 
