@@ -1,6 +1,6 @@
 // Transpose and Slice (one strided copy, ops/strided_copy.h), the sum reductions' float loops and
 // Pow's one-exponent loop, each against an element-by-element computation written here or the
-// kernel's general path.
+// kernel's general path; ConstantOfShape's fill, element by element.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -150,4 +150,25 @@ TEST_CASE("Shape and Size read the logical shape of a tensor in any layout", "[k
   REQUIRE(entry);
   CHECK(entry->channels_last);
   CHECK(ops::takes_channel_blocks(*entry, 0));
+}
+
+TEST_CASE("ConstantOfShape fills every element with the value, of any size and count", "[kernels][generators]") {
+  // Counts that are not powers of two (the fill doubles the filled part), none, one, and 1- to
+  // 8-byte values; without `value`, float 0.
+  for (const Shape& shape : std::vector<Shape>{{}, {0}, {1}, {3, 5}, {1, 100, 64}, {7, 1, 9}}) {
+    const Tensor dims = Tensor::from_vector<int64_t>({static_cast<int64_t>(shape.size())}, shape);
+    for (const Tensor& value : {Tensor::from_vector<int64_t>({1}, {-7}), Tensor::from_vector<float>({1}, {2.5f}),
+                                Tensor::from_vector<uint8_t>({1}, {200}), Tensor::from_vector<int16_t>({1}, {-300})}) {
+      ir::Node node = test::node("c", "ConstantOfShape", {"dims"}, {"y"});
+      node.attributes["value"] = {.kind = ir::AttrKind::Tensor, .t = value};
+      const Tensor y = ops::constant_of_shape_kernel(node, {&dims}, {})[0];
+      REQUIRE(y.shape() == shape);
+      REQUIRE(y.dtype() == value.dtype());
+      const size_t size = value.nbytes();
+      for (int64_t i = 0; i < y.numel(); ++i) REQUIRE(std::memcmp(y.raw() + static_cast<size_t>(i) * size, value.raw(), size) == 0);
+    }
+    const Tensor zeros = ops::constant_of_shape_kernel(test::node("c", "ConstantOfShape", {"dims"}, {"y"}), {&dims}, {})[0];
+    REQUIRE(zeros.dtype() == DType::Float32);
+    for (int64_t i = 0; i < zeros.numel(); ++i) REQUIRE(zeros.data<float>()[i] == 0.0f);
+  }
 }
