@@ -222,7 +222,7 @@ TEST_CASE("a tensor whose rows stop following the batch in a later group is a da
     Tensor sample(int64_t i) const override {
       return Tensor::from_vector<float>({4}, {1, i == 16 ? -1.f : 1.f, -1, -1});
     }
-    std::string where(int64_t i) const override { return "#" + std::to_string(i); }
+    std::string where(int64_t i) const override { return std::string("#").append(std::to_string(i)); }
   } source;
   ir::Graph g;
   g.inputs.push_back({"x", DType::Float32, {{-1, "N"}, {4, ""}}, true});
