@@ -107,20 +107,27 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
         for (int64_t j = 0; j < H; ++j) hn[j] = (1.0f - z[j]) * cand[j] + z[j] * hs[j];
       }
     } else {
-      // i, o, f, c at 0, H, 2H, 3H of each row.
+      // i, o, f, c at 0, H, 2H, 3H of each row. Without peepholes and input_forget, i, o and f are
+      // one activation over [0, 3H) (o does not wait for C'; one call instead of three per entry).
+      const bool ioff_together = !P && !m.input_forget;
       for (int64_t n = 0; n < B; ++n) {
         float* row = gate.data() + n * gh;
-        activate(f, m.clip, row, H);                                    // i
-        if (m.input_forget) {
-          for (int64_t j = 0; j < H; ++j) row[2 * H + j] = 1.0f - row[j];
+        if (ioff_together) {
+          activate(f, m.clip, row, 3 * H);                              // i, o, f
         } else {
-          activate(f, m.clip, row + 2 * H, H);                          // f
+          activate(f, m.clip, row, H);                                  // i
+          if (m.input_forget) {
+            for (int64_t j = 0; j < H; ++j) row[2 * H + j] = 1.0f - row[j];
+          } else {
+            activate(f, m.clip, row + 2 * H, H);                        // f
+          }
         }
         activate(g, m.clip, row + 3 * H, H);                            // c
         const float* cs = c.data() + n * H;
         float* hn = next.data() + n * H;
         // C' = f ⊙ C + i ⊙ c, kept in hn for now; o needs C' for its peephole.
         for (int64_t j = 0; j < H; ++j) hn[j] = row[2 * H + j] * cs[j] + row[j] * row[3 * H + j];
+        if (ioff_together) continue;
         if (P)
           for (int64_t j = 0; j < H; ++j) row[H + j] += P[H + j] * hn[j];
         activate(f, m.clip, row + H, H);                                // o
