@@ -13,8 +13,8 @@ namespace {
 
 // Folds an image's [S, C] values (channels-last) into acc[C], row by row: each channel's values in
 // their order, into a double (the sum's rounding does not depend on S). Compiled twice, plain and
-// for AVX2 (four doubles a vector instead of two: 2x on dwnet's pool), with the same order of
-// additions, so both give the same bits.
+// for AVX2 (four doubles a vector instead of two: dwnet's pool 0.12-0.14 -> 0.09-0.11 ms per batch
+// of 100), with the same order of additions, so both give the same bits.
 template <bool average>
 [[gnu::always_inline]] inline void fold_rows(const float* x, int64_t rows, int64_t channels, double* acc) {
   for (int64_t i = 0; i < rows; ++i)

@@ -109,10 +109,10 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
     } else {
       // i, o, f, c at 0, H, 2H, 3H of each row. Without peepholes and input_forget, i, o and f are
       // one activation over [0, 3H) (o does not wait for C'; one call instead of three per entry).
-      const bool ioff_together = !P && !m.input_forget;
+      const bool iof_in_one_call = !P && !m.input_forget;
       for (int64_t n = 0; n < B; ++n) {
         float* row = gate.data() + n * gh;
-        if (ioff_together) {
+        if (iof_in_one_call) {
           activate(f, m.clip, row, 3 * H);                              // i, o, f
         } else {
           activate(f, m.clip, row, H);                                  // i
@@ -127,7 +127,7 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
         float* hn = next.data() + n * H;
         // C' = f ⊙ C + i ⊙ c, kept in hn for now; o needs C' for its peephole.
         for (int64_t j = 0; j < H; ++j) hn[j] = row[2 * H + j] * cs[j] + row[j] * row[3 * H + j];
-        if (ioff_together) continue;
+        if (iof_in_one_call) continue;
         if (P)
           for (int64_t j = 0; j < H; ++j) row[H + j] += P[H + j] * hn[j];
         activate(f, m.clip, row + H, H);                                // o
