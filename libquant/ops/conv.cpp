@@ -42,8 +42,14 @@ ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& 
 
 ConvChannelBlocks conv_channel_blocks(const ir::Node& node, const Shape& w) {
   if (!onednn::channel_blocks_pay() || w.size() != 4) return {};
-  const int64_t group = node.attr_int("group", 1), out_channels = w[0], in_channels = w[1] * group;
-  if (direct_conv_may_apply(group, in_channels, out_channels, w[2] * w[3], 2)) return {};
+  const int64_t group = node.attr_int("group", 1), out_channels = w[0], in_channels = w[1] * group, taps = w[2] * w[3];
+  // Dense convolutions with a window over 8 or more channels run channels-last: on quant's own
+  // loops with AVX2 (direct_conv), on oneDNN's AVX-512 kernels where those are taken (faster there
+  // than its AVX2 ones on blocks: ResNet-18). The rest (depthwise and other grouped ones, 1x1, few
+  // input channels) take and give blocks.
+  const bool channels_last = onednn::has_avx512_kernels() ? group == 1 && in_channels >= 8 && taps > 1
+                                                          : direct_conv_may_apply(group, in_channels, out_channels, taps, 2);
+  if (channels_last) return {};
   return {.reads = true, .writes = out_channels % 8 == 0};
 }
 

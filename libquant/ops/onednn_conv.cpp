@@ -101,6 +101,11 @@ ConvPlan make_plan(const ConvGeometry& g, Layout x_layout, const float* w, Weigh
     const auto desc = bias ? dnnl::convolution_forward::desc(kind, algo, src, any(plan.wei_dims), bias_md, dst, strides, dilates, pad_l, pad_r)
                            : dnnl::convolution_forward::desc(kind, algo, src, any(plan.wei_dims), dst, strides, dilates, pad_l, pad_r);
     plan.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn::engine());
+    // Blocks of 8 on an AVX-512 CPU (one that runs it in halves: onednn::channel_blocks_pay) are
+    // asked for to run oneDNN's AVX2 kernels on them; its first choice there is an AVX-512 kernel,
+    // slower on blocks of 8 than on channels-last (docs/performance.md).
+    if ((src == src_blocks8 || dst == dst_blocks8) && onednn::has_avx512_kernels() && !onednn::to_implementation(plan.pd, "avx2"))
+      plan.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn::engine());
     if (std::string_view(plan.pd.impl_info_str()).substr(0, 3) != "ref") break;
   }
   plan.primitive = dnnl::convolution_forward(plan.pd);

@@ -1,5 +1,7 @@
 #include "ops/onednn_util.h"
 
+#include "core/cpu_features.h"
+
 namespace quant::ops::onednn {
 
 using dnnl::memory;
@@ -47,7 +49,8 @@ bool channel_blocks_pay() {
     const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa()), want = static_cast<unsigned>(dnnl::cpu_isa::avx2);
     return (isa & want) == want;
   }();
-  return avx2 && !has_avx512_kernels();
+  static const bool zen4 = cpu_avx512_in_halves();
+  return avx2 && (!has_avx512_kernels() || zen4);
 }
 
 dnnl::primitive_attr attributes(const FusedClamp& clamp) {

@@ -4,6 +4,7 @@
 #include <dnnl.hpp>
 
 #include <array>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/tensor.h"
@@ -19,9 +20,23 @@ const dnnl::engine& engine();
 // so the kernels take oneDNN for them.
 bool has_avx512_kernels();
 // Whether convolutions chained in blocks of 8 channels (Layout::ChannelBlocks8) outrun channels-last
-// on this CPU: with oneDNN's AVX2 kernels, measured (docs/performance.md); not with its AVX-512
-// ones, not measured, nor without AVX2.
+// on this CPU, measured (docs/performance.md): with oneDNN's AVX2 kernels; and on a CPU that runs
+// AVX-512 in two halves (cpu_avx512_in_halves: Zen 4), where oneDNN's AVX2 kernels on blocks outrun
+// its AVX-512 ones on channels-last for depthwise and 1x1 convolutions (MobileNetV2 1.2-1.3x;
+// conv_channel_blocks says which convolutions). Not on other AVX-512 CPUs (not measured), nor
+// without AVX2.
 bool channel_blocks_pay();
+
+// Steps `pd` through oneDNN's implementations of its primitive (best first, as oneDNN ranks them)
+// to the first whose name holds `isa` ("jit_dw:avx2" holds "avx2"); false, with `pd` at the last
+// one, when none does.
+template <class PrimitiveDesc>
+bool to_implementation(PrimitiveDesc& pd, std::string_view isa) {
+  do {
+    if (std::string_view(pd.impl_info_str()).find(isa) != std::string_view::npos) return true;
+  } while (pd.next_impl());
+  return false;
+}
 
 // The last `rank` of three values (a Window3 axis array), each plus `offset`.
 dnnl::memory::dims trailing(const std::array<int64_t, 3>& v, size_t rank, int64_t offset = 0);

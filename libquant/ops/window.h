@@ -47,8 +47,9 @@ ConvGeometry conv_geometry(const ir::Node& node, const Tensor& x, const Tensor& 
 
 // Whether the Conv `node` with weights of this shape reads its X, and writes its Y, in blocks of 8
 // channels (Layout::ChannelBlocks8) as they are on this CPU (conv.cpp): where those blocks pay
-// (onednn::channel_blocks_pay), for 2-D convolutions oneDNN runs (not quant's own loops, which
-// read channels-last); writing also needs a multiple of 8 output channels.
+// (onednn::channel_blocks_pay), for 2-D convolutions other than dense ones with a window over 8 or
+// more input channels (those run channels-last: on quant's own loops with AVX2, on oneDNN's AVX-512
+// kernels); writing also needs a multiple of 8 output channels.
 struct ConvChannelBlocks {
   bool reads = false, writes = false;
 };
