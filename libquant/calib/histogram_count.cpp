@@ -16,6 +16,31 @@
 namespace quant::calib {
 namespace {
 
+// The part of a histogram's bins a call's values can reach: `size` bins from counts[offset]. A
+// call counts on that part only (its counters cleared, counted and summed into the histogram), so
+// its fixed cost follows the bins its values span, not the whole grid, which spans every value
+// seen so far (a transformer's group of samples holds ~10k values per tensor and spans a part of a
+// grid of up to 2,048 bins; clearing and summing four sets of counters for all of them cost as much
+// as counting the values).
+struct BinWindow {
+  int64_t offset = 0, size = 0;
+  static BinWindow whole(const Histogram& h) { return {0, static_cast<int64_t>(h.counts.size())}; }
+  // The bins of h that values in [range.lo, range.hi], or their magnitudes, land in.
+  static BinWindow of(const Histogram& h, bool absolute, ValueRange range) {
+    if (!(std::isfinite(range.lo) && std::isfinite(range.hi) && range.lo <= range.hi)) return whole(h);  // all NaN
+    double lo = range.lo, hi = range.hi;
+    if (absolute) {
+      const double a = std::abs(lo), b = std::abs(hi);
+      lo = lo <= 0 && hi >= 0 ? 0.0 : std::min(a, b);
+      hi = std::max(a, b);
+    }
+    const double inv = std::ldexp(1.0, -h.exponent);
+    const int64_t first = std::max<int64_t>(grid_index(lo, inv) - h.first, 0);
+    const int64_t last = std::min<int64_t>(grid_index(hi, inv) - h.first, static_cast<int64_t>(h.counts.size()) - 1);
+    return first <= last ? BinWindow{first, last - first + 1} : whole(h);
+  }
+};
+
 // Where values land on a histogram: bin(x) = floor(x / 2^e) - first in 0..size-1, and `size` for
 // NaN (the grid covers every other value, so NaN is the only one outside it). Two forms of it:
 //
@@ -34,8 +59,8 @@ struct FloatBins {
   static FloatBins of(int exponent, int64_t first, int64_t size) {
     return {static_cast<float>(std::ldexp(1.0, -exponent)), static_cast<int32_t>(first), static_cast<uint32_t>(size)};
   }
-  static bool applies(const Histogram& h) { return applies(h.exponent, h.first, static_cast<int64_t>(h.counts.size())); }
-  static FloatBins of(const Histogram& h) { return of(h.exponent, h.first, static_cast<int64_t>(h.counts.size())); }
+  static bool applies(const Histogram& h, const BinWindow& w) { return applies(h.exponent, h.first + w.offset, w.size); }
+  static FloatBins of(const Histogram& h, const BinWindow& w) { return of(h.exponent, h.first + w.offset, w.size); }
   uint32_t operator()(float v) const {
     const float x = v * inv;
     if (!(x > -kFar && x < kFar)) return size;
@@ -51,7 +76,7 @@ struct DoubleBins {
   double inv;
   int64_t first;
   uint32_t size;
-  static DoubleBins of(const Histogram& h) { return {std::ldexp(1.0, -h.exponent), h.first, static_cast<uint32_t>(h.counts.size())}; }
+  static DoubleBins of(const Histogram& h, const BinWindow& w) { return {std::ldexp(1.0, -h.exponent), h.first + w.offset, static_cast<uint32_t>(w.size)}; }
   uint32_t operator()(float v) const { return v != v ? size : static_cast<uint32_t>(grid_index(v, inv) - first); }
 };
 
@@ -93,7 +118,7 @@ class CounterSets {
   }
   // Set by set, each a contiguous loop the compiler vectorizes (summing the sets bin by bin, a
   // strided inner loop, was a tenth of a ViT's histogram calibration).
-  void sum_into(Histogram& h) const { sum_into(h.counts.data()); }
+  void sum_into(Histogram& h, const BinWindow& w) const { sum_into(h.counts.data() + w.offset); }
   void sum_into(uint64_t* const counts) const {
     const uint32_t bins = stride_ - 1;  // the NaN counter is left out
     for (int64_t l = 0; l <= lane_mask_; ++l) {
@@ -193,27 +218,31 @@ QUANT_AVX2 int64_t count_nonzero_avx2(const float* v, int64_t n, const std::arra
 
 // The vector loop over the targets whose grids count in floats (one or two of them), the tail
 // of fewer than 8 values one by one.
-void count_float_targets_avx2(const float* v, int64_t n, std::span<const CountTarget> targets, std::span<CounterSets* const> sets) {
+void count_float_targets_avx2(const float* v, int64_t n, std::span<const CountTarget> targets, std::span<const BinWindow> windows,
+                              std::span<CounterSets* const> sets) {
   const int64_t whole = n - n % 8;
   int64_t zeros = 0;
   if (targets.size() == 1) {
-    zeros = count_nonzero_avx2<1>(v, whole, {FloatBins::of(*targets[0].histogram)}, {targets[0].absolute}, {sets[0]});
+    zeros = count_nonzero_avx2<1>(v, whole, {FloatBins::of(*targets[0].histogram, windows[0])}, {targets[0].absolute}, {sets[0]});
   } else {
-    zeros = count_nonzero_avx2<2>(v, whole, {FloatBins::of(*targets[0].histogram), FloatBins::of(*targets[1].histogram)},
+    zeros = count_nonzero_avx2<2>(v, whole, {FloatBins::of(*targets[0].histogram, windows[0]), FloatBins::of(*targets[1].histogram, windows[1])},
                                   {targets[0].absolute, targets[1].absolute}, {sets[0], sets[1]});
   }
   for (size_t t = 0; t < targets.size(); ++t) {
-    const FloatBins bins = FloatBins::of(*targets[t].histogram);
+    const FloatBins bins = FloatBins::of(*targets[t].histogram, windows[t]);
     count_scalar(v, whole, n, targets[t].absolute, bins, *sets[t]);
     // A zero's bin, on the signed grid and the |x| one alike (only when there were zeros: else the
-    // grid need not cover 0).
-    if (zeros > 0) targets[t].histogram->counts[bins(0.0f)] += static_cast<uint64_t>(zeros);
+    // window need not cover 0).
+    if (zeros > 0) targets[t].histogram->counts[static_cast<size_t>(windows[t].offset + bins(0.0f))] += static_cast<uint64_t>(zeros);
   }
 }
 // Adds count fine bins, src[j * step] for j in [0, count), bin m0 + j of a grid 2^shift times finer
 // than h's, into h: bin (m0 + j) >> shift (h's grid covers them). The shifts met (0 and 1) add
 // straight along and in pairs: one add after another into the same bin waits on the one before.
-void add_coarsened(const uint64_t* src, ptrdiff_t step, int64_t count, int64_t m0, int shift, Histogram& h) {
+// The step (1, or -1 for the negative bins read backwards) is a template argument so that the
+// straight loop compiles to vector adds.
+template <ptrdiff_t step>
+void add_coarsened(const uint64_t* src, int64_t count, int64_t m0, int shift, Histogram& h) {
   uint64_t* const dst = h.counts.data();
   const int64_t first = h.first;
   int64_t j = 0;
@@ -237,12 +266,14 @@ void add_coarsened(const uint64_t* src, ptrdiff_t step, int64_t count, int64_t m
 // So the count keeps, besides the fine bins, the fine bins of the negative values on grid points.
 // False (nothing counted) when the fine grid would not count in floats or exceed 4,096 bins (the
 // counters of its four sets then no longer fit where the two histograms' did).
-bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, Histogram& abs_h) {
+bool count_signed_and_abs_once(const float* v, int64_t n, ValueRange range, Histogram& signed_h, Histogram& abs_h) {
   const int f = std::min(signed_h.exponent, abs_h.exponent);
   const int signed_shift = signed_h.exponent - f, abs_shift = abs_h.exponent - f;
   if (signed_shift > 1) return false;
-  const int64_t fine_first = signed_h.first * (int64_t{1} << signed_shift);
-  const int64_t fine_size = static_cast<int64_t>(signed_h.counts.size()) << signed_shift;
+  // The fine bins of the signed window (BinWindow), which covers [range.lo, range.hi].
+  const BinWindow window = BinWindow::of(signed_h, false, range);
+  const int64_t fine_first = (signed_h.first + window.offset) * (int64_t{1} << signed_shift);
+  const int64_t fine_size = window.size << signed_shift;
   if (fine_size > 4096 || !FloatBins::applies(f, fine_first, fine_size)) return false;
   const FloatBins fine = FloatBins::of(f, fine_first, fine_size);
 
@@ -267,13 +298,13 @@ bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, H
   // for the m the |x| grid holds (up to abs_last, its last bin in fine units): the fine grid, the
   // signed grid split in two, can reach past |min| and max with bins that are necessarily empty.
   const uint64_t* const counts = fine_counts.data();
-  add_coarsened(counts, 1, fine_size, fine.first, signed_shift, signed_h);
+  add_coarsened<1>(counts, fine_size, fine.first, signed_shift, signed_h);
   const int64_t last = fine.first + fine_size - 1;
   const int64_t abs_last = (abs_h.first + static_cast<int64_t>(abs_h.counts.size())) * (int64_t{1} << abs_shift) - 1;
   const int64_t m0 = std::max<int64_t>(fine.first, 0), m1 = std::min(last, abs_last);  // k = m >= 0
-  if (m0 <= m1) add_coarsened(counts + (m0 - fine.first), 1, m1 - m0 + 1, m0, abs_shift, abs_h);
+  if (m0 <= m1) add_coarsened<1>(counts + (m0 - fine.first), m1 - m0 + 1, m0, abs_shift, abs_h);
   const int64_t k0 = std::min<int64_t>(last, -1), k1 = std::max<int64_t>(fine.first, -abs_last - 1);  // k < 0, m = -k - 1 from -k0 - 1 up
-  if (k1 <= k0) add_coarsened(counts + (k0 - fine.first), -1, k0 - k1 + 1, -k0 - 1, abs_shift, abs_h);
+  if (k1 <= k0) add_coarsened<-1>(counts + (k0 - fine.first), k0 - k1 + 1, -k0 - 1, abs_shift, abs_h);
   uint64_t* const abs_counts = abs_h.counts.data();
   for (const int64_t k : on_points) {
     --abs_counts[((-k - 1) >> abs_shift) - abs_h.first];
@@ -283,46 +314,54 @@ bool count_signed_and_abs_once(const float* v, int64_t n, Histogram& signed_h, H
 }
 #else
 bool avx2_supported() { return false; }
-bool count_signed_and_abs_once(const float*, int64_t, Histogram&, Histogram&) { return false; }
-void count_float_targets_avx2(const float*, int64_t, std::span<const CountTarget>, std::span<CounterSets* const>) {
+bool count_signed_and_abs_once(const float*, int64_t, ValueRange, Histogram&, Histogram&) { return false; }
+void count_float_targets_avx2(const float*, int64_t, std::span<const CountTarget>, std::span<const BinWindow>, std::span<CounterSets* const>) {
   throw Error(ErrorKind::Internal, "the AVX2 histogram count is built for x86-64 only");
 }
 #endif
 
 }  // namespace
 
-void count_values(std::span<const float> values, std::span<const CountTarget> targets, CountPath path) {
+void count_values(std::span<const float> values, std::span<const CountTarget> targets, ValueRange range, CountPath path) {
   const auto n = static_cast<int64_t>(values.size());
   if (n == 0 || targets.empty()) return;
   if (targets.size() > 2) throw Error(ErrorKind::Internal, "histogram count: at most two histograms per pass");
   if (n >= (int64_t{1} << 32)) throw Error(ErrorKind::Internal, "histogram counters: 2^32 or more values in one tensor");
-  if (path == CountPath::Fastest && avx2_supported() && targets.size() == 2 && !targets[0].absolute && targets[1].absolute &&
-      count_signed_and_abs_once(values.data(), n, *targets[0].histogram, *targets[1].histogram))
+  const bool fastest = path == CountPath::Fastest && avx2_supported();
+  if (fastest && targets.size() == 2 && !targets[0].absolute && targets[1].absolute &&
+      count_signed_and_abs_once(values.data(), n, range, *targets[0].histogram, *targets[1].histogram))
     return;
+  // The scalar path, the definition, counts on the whole grids.
+  std::array<BinWindow, 2> windows{};
+  for (size_t t = 0; t < targets.size(); ++t)
+    windows[t] = fastest ? BinWindow::of(*targets[t].histogram, targets[t].absolute, range) : BinWindow::whole(*targets[t].histogram);
   thread_local std::array<std::vector<uint32_t>, 2> storage;
-  std::array<CounterSets, 2> sets = {CounterSets(static_cast<uint32_t>(targets[0].histogram->counts.size()), n, storage[0]),
-                                     CounterSets(targets.size() > 1 ? static_cast<uint32_t>(targets[1].histogram->counts.size()) : 0, n, storage[1])};
+  std::array<CounterSets, 2> sets = {CounterSets(static_cast<uint32_t>(windows[0].size), n, storage[0]),
+                                     CounterSets(targets.size() > 1 ? static_cast<uint32_t>(windows[1].size) : 0, n, storage[1])};
   // The targets the vector loop takes (grids that count in floats), and the rest.
   std::array<CountTarget, 2> vector_targets{}, other_targets{};
+  std::array<BinWindow, 2> vector_windows{}, other_windows{};
   std::array<CounterSets*, 2> vector_sets{}, other_sets{};
   size_t vector_count = 0, other_count = 0;
   for (size_t t = 0; t < targets.size(); ++t) {
-    if (path == CountPath::Fastest && avx2_supported() && FloatBins::applies(*targets[t].histogram)) {
-      vector_targets[vector_count] = targets[t], vector_sets[vector_count++] = &sets[t];
+    if (fastest && FloatBins::applies(*targets[t].histogram, windows[t])) {
+      vector_targets[vector_count] = targets[t], vector_windows[vector_count] = windows[t], vector_sets[vector_count++] = &sets[t];
     } else {
-      other_targets[other_count] = targets[t], other_sets[other_count++] = &sets[t];
+      other_targets[other_count] = targets[t], other_windows[other_count] = windows[t], other_sets[other_count++] = &sets[t];
     }
   }
   if (vector_count > 0)
-    count_float_targets_avx2(values.data(), n, std::span(vector_targets).first(vector_count), std::span(vector_sets).first(vector_count));
+    count_float_targets_avx2(values.data(), n, std::span(vector_targets).first(vector_count), std::span(vector_windows).first(vector_count),
+                             std::span(vector_sets).first(vector_count));
   for (size_t t = 0; t < other_count; ++t) {
     const Histogram& h = *other_targets[t].histogram;
-    if (FloatBins::applies(h))
-      count_scalar(values.data(), 0, n, other_targets[t].absolute, FloatBins::of(h), *other_sets[t]);
+    const BinWindow& w = other_windows[t];
+    if (FloatBins::applies(h, w))
+      count_scalar(values.data(), 0, n, other_targets[t].absolute, FloatBins::of(h, w), *other_sets[t]);
     else
-      count_scalar(values.data(), 0, n, other_targets[t].absolute, DoubleBins::of(h), *other_sets[t]);
+      count_scalar(values.data(), 0, n, other_targets[t].absolute, DoubleBins::of(h, w), *other_sets[t]);
   }
-  for (size_t t = 0; t < targets.size(); ++t) sets[t].sum_into(*targets[t].histogram);
+  for (size_t t = 0; t < targets.size(); ++t) sets[t].sum_into(*targets[t].histogram, windows[t]);
 }
 
 }  // namespace quant::calib

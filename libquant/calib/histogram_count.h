@@ -26,8 +26,14 @@ struct CountTarget {
 // (x86-64 with AVX2), else Scalar. Both give the same counts; tests compare them.
 enum class CountPath { Scalar, Fastest };
 
+// The least and the greatest of a tensor's values, NaNs aside (lo > hi when all are NaN).
+struct ValueRange {
+  float lo, hi;
+};
+
 // Adds every value (or |value|, per target) to each target histogram, whose grid must cover them
-// all; NaNs are skipped. One pass over the values serves all targets.
-void count_values(std::span<const float> values, std::span<const CountTarget> targets, CountPath path = CountPath::Fastest);
+// all; NaNs are skipped. One pass over the values serves all targets. `range` is the values' own:
+// the Fastest path counts on the part of each grid it spans.
+void count_values(std::span<const float> values, std::span<const CountTarget> targets, ValueRange range, CountPath path = CountPath::Fastest);
 
 }  // namespace quant::calib

@@ -142,7 +142,7 @@ void observe(TensorStats& stats, std::span<const float> values, bool histograms)
   Histogram& a = stats.abs_hist;
   const bool abs_is_signed = stats.min >= 0 && s.exponent == a.exponent && s.first == a.first && s.counts.size() == a.counts.size();
   const CountTarget both[2] = {{&stats.signed_hist, false}, {&stats.abs_hist, true}};
-  count_values(values, std::span(both).first(abs_is_signed ? 1 : 2));
+  count_values(values, std::span(both).first(abs_is_signed ? 1 : 2), {lo, hi});
   if (abs_is_signed) a.counts = s.counts;
 }
 

@@ -246,21 +246,29 @@ TEST_CASE("the vector histogram count equals the scalar one", "[calib]") {
       values[static_cast<size_t>(n / 3)] = std::nanf("");
       calib::TensorStats range;
       calib::observe(range, tensor_of(values), false);  // min/max: the grids of the histograms
-      const calib::Grid sg = calib::signed_grid(range), ag = calib::abs_grid(range);
-      INFO(n << " values, shift " << shift << ", scale " << scale << ", grid 2^" << sg.exponent);
-      calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag), alone = empty_on(ag);
-      const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
-      const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
-      const calib::CountTarget alone_target[1] = {{&alone, true}};
-      calib::count_values(values, scalar_targets, calib::CountPath::Scalar);
-      calib::count_values(values, fast_targets, calib::CountPath::Fastest);
-      calib::count_values(values, alone_target, calib::CountPath::Fastest);
-      CHECK(fast_signed.counts == scalar_signed.counts);
-      CHECK(fast_abs.counts == scalar_abs.counts);
-      CHECK(alone.counts == scalar_abs.counts);
-      CHECK(scalar_signed.total() == static_cast<uint64_t>(n - 1));
-      check_counts_by_hand(scalar_signed, values, false);
-      check_counts_by_hand(scalar_abs, values, true);
+      const calib::ValueRange own{static_cast<float>(range.min), static_cast<float>(range.max)};
+      // The grids of the values' own range, and of one that earlier values widened on both sides
+      // (the vector path then counts on the part the values span).
+      calib::TensorStats wider = range;
+      wider.min -= 3 * (range.max - range.min) + 1;
+      wider.max += 5 * (range.max - range.min);
+      for (const calib::TensorStats& grids : {range, wider}) {
+        const calib::Grid sg = calib::signed_grid(grids), ag = calib::abs_grid(grids);
+        INFO(n << " values, shift " << shift << ", scale " << scale << ", grid 2^" << sg.exponent << " from " << sg.first << " to " << sg.last);
+        calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag), alone = empty_on(ag);
+        const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
+        const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
+        const calib::CountTarget alone_target[1] = {{&alone, true}};
+        calib::count_values(values, scalar_targets, own, calib::CountPath::Scalar);
+        calib::count_values(values, fast_targets, own, calib::CountPath::Fastest);
+        calib::count_values(values, alone_target, own, calib::CountPath::Fastest);
+        CHECK(fast_signed.counts == scalar_signed.counts);
+        CHECK(fast_abs.counts == scalar_abs.counts);
+        CHECK(alone.counts == scalar_abs.counts);
+        CHECK(scalar_signed.total() == static_cast<uint64_t>(n - 1));
+        check_counts_by_hand(scalar_signed, values, false);
+        check_counts_by_hand(scalar_abs, values, true);
+      }
     }
   }
 }
@@ -287,16 +295,24 @@ TEST_CASE("the signed and |x| histograms counted once on the finer grid equal tw
         values[1] = hi;
         calib::TensorStats range;
         calib::observe(range, tensor_of(values), false);
-        const calib::Grid sg = calib::signed_grid(range), ag = calib::abs_grid(range);
-        INFO("[" << lo << ", " << hi << "], " << n << " values, grids 2^" << sg.exponent << " and 2^" << ag.exponent);
-        calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag);
-        const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
-        const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
-        calib::count_values(values, scalar_targets, calib::CountPath::Scalar);
-        calib::count_values(values, fast_targets, calib::CountPath::Fastest);
-        CHECK(fast_signed.counts == scalar_signed.counts);
-        CHECK(fast_abs.counts == scalar_abs.counts);
-        check_counts_by_hand(scalar_abs, values, true);
+        const calib::ValueRange own{static_cast<float>(range.min), static_cast<float>(range.max)};
+        // Also on grids that earlier values widened (below and above: the count's window then
+        // starts and ends inside them).
+        calib::TensorStats wider = range;
+        wider.min *= 1.75;
+        wider.max *= 1.5;
+        for (const calib::TensorStats& grids : {range, wider}) {
+          const calib::Grid sg = calib::signed_grid(grids), ag = calib::abs_grid(grids);
+          INFO("[" << lo << ", " << hi << "], " << n << " values, grids 2^" << sg.exponent << " and 2^" << ag.exponent << ", signed from " << sg.first);
+          calib::Histogram scalar_signed = empty_on(sg), scalar_abs = empty_on(ag), fast_signed = empty_on(sg), fast_abs = empty_on(ag);
+          const calib::CountTarget scalar_targets[2] = {{&scalar_signed, false}, {&scalar_abs, true}};
+          const calib::CountTarget fast_targets[2] = {{&fast_signed, false}, {&fast_abs, true}};
+          calib::count_values(values, scalar_targets, own, calib::CountPath::Scalar);
+          calib::count_values(values, fast_targets, own, calib::CountPath::Fastest);
+          CHECK(fast_signed.counts == scalar_signed.counts);
+          CHECK(fast_abs.counts == scalar_abs.counts);
+          check_counts_by_hand(scalar_abs, values, true);
+        }
       }
     }
 }
