@@ -93,7 +93,8 @@ void Interpreter::plan_fusion() {
 }
 
 // Tensors kept in blocks of 8 channels: first, in graph order, the outputs of Convs that write
-// them and of element-wise ops whose layout inputs all are such tensors; then, until nothing
+// them and of element-wise ops whose layout inputs all are such tensors (a global pool takes them
+// and ends the chain); then, until nothing
 // changes, every one that a reader would not take as it is (a kernel or input that does not take
 // the blocks, a Conv on quant's own loops, an element-wise op whose own output was dropped) or that
 // is a graph output or read by a subgraph is dropped: its producer writes it as before. So a chain
@@ -112,6 +113,7 @@ void Interpreter::plan_channel_blocks() {
     bool inputs_blocked = !n.inputs.empty();
     for (size_t k = 0; k < n.inputs.size(); ++k)
       if (ops::takes_channel_blocks(*s.op, k)) inputs_blocked = inputs_blocked && blocked.count(n.inputs[k]);
+    if (s.op->channel_blocks == ops::ChannelBlocks::FirstInputEnds) continue;  // its result is not in blocks
     if (n.op_type == "Conv" ? conv_blocks(n).writes : inputs_blocked) blocked.insert(n.outputs[0]);
   }
   std::unordered_multimap<std::string, size_t> readers;  // value -> index of a step reading it
@@ -126,6 +128,7 @@ void Interpreter::plan_channel_blocks() {
     for (size_t k = 0; k < n.inputs.size(); ++k)
       if (n.inputs[k] == value && !ops::takes_channel_blocks(*reader.op, k)) return false;
     if (n.op_type == "Conv") return conv_blocks(n).reads;
+    if (reader.op->channel_blocks == ops::ChannelBlocks::FirstInputEnds) return true;
     return !n.outputs.empty() && blocked.count(n.outputs[0]) > 0;
   };
   for (bool changed = true; changed;) {

@@ -53,7 +53,9 @@ struct OpFacts {
   bool same_values = false;
 };
 
-enum class ChannelBlocks { None, FirstInput, AllInputs };
+// FirstInputEnds: input 0 is taken in blocks and the result is not in them (a global pool: its
+// [N, C, 1, 1] result is the same bytes in every layout), so a chain of blocks ends there.
+enum class ChannelBlocks { None, FirstInput, AllInputs, FirstInputEnds };
 
 struct OpEntry {
   std::string_view op_type;  // in the default ONNX domain
@@ -67,14 +69,15 @@ struct OpEntry {
   bool fuses_clamp = false;
   // Which inputs the kernel takes in blocks of 8 channels (Layout::ChannelBlocks8) as they are:
   // Conv's X (when oneDNN runs it: conv_channel_blocks), element-wise ops that keep their input's
-  // layout. The interpreter converts such inputs for every other kernel and input, and plans that
+  // layout, the global pools (their result plain). The interpreter converts such inputs for every other kernel and input, and plans that
   // layout only where every reader takes it (Interpreter::plan_channel_blocks).
   ChannelBlocks channel_blocks = ChannelBlocks::None;
 };
 
 // Whether input `k` of `entry`'s kernel is taken in blocks of 8 channels as it is.
 inline bool takes_channel_blocks(const OpEntry& entry, size_t k) {
-  return entry.channel_blocks == ChannelBlocks::AllInputs || (entry.channel_blocks == ChannelBlocks::FirstInput && k == 0);
+  return entry.channel_blocks == ChannelBlocks::AllInputs ||
+         ((entry.channel_blocks == ChannelBlocks::FirstInput || entry.channel_blocks == ChannelBlocks::FirstInputEnds) && k == 0);
 }
 
 std::span<const OpEntry> all_ops();

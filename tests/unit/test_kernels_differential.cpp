@@ -382,7 +382,7 @@ TEST_CASE("layout changes move every element of every size to its place, whole 8
 TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels where every reader takes them", "[kernels][layout]") {
   // x -> expand (1x1) -> Clip -> depthwise -> Relu -> project (1x1) -> Add(project, skip) -> MaxPool
   //                                                                       skip = 1x1 of x
-  // and a second reader of the depthwise output that does not take blocks (GlobalAveragePool).
+  // and a second depthwise Conv of the expansion, read by GlobalAveragePool.
   std::mt19937 rng(21);
   ir::Graph g;
   g.inputs.push_back(test::value("x"));
@@ -416,13 +416,15 @@ TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels 
     require_close(got.at(name), want.at(name));
   }
   if (!ops::onednn::channel_blocks_pay()) return;  // AVX-512 other than Zen 4's (or no AVX2): channels-last everywhere
-  // Read only by kernels that take blocks: e, ec, d, dr (Conv, Clip, Relu, Conv).
-  for (const char* name : {"e", "ec", "d", "dr"}) {
+  // Read only by kernels that take blocks: e, ec, d, dr, d2 (Conv, Clip, Relu, Conv, and
+  // GlobalAveragePool, which ends the chain: its result is plain).
+  for (const char* name : {"e", "ec", "d", "dr", "d2"}) {
     INFO(name);
     CHECK(layout_of.at(name) == Layout::ChannelBlocks8);
   }
-  // d2 is read by GlobalAveragePool; p and s by an Add whose result MaxPool reads: written as before.
-  for (const char* name : {"d2", "p", "s", "sum"}) {
+  CHECK(layout_of.at("dw_mean") == Layout::Plain);
+  // p and s are read by an Add whose result MaxPool reads: written as before.
+  for (const char* name : {"p", "s", "sum"}) {
     INFO(name);
     CHECK(layout_of.at(name) != Layout::ChannelBlocks8);
   }
@@ -441,14 +443,19 @@ TEST_CASE("channels-last tensors flow through pooling and activations like plain
   avg.op_type = "AveragePool";
   avg.attributes["count_include_pad"] = one(1);
   require_close(ops::average_pool_kernel(avg, {&cl}, {})[0], ops::average_pool_kernel(avg, {&x}, {.reference = true})[0]);
-  // The global pools fold a channel's values in the same order in both layouts (in double): the
-  // same bits.
+  // The global pools fold a channel's values in the same order in every layout (in double): the
+  // same bits, from channels-last and from blocks of 8 channels (16 channels: two blocks).
   ir::Node gap;
   gap.op_type = "GlobalAveragePool";
+  const Tensor x16 = test::random_floats({2, 16, 9, 8}, rng), blocks = x16.to_layout(Layout::ChannelBlocks8);
   for (const auto kernel : {ops::global_average_pool_kernel, ops::global_max_pool_kernel}) {
     const Tensor from_cl = kernel(gap, {&cl}, {})[0], from_plain = kernel(gap, {&x}, {})[0];
     REQUIRE(from_cl.shape() == from_plain.shape());
     CHECK(std::memcmp(from_cl.raw(), from_plain.raw(), from_cl.nbytes()) == 0);
+    const Tensor from_blocks = kernel(gap, {&blocks}, {})[0], from_plain16 = kernel(gap, {&x16}, {})[0];
+    CHECK(from_blocks.layout() == Layout::Plain);
+    REQUIRE(from_blocks.shape() == from_plain16.shape());
+    CHECK(std::memcmp(from_blocks.raw(), from_plain16.raw(), from_blocks.nbytes()) == 0);
   }
   ir::Node relu;
   relu.op_type = "Relu";
