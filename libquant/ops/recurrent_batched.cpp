@@ -49,11 +49,13 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
   const bool gru_split = m.cell == Cell::Gru && !m.linear_before_reset;  // (r ⊙ H) · Rhᵀ: a second product
   const bool gru_lbr = m.cell == Cell::Gru && m.linear_before_reset;     // r ⊙ (H · Rhᵀ + Rbh)
 
-  // 1. XW, row x_row(t, n) for step t of entry n.
-  std::vector<float> xw(static_cast<size_t>(rows * gh));
-  product_transposed(m.x.data<float>(), rows, m.in, W, m.in, gh, xw.data(), gh);
+  // 1. XW, row x_row(t, n) for step t of entry n (left uninitialized: the product writes it all;
+  // zeroing it first: memset was 4.5% of the corpus LSTM's perf samples, 1% after).
+  Tensor xw_tensor(DType::Float32, {rows, gh}, Init::Uninitialized);
+  float* const xw = xw_tensor.data<float>();
+  product_transposed(m.x.data<float>(), rows, m.in, W, m.in, gh, xw, gh);
   for (int64_t row = 0; row < rows; ++row) {
-    float* v = xw.data() + row * gh;
+    float* v = xw + row * gh;
     for (int64_t q = 0; q < gh; ++q) v[q] += Wb[q] + (gru_lbr && q >= 2 * H ? 0.0f : Rb[q]);
   }
 
@@ -73,7 +75,7 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
     auto active = [&](int64_t n) { return s < m.lens[static_cast<size_t>(n)]; };
     product_transposed(h.data(), B, H, R, H, gru_split ? 2 * H : gh, rec.data(), gh);
     for (int64_t n = 0; n < B; ++n) {
-      const float* x = xw.data() + (active(n) ? m.x_row(step_of(n), n) : 0) * gh;
+      const float* x = xw + (active(n) ? m.x_row(step_of(n), n) : 0) * gh;
       const float* r = rec.data() + n * gh;
       float* pre = gate.data() + n * gh;
       const int64_t summed = gru_split || gru_lbr ? 2 * H : gh;  // the gates whose parts simply add
@@ -97,7 +99,7 @@ void run_direction(const Recurrent& m, int64_t d, RecurrentOutputs& out) {
         product_transposed(reset_h.data(), B, H, R + 2 * H * H, H, H, rec.data() + 2 * H, gh);
       }
       for (int64_t n = 0; n < B; ++n) {
-        const float* x = xw.data() + (active(n) ? m.x_row(step_of(n), n) : 0) * gh;
+        const float* x = xw + (active(n) ? m.x_row(step_of(n), n) : 0) * gh;
         const float *z = gate.data() + n * gh, *rg = z + H, *rh = rec.data() + n * gh + 2 * H;
         float* cand = gate.data() + n * gh + 2 * H;
         for (int64_t j = 0; j < H; ++j) cand[j] = x[2 * H + j] + (gru_lbr ? rg[j] * (rh[j] + Rb[2 * H + j]) : rh[j]);
