@@ -19,9 +19,9 @@ namespace {
 // The part of a histogram's bins a call's values can reach: `size` bins from counts[offset]. A
 // call counts on that part only (its counters cleared, counted and summed into the histogram), so
 // its fixed cost follows the bins its values span, not the whole grid, which spans every value
-// seen so far (a transformer's group of samples holds ~10k values per tensor and spans a part of a
-// grid of up to 2,048 bins; clearing and summing four sets of counters for all of them cost as much
-// as counting the values).
+// seen so far (a transformer's group of samples holds ~10-50k values per tensor and spans a part of
+// a grid of up to 2,048 bins; clearing and summing four sets of counters over all of them took about
+// half as long as counting the values: 14% of the corpus ViT's histogram calibration against 25%).
 struct BinWindow {
   int64_t offset = 0, size = 0;
   static BinWindow whole(const Histogram& h) { return {0, static_cast<int64_t>(h.counts.size())}; }

@@ -94,12 +94,12 @@ void Interpreter::plan_fusion() {
 
 // Tensors kept in blocks of 8 channels: first, in graph order, the outputs of Convs that write
 // them and of element-wise ops whose layout inputs all are such tensors (a global pool takes them
-// and ends the chain); then, until nothing
-// changes, every one that a reader would not take as it is (a kernel or input that does not take
-// the blocks, a Conv on quant's own loops, an element-wise op whose own output was dropped) or that
-// is a graph output or read by a subgraph is dropped: its producer writes it as before. So a chain
-// of depthwise and 1x1 convolutions (and the Clips and Adds between them) runs in blocks, and no
-// tensor is converted on its way between two of them.
+// and ends the chain: its result is plain); then, until nothing changes, every one that a reader
+// would not take as it is (a kernel or input that does not take the blocks, a Conv on quant's own
+// loops, an element-wise op whose own output was dropped) or that is a graph output or read by a
+// subgraph is dropped: its producer writes it as before. So a chain of depthwise and 1x1
+// convolutions (and the Clips and Adds between them) runs in blocks, and no tensor is converted on
+// its way between two of them.
 void Interpreter::plan_channel_blocks() {
   std::unordered_set<std::string> blocked;
   auto conv_blocks = [&](const ir::Node& n) -> ops::ConvChannelBlocks {
