@@ -382,11 +382,17 @@ TEST_CASE("layout changes move every element of every size to its place, whole 8
 TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels where every reader takes them", "[kernels][layout]") {
   // x -> expand (1x1) -> Clip -> depthwise -> Relu -> project (1x1) -> Add(project, skip) -> MaxPool
   //                                                                       skip = 1x1 of x
-  // and a second depthwise Conv of the expansion, read by GlobalAveragePool.
+  // and a second depthwise Conv of the expansion, read by GlobalAveragePool; a grouped Conv (4
+  // groups of 8) of the expansion, read by GlobalMaxPool; a first Conv of a 3-channel image into 16,
+  // then a depthwise one, then GlobalAveragePool.
   std::mt19937 rng(21);
   ir::Graph g;
   g.inputs.push_back(test::value("x"));
-  for (const char* out : {"pooled", "dw_mean"}) g.outputs.push_back(test::value(out));
+  g.inputs.push_back(test::value("rgb"));
+  for (const char* out : {"pooled", "dw_mean", "g4_max", "f_mean"}) g.outputs.push_back(test::value(out));
+  g.initializers["w_g4"] = test::random_floats({32, 8, 3, 3}, rng);
+  g.initializers["w_first"] = test::random_floats({16, 3, 3, 3}, rng);
+  g.initializers["w_first_dw"] = test::random_floats({16, 1, 3, 3}, rng);
   g.initializers["w_expand"] = test::random_floats({32, 8, 1, 1}, rng);
   g.initializers["w_dw"] = test::random_floats({32, 1, 3, 3}, rng);
   g.initializers["w_dw2"] = test::random_floats({32, 1, 3, 3}, rng);
@@ -404,25 +410,28 @@ TEST_CASE("chains of depthwise and 1x1 convolutions run in blocks of 8 channels 
              grouped(test::node("dw", "Conv", {"ec", "w_dw"}, {"d"}), 32), test::node("relu", "Relu", {"d"}, {"dr"}),
              grouped(test::node("dw2", "Conv", {"ec", "w_dw2"}, {"d2"}), 32), test::node("gap", "GlobalAveragePool", {"d2"}, {"dw_mean"}),
              test::node("project", "Conv", {"dr", "w_project"}, {"p"}), test::node("skip", "Conv", {"x", "w_skip"}, {"s"}),
-             test::node("add", "Add", {"p", "s"}, {"sum"}), pool};
+             test::node("add", "Add", {"p", "s"}, {"sum"}), pool,
+             grouped(test::node("g4", "Conv", {"ec", "w_g4"}, {"g4"}), 4), test::node("g4max", "GlobalMaxPool", {"g4"}, {"g4_max"}),
+             grouped(test::node("first", "Conv", {"rgb", "w_first"}, {"f"}), 1), grouped(test::node("first_dw", "Conv", {"f", "w_first_dw"}, {"fd"}), 16),
+             test::node("f_gap", "GlobalAveragePool", {"fd"}, {"f_mean"})};
   for (ir::Node& n : g.nodes) n.opset = 13;
   const interp::Interpreter fast(g), reference(g, {.reference = true});
-  const interp::TensorMap inputs{{"x", test::random_floats({2, 8, 9, 9}, rng)}};
+  const interp::TensorMap inputs{{"x", test::random_floats({2, 8, 9, 9}, rng)}, {"rgb", test::random_floats({2, 3, 9, 9}, rng)}};
   std::map<std::string, Layout> layout_of;
   const interp::TensorMap got = fast.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& t) { layout_of[name] = t.layout(); });
   const interp::TensorMap want = reference.run(inputs);
-  for (const char* name : {"pooled", "dw_mean"}) {
+  for (const char* name : {"pooled", "dw_mean", "g4_max", "f_mean"}) {
     INFO(name);
     require_close(got.at(name), want.at(name));
   }
   if (!ops::onednn::channel_blocks_pay()) return;  // AVX-512 other than Zen 4's (or no AVX2): channels-last everywhere
-  // Read only by kernels that take blocks: e, ec, d, dr, d2 (Conv, Clip, Relu, Conv, and
-  // GlobalAveragePool, which ends the chain: its result is plain).
-  for (const char* name : {"e", "ec", "d", "dr", "d2"}) {
+  // Read only by kernels that take blocks: e, ec, d, dr, d2, g4, f, fd (Conv, Clip, Relu, Conv, and
+  // the global pools, which end the chain: their results are plain).
+  for (const char* name : {"e", "ec", "d", "dr", "d2", "g4", "f", "fd"}) {
     INFO(name);
     CHECK(layout_of.at(name) == Layout::ChannelBlocks8);
   }
-  CHECK(layout_of.at("dw_mean") == Layout::Plain);
+  for (const char* name : {"dw_mean", "g4_max", "f_mean"}) CHECK(layout_of.at(name) == Layout::Plain);
   // p and s are read by an Add whose result MaxPool reads: written as before.
   for (const char* name : {"p", "s", "sum"}) {
     INFO(name);
