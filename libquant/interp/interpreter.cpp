@@ -110,10 +110,10 @@ void Interpreter::plan_channel_blocks() {
   for (const Step& s : steps_) {
     const ir::Node& n = *s.node;
     if (s.op->channel_blocks == ops::ChannelBlocks::None || n.outputs.empty() || n.outputs[0].empty()) continue;
+    if (s.op->channel_blocks == ops::ChannelBlocks::FirstInputEnds) continue;  // its result is not in blocks
     bool inputs_blocked = !n.inputs.empty();
     for (size_t k = 0; k < n.inputs.size(); ++k)
       if (ops::takes_channel_blocks(*s.op, k)) inputs_blocked = inputs_blocked && blocked.count(n.inputs[k]);
-    if (s.op->channel_blocks == ops::ChannelBlocks::FirstInputEnds) continue;  // its result is not in blocks
     if (n.op_type == "Conv" ? conv_blocks(n).writes : inputs_blocked) blocked.insert(n.outputs[0]);
   }
   std::unordered_multimap<std::string, size_t> readers;  // value -> index of a step reading it

@@ -12,9 +12,9 @@ namespace quant::ops {
 namespace {
 
 // Folds an image's [S, C] values (channels-last) into acc[C], row by row: each channel's values in
-// their order, into a double (the sum's rounding does not depend on S). Compiled twice, plain and
-// for AVX2 (four doubles a vector instead of two: dwnet's pool 0.12-0.14 -> 0.09-0.11 ms per batch
-// of 100), with the same order of additions, so both give the same bits.
+// their order, into a double (the sum's rounding does not depend on S). fold_image below is compiled
+// twice, plain and for AVX2 (four doubles a vector instead of two: dwnet's pool 0.12-0.14 ->
+// 0.09-0.11 ms per batch of 100), with the same order of additions, so both give the same bits.
 template <bool average>
 [[gnu::always_inline]] inline void fold_rows(const float* x, int64_t rows, int64_t channels, double* acc) {
   for (int64_t i = 0; i < rows; ++i)
@@ -24,21 +24,19 @@ template <bool average>
     }
 }
 
-// Folds an image in blocks of 8 channels ([C/8, S, 8]): each block's rows of 8 into its 8
-// accumulators (the 8 a constant, so that the compiler keeps them in two vectors).
+// Folds one image into acc[C]: channels-last ([S, C]) as rows of C; in blocks of 8 channels
+// ([C/8, S, 8]) block by block, as rows of 8 (the 8 a constant, so that the compiler keeps a
+// block's accumulators in two vectors). The channels' values are added in the same order either way.
 template <bool average>
-[[gnu::always_inline]] inline void fold_blocks(const float* x, int64_t blocks, int64_t rows, double* acc) {
-  for (int64_t b = 0; b < blocks; ++b) fold_rows<average>(x + b * rows * 8, rows, 8, acc + b * 8);
+[[gnu::always_inline]] inline void fold_image(const float* x, int64_t rows, int64_t channels, bool blocks, double* acc) {
+  if (!blocks) return fold_rows<average>(x, rows, channels, acc);
+  for (int64_t b = 0; b < channels / 8; ++b) fold_rows<average>(x + b * rows * 8, rows, 8, acc + b * 8);
 }
 
 #if defined(__x86_64__)
 template <bool average>
-__attribute__((target("avx2"))) void fold_rows_avx2(const float* x, int64_t rows, int64_t channels, double* acc) {
-  fold_rows<average>(x, rows, channels, acc);
-}
-template <bool average>
-__attribute__((target("avx2"))) void fold_blocks_avx2(const float* x, int64_t blocks, int64_t rows, double* acc) {
-  fold_blocks<average>(x, blocks, rows, acc);
+__attribute__((target("avx2"))) void fold_image_avx2(const float* x, int64_t rows, int64_t channels, bool blocks, double* acc) {
+  fold_image<average>(x, rows, channels, blocks, acc);
 }
 #endif
 
@@ -55,8 +53,6 @@ Outputs global_pool(const Inputs& inputs) {
   const float* px = x.data<float>();
   float* py = y.data<float>();
   if (x.layout() == Layout::ChannelsLast || x.layout() == Layout::ChannelBlocks8) {
-    // Channels-last [N, S, C]: each image folds rows of C values. Blocks of 8 [N, C/8, S, 8]: each
-    // block of an image folds rows of 8. The channels' values are added in the same order either way.
     const int64_t batch = x.dim(0), channels = x.dim(1);
     const bool blocks = x.layout() == Layout::ChannelBlocks8;
     const bool avx2 = cpu_has_avx2();
@@ -65,16 +61,11 @@ Outputs global_pool(const Inputs& inputs) {
       std::vector<double> acc(static_cast<size_t>(channels), average ? 0.0 : -INFINITY);
       const float* image = px + n * size * channels;
 #if defined(__x86_64__)
-      if (avx2) {
-        if (blocks) fold_blocks_avx2<average>(image, channels / 8, size, acc.data());
-        else fold_rows_avx2<average>(image, size, channels, acc.data());
-      } else
+      if (avx2)
+        fold_image_avx2<average>(image, size, channels, blocks, acc.data());
+      else
 #endif
-      if (blocks) {
-        fold_blocks<average>(image, channels / 8, size, acc.data());
-      } else {
-        fold_rows<average>(image, size, channels, acc.data());
-      }
+        fold_image<average>(image, size, channels, blocks, acc.data());
       for (int64_t c = 0; c < channels; ++c)
         py[n * channels + c] = static_cast<float>(average ? acc[static_cast<size_t>(c)] / static_cast<double>(size) : acc[static_cast<size_t>(c)]);
     }

@@ -69,8 +69,9 @@ struct OpEntry {
   bool fuses_clamp = false;
   // Which inputs the kernel takes in blocks of 8 channels (Layout::ChannelBlocks8) as they are:
   // Conv's X (when oneDNN runs it: conv_channel_blocks), element-wise ops that keep their input's
-  // layout, the global pools (their result plain). The interpreter converts such inputs for every other kernel and input, and plans that
-  // layout only where every reader takes it (Interpreter::plan_channel_blocks).
+  // layout, the global pools (their result plain). The interpreter converts such inputs for every
+  // other kernel and input, and plans that layout only where every reader takes it
+  // (Interpreter::plan_channel_blocks).
   ChannelBlocks channel_blocks = ChannelBlocks::None;
 };
 
