@@ -32,15 +32,19 @@ int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, in
 
 // A NaN or Inf in calibration data would become an infinite or undefined range (qp_scale = inf):
 // refused, naming the input and the element.
-void require_finite(const Tensor& t, const std::string& input) {
-  if (t.dtype() != DType::Float32) return;
-  const std::span<const float> v = t.values<float>();
-  // One branch-free pass over the whole sample in integer operations (GCC vectorizes them; a float
-  // comparison it left scalar), the element looked for only when there is one: a float is NaN or
-  // Inf exactly when its exponent bits are all ones.
+bool all_finite(const Tensor& t) {
+  if (t.dtype() != DType::Float32) return true;
+  // One branch-free pass in integer operations (GCC vectorizes them; a float comparison it left
+  // scalar): a float is NaN or Inf exactly when its exponent bits are all ones.
   uint32_t non_finite = 0;
-  for (const float x : v) non_finite |= (std::bit_cast<uint32_t>(x) & 0x7f800000u) == 0x7f800000u;
-  if (non_finite == 0) return;
+  for (const float x : t.values<float>()) non_finite |= (std::bit_cast<uint32_t>(x) & 0x7f800000u) == 0x7f800000u;
+  return non_finite == 0;
+}
+
+void require_finite(const Tensor& t, const std::string& input) {
+  if (all_finite(t)) return;
+  // The element looked for only when there is one.
+  const std::span<const float> v = t.values<float>();
   for (size_t k = 0; k < v.size(); ++k)
     if (!std::isfinite(v[k]))
       throw Error(ErrorKind::Data, "input '" + input + "' holds " + (std::isnan(v[k]) ? "NaN" : "Inf") + " at element " + std::to_string(k) + " of " +
@@ -70,21 +74,13 @@ Error located(const Error& e, const std::string& where) {
   return e.kind() == ErrorKind::Data && e.context().node.empty() ? Error(ErrorKind::Data, "calibration " + where + ": " + e.message()) : e;
 }
 
-// Folds one group's samples into `stats`: stacked as one batch of kSampleGroup samples
-// (sample_groups.h) when `stacking` found no problem and they stack, else one by one. Of a stacked
+// Folds one group's samples into `stats`: read as one batch of kSampleGroup samples
+// (sample_groups.h) when `stacking` found no problem and read_group can, else one by one. Of a stacked
 // run only the real samples are observed (they come first along each tensor's batch axis: the
 // padding samples after them repeat the last one).
 void observe_group(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, Shard::Group group, const Stacking& stacking,
                    const CalibrateOptions& options, Statistics& stats) {
   const dataset::SampleSource& source = *inputs.front().source;
-  std::vector<interp::TensorMap> samples;
-  for (int64_t i = group.begin; i < group.end; ++i) {
-    try {
-      samples.push_back(sample_inputs(inputs, i));
-    } catch (const Error& e) {
-      throw located(e, "sample " + source.where(i));
-    }
-  }
   // Folds a run's tensor: of a stacked run, the group's `real` samples; of a lone sample, all.
   // Errors are said of `where` by run() below. A tensor the stacking check did not see (made on
   // other samples only) is taken as batched along axis 0 (its sixteenth a sample's run).
@@ -110,10 +106,25 @@ void observe_group(const interp::Interpreter& interpreter, const std::vector<Cal
       throw located(e, where);
     }
   };
-  if (stacking.problem.empty())
-    if (const std::optional<interp::TensorMap> stacked = stack_samples(samples, kSampleGroup))
-      return run(*stacked, group.end - group.begin, "samples " + source.where(group.begin) + " to " + source.where(group.end - 1));
-  for (int64_t i = group.begin; i < group.end; ++i) run(samples[static_cast<size_t>(i - group.begin)], 0, "sample " + source.where(i));
+  if (stacking.problem.empty()) {
+    const std::string where = "samples " + source.where(group.begin) + " to " + source.where(group.end - 1);
+    std::optional<interp::TensorMap> stacked;
+    try {
+      stacked = read_group(inputs, group, stacking);
+    } catch (const Error& e) {
+      throw located(e, where);
+    }
+    if (stacked) return run(*stacked, group.end - group.begin, where);
+  }
+  for (int64_t i = group.begin; i < group.end; ++i) {
+    interp::TensorMap sample;
+    try {
+      sample = sample_inputs(inputs, i);
+    } catch (const Error& e) {
+      throw located(e, "sample " + source.where(i));
+    }
+    run(sample, 0, "sample " + source.where(i));
+  }
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ struct CalibrationInput {
   bool add_batch_axis = true;
 };
 
+// Whether every value of a float tensor is finite (true for other types).
+bool all_finite(const Tensor& t);
+
 // The interpreter inputs for sample i: each source's sample, with the batch axis added where needed.
 interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int64_t i);
 

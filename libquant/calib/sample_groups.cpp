@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "core/parallel.h"
+
 namespace quant::calib {
 
 std::optional<interp::TensorMap> stack_samples(const std::vector<interp::TensorMap>& samples, int64_t rows) {
@@ -48,29 +50,31 @@ double max_magnitude(const Tensor& t) {
   return m;
 }
 
-// The run length with which `stacked` holds `a`'s and `b`'s values (of the same shape) in turns,
-// or why there is none. Only float tensors are checked: they are what calibration observes (an
-// int64 shape computed from the input is [4] either way, and need not follow the batch).
+// The run length with which `stacked`, `rows` samples stacked, holds `a`'s and `b`'s values (of
+// the same shape) in turns as its first two samples, or why there is none. Only float tensors are
+// checked: they are what calibration observes (an int64 shape computed from the input is [4]
+// either way, and need not follow the batch).
 struct RunFound {
   int64_t run = 0;
   std::string problem;
 };
-RunFound find_sample_run(const std::string& name, const Tensor& a_any_layout, const Tensor& b_any_layout, const Tensor& stacked_any_layout) {
+RunFound find_sample_run(const std::string& name, const Tensor& a_any_layout, const Tensor& b_any_layout, const Tensor& stacked_any_layout,
+                         int64_t rows) {
   if (a_any_layout.dtype() != DType::Float32) return {};
   const Tensor a = a_any_layout.to_plain(), b = b_any_layout.to_plain(), stacked = stacked_any_layout.to_plain();
-  if (a.rank() == 0 || a.shape() != b.shape() || stacked.dtype() != a.dtype() || stacked.numel() != 2 * a.numel())
-    return {0, "tensor '" + name + "' is " + shape_to_string(stacked.shape()) + " for two stacked samples and " + shape_to_string(a.shape()) +
-                   " for one (no axis follows the batch)"};
+  if (a.rank() == 0 || a.shape() != b.shape() || stacked.dtype() != a.dtype() || stacked.numel() != rows * a.numel())
+    return {0, "tensor '" + name + "' is " + shape_to_string(stacked.shape()) + " for " + std::to_string(rows) + " stacked samples and " +
+                   shape_to_string(a.shape()) + " for one (no axis follows the batch)"};
   if (a.numel() == 0) return {};  // nothing to observe
   const double tolerance = 1e-4 * std::max({max_magnitude(a), max_magnitude(b), 1e-30});
   const float *s = stacked.data<float>(), *va = a.data<float>(), *vb = b.data<float>();
-  // The first value where `stacked` is not a's and b's runs of `run` values in turns (stacked's,
-  // then the sample's), if any.
+  // The first value where `stacked`'s first two samples are not a's and b's runs of `run` values
+  // (stacked's, then the sample's), if any.
   auto mismatch = [&](int64_t run) -> std::optional<std::pair<float, float>> {
     for (int64_t o = 0; o < a.numel() / run; ++o)
-      for (const auto& [v, half] : {std::pair{va, int64_t{0}}, std::pair{vb, int64_t{1}}})
+      for (const auto& [v, sample] : {std::pair{va, int64_t{0}}, std::pair{vb, int64_t{1}}})
         for (int64_t i = 0; i < run; ++i) {
-          const float x = s[(2 * o + half) * run + i], y = v[o * run + i];
+          const float x = s[(rows * o + sample) * run + i], y = v[o * run + i];
           if (!(std::abs(static_cast<double>(x) - y) <= tolerance) && !(std::isnan(x) && std::isnan(y))) return std::pair{x, y};
         }
     return std::nullopt;
@@ -86,7 +90,8 @@ RunFound find_sample_run(const std::string& name, const Tensor& a_any_layout, co
     if (!differs) return {run, ""};
     if (k == 0) first = *differs;
   }
-  return {0, "tensor '" + name + "' of two stacked samples differs from the samples run alone, whatever axis is taken as the batch (" +
+  return {0, "tensor '" + name + "' of two samples stacked in " + std::to_string(rows) +
+                 " rows differs from the samples run alone, whatever axis is taken as the batch (" +
                  std::to_string(first.first) + " vs " + std::to_string(first.second) + " with the samples one after the other)"};
 }
 
@@ -95,9 +100,14 @@ RunFound find_sample_run(const std::string& name, const Tensor& a_any_layout, co
 Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset) {
   for (const CalibrationInput& in : inputs)
     if (!in.add_batch_axis) return {"input '" + in.name + "' has a fixed first axis above 1 (a sample is the whole input)"};
+  // The runs' kernels run on this thread alone, as each group's do, whatever the thread count: the
+  // plans they build (cached per node and input shape) are the ones the groups reuse, made for one
+  // thread in every calibration. Not in a parallel loop: its other threads would spin while this
+  // one generates the kernels' code, which then took twice as long (smallcnn, 2 threads).
+  const OneThread one_thread;
   // A sample that cannot be read or run alone is reported by the calibration itself, with its place.
   std::vector<interp::TensorMap> samples;
-  interp::TensorMap a, b, both;
+  interp::TensorMap a, b;
   try {
     samples = {sample_inputs(inputs, 0)};
     a = run_and_record(interpreter, samples[0]);
@@ -121,22 +131,51 @@ Stacking check_stacking(const interp::Interpreter& interpreter, const std::vecto
   } catch (const Error& e) {
     return {"the first samples do not run alone: " + e.message()};
   }
-  const std::optional<interp::TensorMap> stacked = stack_samples(samples, 2);
+  // The two stacked as a group is, padded to kSampleGroup rows. Each of its tensors is compared as
+  // it is made, not kept: 16 samples' tensors at once would be 8 times the memory of a and b.
+  const std::optional<interp::TensorMap> stacked = stack_samples(samples, kSampleGroup);
   if (!stacked) return {"the first two samples' inputs cannot be stacked (their shapes differ)"};
+  Stacking found;
+  auto compare = [&](const std::string& name, const Tensor& value) {
+    if (!found.problem.empty()) return;
+    const auto in_a = a.find(name), in_b = b.find(name);
+    if (in_a == a.end() || in_b == b.end()) {
+      found.problem = "tensor '" + name + "' is computed for " + std::to_string(kSampleGroup) + " stacked samples but not for one";
+      return;
+    }
+    RunFound run = find_sample_run(name, in_a->second, in_b->second, value, kSampleGroup);
+    if (!run.problem.empty()) found.problem = std::move(run.problem);
+    else found.sample_run[name] = run.run;
+  };
   try {
-    both = run_and_record(interpreter, *stacked);
+    for (const auto& [name, value] : *stacked) compare(name, value);
+    interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { compare(name, value); });
   } catch (const Error& e) {
     return {"two stacked samples do not run: " + e.message()};
   }
-  Stacking found;
-  for (const auto& [name, value] : a) {
-    const auto in_b = b.find(name), in_both = both.find(name);
-    if (in_b == b.end() || in_both == both.end()) return {"tensor '" + name + "' is computed for one sample but not for two stacked"};
-    RunFound run = find_sample_run(name, value, in_b->second, in_both->second);
-    if (!run.problem.empty()) return {std::move(run.problem)};
-    found.sample_run[name] = run.run;
-  }
+  if (!found.problem.empty()) return {std::move(found.problem)};
+  for (const auto& [name, value] : a)
+    if (!found.sample_run.count(name)) return {"tensor '" + name + "' is computed for one sample but not for " + std::to_string(kSampleGroup) + " stacked"};
+  found.first_inputs = samples[0];
   return found;
+}
+
+std::optional<interp::TensorMap> read_group(const std::vector<CalibrationInput>& inputs, Shard::Group group, const Stacking& stacking) {
+  interp::TensorMap batch;
+  const int64_t real = group.end - group.begin;
+  for (const CalibrationInput& in : inputs) {
+    const Tensor& first = stacking.first_inputs.at(in.name);
+    if (first.dtype() == DType::String || first.rank() == 0 || first.dim(0) != 1) return std::nullopt;
+    Shape shape = first.shape();
+    shape[0] = kSampleGroup;
+    Tensor rows(first.dtype(), shape, Init::Uninitialized);
+    const size_t row_bytes = first.nbytes();
+    if (!in.source->read_samples(group.begin, real, first.dtype(), Shape(shape.begin() + 1, shape.end()), rows.raw())) return std::nullopt;
+    for (int64_t r = real; r < kSampleGroup; ++r) std::memcpy(rows.raw() + r * row_bytes, rows.raw() + (real - 1) * row_bytes, row_bytes);
+    if (!all_finite(rows)) return std::nullopt;
+    batch[in.name] = std::move(rows);
+  }
+  return batch;
 }
 
 std::vector<float> first_samples_values(const Tensor& t, int64_t run, int64_t real) {

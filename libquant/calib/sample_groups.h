@@ -38,14 +38,24 @@ std::optional<interp::TensorMap> stack_samples(const std::vector<interp::TensorM
 struct Stacking {
   std::string problem;
   std::map<std::string, int64_t> sample_run;
+  // The first sample's inputs (with their batch axis of 1): the type and shape in which a group's
+  // samples are read, back to back (read_group).
+  interp::TensorMap first_inputs;
 };
 
-// Runs the dataset's first two samples (the first twice when there is one) alone and stacked. A
-// float tensor of the stacked run must hold the two samples' values in turns, in runs of a's
+// Runs the dataset's first two samples (the first twice when there is one) alone, and stacked as a
+// group is (padded to kSampleGroup rows: the plans it builds are the groups'). A float tensor of
+// the stacked run must hold the two samples' values in turns, in runs of a's
 // dimensions from some axis on, outermost first (with their values to 1e-4 of the tensor's largest
 // magnitude: kernels may pick another summation order for another batch size). A problem also when
 // a sample's tensor exceeds kStackableBytes, or the inputs cannot be stacked.
 Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset);
+
+// A group's inputs read as one batch of kSampleGroup rows per input, the short last group padded
+// by repeating its last sample; nullopt when a sample's type or shape is not that of the first
+// sample's inputs, or when a value is not finite (the samples are then read one by one, and
+// calibration says which one holds it).
+std::optional<interp::TensorMap> read_group(const std::vector<CalibrationInput>& inputs, Shard::Group group, const Stacking& stacking);
 
 // The values of a stacked group's first `real` samples (of kSampleGroup) in `t`, whose samples hold
 // runs of `run` values in turns (its size a multiple of kSampleGroup * run), in plain order.

@@ -6,6 +6,8 @@
 #include <exception>
 #include <vector>
 
+#include <omp.h>
+
 namespace quant {
 
 // Runs body(i) for every i in [begin, end), each on one thread, handed out in order one at a time
@@ -34,5 +36,18 @@ void parallel_for_each(int64_t begin, int64_t end, Body&& body) {
   for (const std::exception_ptr& failure : failures)
     if (failure) std::rethrow_exception(failure);
 }
+
+// While it lives, kernels called on this thread outside a parallel loop run on it alone (OpenMP's
+// thread count for it set to 1, restored after), as they do inside one.
+class OneThread {
+ public:
+  OneThread() : previous_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(previous_); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+
+ private:
+  int previous_;
+};
 
 }  // namespace quant

@@ -1,5 +1,6 @@
 #include "dataset/npy_source.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "core/file_io.h"
@@ -31,6 +32,25 @@ class NpySamples final : public SampleSource {
     const std::shared_ptr<const OpenFile> file = f.open ? f.open : std::make_shared<const OpenFile>(f.path);
     file->read_at(f.data_offset + static_cast<uint64_t>(i - f.first_index) * t.nbytes(), t.raw(), t.nbytes(), "sample " + std::to_string(i - f.first_index));
     return t;
+  }
+
+  // One read per file the samples are in (a group of 16 is one read, not 16).
+  bool read_samples(int64_t first, int64_t count, DType dtype, const Shape& shape, uint8_t* out) const override {
+    if (dtype != spec_.dtype || shape != sample_shape_) return false;
+    const size_t sample_bytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
+    for (int64_t i = first; i < first + count;) {
+      const NpyFile& f = file_of(i);
+      if (!f.open) {  // a one-sample file
+        if (!SampleSource::read_samples(i, 1, dtype, shape, out)) return false;
+        out += sample_bytes, ++i;
+        continue;
+      }
+      const int64_t n = std::min(first + count, f.first_index + f.samples) - i;
+      f.open->read_at(f.data_offset + static_cast<uint64_t>(i - f.first_index) * sample_bytes, out, static_cast<size_t>(n) * sample_bytes,
+                      "samples " + std::to_string(i - f.first_index) + " to " + std::to_string(i - f.first_index + n - 1));
+      out += static_cast<size_t>(n) * sample_bytes, i += n;
+    }
+    return true;
   }
 
   std::string where(int64_t i) const override {

@@ -1,10 +1,21 @@
 #include "dataset/source.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 namespace quant::dataset {
+
+bool SampleSource::read_samples(int64_t first, int64_t count, DType dtype, const Shape& shape, uint8_t* out) const {
+  for (int64_t i = first; i < first + count; ++i) {
+    const Tensor t = sample(i);
+    if (t.dtype() != dtype || t.shape() != shape) return false;
+    std::memcpy(out, t.raw(), t.nbytes());
+    out += t.nbytes();
+  }
+  return true;
+}
 
 namespace fs = std::filesystem;
 

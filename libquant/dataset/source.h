@@ -16,6 +16,10 @@ class SampleSource {
   // Sample i, shaped as the model input without its batch axis. Thread-safe.
   virtual Tensor sample(int64_t i) const = 0;
   virtual std::string where(int64_t i) const = 0;  // the file (and index) it comes from, for messages
+  // Samples [first, first + count) back to back into `out`, when each is of `dtype` and `shape`
+  // (out then holds count times their bytes); false when one is not (out partly written). Thread-
+  // safe. This reads them one by one; a source holding them back to back in a file reads them at once.
+  virtual bool read_samples(int64_t first, int64_t count, DType dtype, const Shape& shape, uint8_t* out) const;
   // What the source changed in the samples it gave so far, one sentence each (e.g. images resized
   // to the model's size): said in the log and recorded in the statistics and params JSON.
   virtual std::vector<std::string> adjustments() const { return {}; }

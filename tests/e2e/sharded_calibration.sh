@@ -127,7 +127,7 @@ for model in gru batch_softmax; do
     python3 -c "import json; assert json.load(open('gru-b32.json'))['groups_stacked'] is True" && ok "... stacked (groups_stacked: true)" ||
       fail "the GRU's statistics do not record groups_stacked: true"
   else
-    expect_stderr "... says it runs the samples one by one, and why" "runs the samples one by one, not stacked in groups of 16: tensor 'out' of two stacked samples differs from the samples run alone, whatever axis is taken as the batch"
+    expect_stderr "... says it runs the samples one by one, and why" "runs the samples one by one, not stacked in groups of 16: tensor 'out' of two samples stacked in 16 rows differs from the samples run alone, whatever axis is taken as the batch"
     python3 -c "import json; assert json.load(open('$model-b32.json'))['groups_stacked'] is False" && ok "... and records groups_stacked: false" ||
       fail "$model's statistics do not record groups_stacked: false"
   fi

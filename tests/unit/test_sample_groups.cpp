@@ -3,11 +3,19 @@
 // observing every sample alone.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <limits>
+#include <unistd.h>
 
 #include "calib/sample_groups.h"
 #include "calib/value_copies.h"
+#include "dataset/npy_source.h"
 #include "small_graphs.h"
+#include "tensorio/npy.h"
 
 using namespace quant;
 
@@ -90,14 +98,14 @@ TEST_CASE("stacking finds each tensor's batch axis, checked against the samples 
   {
     // A mean over everything is [1, 1] for one sample and for two: no axis follows the batch.
     CHECK_THAT(calib::check_stacking(interp::Interpreter(one_op_graph("ReduceMean")), inputs, 20).problem,
-               Catch::Contains("tensor 'y' is [1, 1] for two stacked samples and [1, 1] for one (no axis follows the batch)"));
+               Catch::Contains("tensor 'y' is [1, 1] for 16 stacked samples and [1, 1] for one (no axis follows the batch)"));
   }
   {
     // Softmax over axis 0 doubles axis 0, but mixes the samples' values.
     ir::Graph g = one_op_graph("Softmax");
     g.nodes[0].attributes["axis"] = ir::int_attribute(0);
     CHECK_THAT(calib::check_stacking(interp::Interpreter(g), inputs, 20).problem,
-               Catch::Contains("tensor 'y' of two stacked samples differs from the samples run alone, whatever axis is taken as the batch"));
+               Catch::Contains("tensor 'y' of two samples stacked in 16 rows differs from the samples run alone, whatever axis is taken as the batch"));
   }
   {
     // A sample that is the whole input (a fixed first axis above 1) is never stacked.
@@ -242,4 +250,74 @@ TEST_CASE("a tensor whose rows stop following the batch in a later group is a da
     CHECK_THAT(said, Catch::StartsWith("calibration samples #16 to #20: tensor 'y' has [31] for a stacked group of 16 samples"));
     CHECK(said.find("calibration", 1) == std::string::npos);  // located once
   }
+}
+
+TEST_CASE("a group's samples are read as one batch, padded with the last; one by one when they cannot be", "[calib]") {
+  // Samples as .npy files: a folder of a 10-sample file, a one-sample file and a 15-sample file
+  // (26 samples, sample i = [i, i + 0.5, -i]); groups read across the files' boundaries equal
+  // the samples read one at a time.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quant_read_group_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, int64_t first, int64_t n, bool batched) {
+    std::vector<float> v(static_cast<size_t>(3 * n));
+    for (int64_t k = 0; k < n; ++k) {
+      const auto i = static_cast<float>(first + k);
+      v[static_cast<size_t>(3 * k)] = i, v[static_cast<size_t>(3 * k + 1)] = i + 0.5f, v[static_cast<size_t>(3 * k + 2)] = -i;
+    }
+    const Tensor t = batched ? Tensor::from_vector<float>({n, 3}, v) : Tensor::from_vector<float>({3}, v);
+    std::ofstream(dir / name, std::ios::binary) << tensorio::serialize_npy(t);
+  };
+  write("a.npy", 0, 10, true);
+  write("b.npy", 10, 1, false);
+  write("c.npy", 11, 15, true);
+  const std::unique_ptr<dataset::SampleSource> npy = dataset::open_npy_samples(dir.string(), {"x", DType::Float32, {3}});
+  REQUIRE(npy->size() == 26);
+  std::vector<uint8_t> bytes(12 * 3 * sizeof(float));
+  REQUIRE(npy->read_samples(5, 12, DType::Float32, {3}, bytes.data()));  // samples 5-16 from all three files
+  for (int64_t i = 0; i < 12; ++i) {
+    const Tensor one = npy->sample(5 + i);
+    CHECK(std::memcmp(bytes.data() + i * one.nbytes(), one.raw(), one.nbytes()) == 0);
+  }
+  CHECK_FALSE(npy->read_samples(0, 2, DType::Float32, {1, 3}, bytes.data()));  // another shape
+
+  // read_group: the last group of 26 holds samples 16-25 and 6 repeats of sample 25.
+  const std::vector<calib::CalibrationInput> inputs{{"x", npy.get(), true}};
+  calib::Stacking stacking;
+  stacking.first_inputs = calib::sample_inputs(inputs, 0);
+  const std::optional<interp::TensorMap> group = calib::read_group(inputs, {16, 26}, stacking);
+  REQUIRE(group);
+  const Tensor& x = group->at("x");
+  CHECK(x.shape() == Shape{16, 3});
+  for (int64_t r = 0; r < 16; ++r) {
+    const float i = static_cast<float>(std::min<int64_t>(16 + r, 25));
+    CHECK(x.to_float_vector()[static_cast<size_t>(r * 3)] == i);
+    CHECK(x.to_float_vector()[static_cast<size_t>(r * 3 + 2)] == -i);
+  }
+  // The default read_samples (a source without files) gives the same as its samples.
+  RampSource ramp(21);
+  const std::vector<calib::CalibrationInput> ramp_inputs{{"x", &ramp, true}};
+  stacking.first_inputs = calib::sample_inputs(ramp_inputs, 0);
+  const std::optional<interp::TensorMap> ramp_group = calib::read_group(ramp_inputs, {16, 21}, stacking);
+  REQUIRE(ramp_group);
+  CHECK(ramp_group->at("x").to_float_vector()[4 * 4] == 20.f);   // row 4: sample 20
+  CHECK(ramp_group->at("x").to_float_vector()[15 * 4 + 3] == -40.f);  // row 15: sample 20 again
+
+  // Not read as one: a sample of another shape than the first, and a non-finite value (calibration
+  // then reads the samples one by one and names the one that holds it).
+  class Odd : public dataset::SampleSource {
+   public:
+    int64_t size() const override { return 4; }
+    Tensor sample(int64_t i) const override {
+      if (i == 2) return Tensor::from_vector<float>({2}, {1, 2});
+      return Tensor::from_vector<float>({4}, {1, i == 3 ? std::numeric_limits<float>::quiet_NaN() : 2.f, 3, 4});
+    }
+    std::string where(int64_t i) const override { return std::string("#").append(std::to_string(i)); }
+  } odd;
+  const std::vector<calib::CalibrationInput> odd_inputs{{"x", &odd, true}};
+  stacking.first_inputs = calib::sample_inputs(odd_inputs, 0);
+  CHECK(calib::read_group(odd_inputs, {0, 2}, stacking));
+  CHECK_FALSE(calib::read_group(odd_inputs, {1, 3}, stacking));  // sample 2 is [2]
+  CHECK_FALSE(calib::read_group(odd_inputs, {3, 4}, stacking));  // sample 3 holds a NaN
+  std::filesystem::remove_all(dir);
 }
