@@ -30,8 +30,6 @@ int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, in
   return max_samples > 0 ? std::min(n, max_samples) : n;
 }
 
-// A NaN or Inf in calibration data would become an infinite or undefined range (qp_scale = inf):
-// refused, naming the input and the element.
 bool all_finite(const Tensor& t) {
   if (t.dtype() != DType::Float32) return true;
   // One branch-free pass in integer operations (GCC vectorizes them; a float comparison it left
@@ -41,9 +39,10 @@ bool all_finite(const Tensor& t) {
   return non_finite == 0;
 }
 
+// A NaN or Inf in calibration data would become an infinite or undefined range (qp_scale = inf):
+// refused, naming the input and the element (looked for only when there is one).
 void require_finite(const Tensor& t, const std::string& input) {
   if (all_finite(t)) return;
-  // The element looked for only when there is one.
   const std::span<const float> v = t.values<float>();
   for (size_t k = 0; k < v.size(); ++k)
     if (!std::isfinite(v[k]))
@@ -75,9 +74,9 @@ Error located(const Error& e, const std::string& where) {
 }
 
 // Folds one group's samples into `stats`: read as one batch of kSampleGroup samples
-// (sample_groups.h) when `stacking` found no problem and read_group can, else one by one. Of a stacked
-// run only the real samples are observed (they come first along each tensor's batch axis: the
-// padding samples after them repeat the last one).
+// (sample_groups.h) when `stacking` found no problem and read_group can, else one by one. Of a
+// stacked run only the real samples are observed (they come first along each tensor's batch axis:
+// the padding samples after them repeat the last one).
 void observe_group(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, Shard::Group group, const Stacking& stacking,
                    const CalibrateOptions& options, Statistics& stats) {
   const dataset::SampleSource& source = *inputs.front().source;

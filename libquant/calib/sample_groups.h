@@ -45,7 +45,7 @@ struct Stacking {
 
 // Runs the dataset's first two samples (the first twice when there is one) alone, and stacked as a
 // group is (padded to kSampleGroup rows: the plans it builds are the groups'). A float tensor of
-// the stacked run must hold the two samples' values in turns, in runs of a's
+// the stacked run must hold the two samples' values as its first two samples, in runs of a's
 // dimensions from some axis on, outermost first (with their values to 1e-4 of the tensor's largest
 // magnitude: kernels may pick another summation order for another batch size). A problem also when
 // a sample's tensor exceeds kStackableBytes, or the inputs cannot be stacked.
