@@ -47,7 +47,7 @@ std::optional<Tensor> pool_forward_onednn(PoolKind kind, const Window3& w, bool 
       return plan;
     };
     std::string key = std::to_string(static_cast<int>(x.layout()));
-    for (int64_t d : src_dims) key.append(":").append(std::to_string(d));  // not ":" + ...: GCC 12's false -Wrestrict
+    for (int64_t d : src_dims) key += ":" + std::to_string(d);
     const std::shared_ptr<const PoolPlan> shared = cached<PoolPlan>(config.cache, key, build);
     const PoolPlan& plan = *shared;
     Tensor y(DType::Float32, out_shape, Init::Uninitialized, x.layout());

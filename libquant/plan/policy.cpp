@@ -19,8 +19,7 @@ bool never_integer(const ir::Node& n, const ops::OpEntry* op) {
 }
 
 LayerPrecision sixteen_bits(int input_bits, int output_bits, const std::string& why) {
-  std::string mode = "a";  // appended, not "a" + ...: GCC 12's false -Wrestrict
-  mode.append(std::to_string(input_bits)).append("_w8_a").append(std::to_string(output_bits));
+  const std::string mode = "a" + std::to_string(input_bits) + "_w8_a" + std::to_string(output_bits);
   return {mode, input_bits, 8, output_bits, "--full-integer (" + why + ")"};
 }
 
