@@ -164,8 +164,8 @@ std::optional<interp::TensorMap> read_group(const std::vector<CalibrationInput>&
   interp::TensorMap batch;
   const int64_t real = group.end - group.begin;
   for (const CalibrationInput& in : inputs) {
+    // A non-string tensor with its batch axis of 1: check_stacking set first_inputs only then.
     const Tensor& first = stacking.first_inputs.at(in.name);
-    if (first.dtype() == DType::String || first.rank() == 0 || first.dim(0) != 1) return std::nullopt;
     Shape shape = first.shape();
     shape[0] = kSampleGroup;
     Tensor rows(first.dtype(), shape, Init::Uninitialized);
