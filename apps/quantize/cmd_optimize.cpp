@@ -187,7 +187,9 @@ void run_optimize(OptimizeOptions opt) {
       {opt.method, opt.percentile, opt.activation_type, opt.per_tensor_weights, opt.full_integer, opt.headroom_16bit}, prepared);
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
-  const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms) : calib::load_statistics(opt.stats);
+  // --auto-precision tries plans of other precisions on these statistics: they must hold every tensor.
+  const calib::Statistics stats = opt.stats.empty() ? run_calibration(model, prepared.data, histograms, {}, opt.auto_precision ? nullptr : &plan_options)
+                                                    : calib::load_statistics(opt.stats);
   if (stats.shard.count > 1)
     spdlog::warn("'{}' holds shard {} only: {} of the {} calibration samples (merge all shards with 'quantize merge-stats')", opt.stats, stats.shard.name(),
                  stats.samples, stats.dataset_samples);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "interp/interpreter.h"
 #include "onnx/load.h"
+#include "plan/plan.h"
 #include "qmath/qparams.h"
 #include "script/layers.h"
 #include "tensor_files.h"
@@ -27,6 +28,40 @@ struct Optimizations {
 Optimizations optimizations_of(const script::ScriptRules& rules) {
   const int level = rules.optimization_level.value_or(0);
   return {rules.equalization.value_or(level >= 1), rules.bias_correction.value_or(level >= 2)};
+}
+
+// For optimize: the tensors no plan of `plan_options` reads (plan::tensors_needing_statistics)
+// join `options.unobserved`, so that calibration folds only what the plan quantizes (a ViT's
+// LayerNormalization outputs, GELU's inner tensors: a third of its histograms). They still exist
+// for the plan, which then chooses exactly as from a calibration of every tensor (tested against
+// calibrate + optimize --stats). Left as is: a model with an If (a sample may take a branch the
+// first did not), a value a Relu reads that would then run fused (other kernels), and the source
+// of a value copy the plan reads.
+void observe_only_planned(const ir::Model& model, const interp::Interpreter& interpreter, const std::vector<calib::CalibrationInput>& inputs,
+                          const plan::PlanOptions& plan_options, calib::CalibrateOptions& options) {
+  for (const ir::Node& n : model.graph.nodes)
+    if (ir::has_subgraphs(n)) return;
+  std::set<std::string> seen;
+  try {
+    seen = calib::tensors_observed_on_first_sample(interpreter, inputs, options.unobserved);
+  } catch (const Error&) {
+    return;  // the calibration itself reports the first sample's problem, with its place
+  }
+  const std::set<std::string> needed = plan::tensors_needing_statistics(
+      model.graph, plan_options, [&](const std::string& v) { return seen.count(v) != 0 || options.unobserved.count(v) != 0; });
+  std::set<std::string> keep = needed;
+  for (const auto& [copy, source] : options.copies)
+    if (needed.count(copy)) keep.insert(source);
+  const std::set<std::string> fusable = interpreter.fusable_values();
+  size_t dropped = 0;
+  for (const std::string& v : seen) {
+    if (keep.count(v) || fusable.count(v)) continue;
+    options.unobserved.insert(v);
+    options.copies.erase(v);
+    ++dropped;
+  }
+  spdlog::info("calibration observes {} of the {} float tensors: the others are not quantized under these options", seen.size() - dropped,
+               seen.size());
 }
 
 }  // namespace
@@ -63,7 +98,8 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
   return p;
 }
 
-calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms, const calib::Shard& shard) {
+calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms, const calib::Shard& shard,
+                                  const plan::PlanOptions* only_for_plan) {
   const interp::Interpreter interpreter(model.graph);
   const OpenedCalibData calib_data = open_calib_data(model.graph, data);
   calib::CalibrateOptions options;
@@ -73,6 +109,7 @@ calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions
   options.unobserved = plan::fused_outputs(model.graph);
   options.copies = calib::value_copies(model.graph, options.unobserved);
   options.shard = shard;
+  if (only_for_plan) observe_only_planned(model, interpreter, calib_data.inputs, *only_for_plan, options);
   options.progress = terminal_progress();
   const int64_t dataset = calib::calibration_sample_count(calib_data.inputs, data.calib_size);
   const int64_t samples = shard.samples_of(dataset);

@@ -32,8 +32,10 @@ Prepared prepare(const std::string& model_path, const std::string& script_path, 
                  int target_opset);
 
 // Calibrates the prepared model on `data` (histograms when a method needs them; only the shard's
-// samples when given), with progress.
-calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms, const calib::Shard& shard = {});
+// samples when given), with progress. With `only_for_plan`, only the tensors that plan quantizes
+// are observed (optimize: the statistics serve that one plan).
+calib::Statistics run_calibration(const ir::Model& model, const CalibDataOptions& data, bool histograms, const calib::Shard& shard = {},
+                                  const plan::PlanOptions* only_for_plan = nullptr);
 
 // The range and type choices of the command line (optimize's flags, one sweep configuration).
 struct QuantChoices {

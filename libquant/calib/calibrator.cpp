@@ -66,6 +66,19 @@ interp::TensorMap sample_inputs(const std::vector<CalibrationInput>& inputs, int
   return sample;
 }
 
+std::set<std::string> tensors_observed_on_first_sample(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs,
+                                                       const std::set<std::string>& unobserved) {
+  const OneThread one_thread;
+  const interp::TensorMap sample = sample_inputs(inputs, 0);
+  std::set<std::string> seen;
+  auto note = [&](const std::string& name, const Tensor& t) {
+    if (t.dtype() == DType::Float32 && !unobserved.count(name)) seen.insert(name);
+  };
+  for (const auto& [name, t] : sample) note(name, t);
+  interpreter.run(sample, [&](const ir::Node&, const std::string& name, const Tensor& t) { note(name, t); }, &unobserved);
+  return seen;
+}
+
 namespace {
 
 // A Data error without a node, said of where it happened (a sample, or a group's samples).
@@ -144,7 +157,7 @@ Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<C
   stats.dataset_samples = static_cast<uint64_t>(dataset);
   stats.unobserved = options.unobserved;
   // Decided on the dataset's first samples, whichever shard this is: every shard decides the same.
-  const Stacking stacking = check_stacking(interpreter, inputs, dataset);
+  const Stacking stacking = check_stacking(interpreter, inputs, dataset, options.unobserved);
   stats.groups_stacked = stacking.problem.empty();
   if (!stats.groups_stacked) spdlog::info("calibration runs the samples one by one, not stacked in groups of {}: {}", kSampleGroup, stacking.problem);
 

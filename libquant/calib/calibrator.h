@@ -45,6 +45,13 @@ struct CalibrateOptions {
 
 Statistics calibrate(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, const CalibrateOptions& options);
 
+// The float tensors that a calibration with `unobserved` observes on the first sample: its float
+// inputs and every float tensor computed, except `unobserved` ones. On one thread, as the stacking
+// check runs: the plans it builds are the check's. Every tensor a calibration observes when each
+// sample takes the same path through the graph (no If whose branch the samples choose).
+std::set<std::string> tensors_observed_on_first_sample(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs,
+                                                       const std::set<std::string>& unobserved);
+
 // How many samples a calibration will use (the smallest source, capped by max_samples); throws
 // Usage/Data when that is zero or the sources disagree.
 int64_t calibration_sample_count(const std::vector<CalibrationInput>& inputs, int64_t max_samples);

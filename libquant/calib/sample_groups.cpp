@@ -38,9 +38,9 @@ namespace {
 
 // Every tensor a run shows the observer, in the layout it was made in (kept, not copied: kernels
 // make fresh outputs; find_sample_run compares them in plain order, only when they are small).
-interp::TensorMap run_and_record(const interp::Interpreter& interpreter, const interp::TensorMap& inputs) {
+interp::TensorMap run_and_record(const interp::Interpreter& interpreter, const interp::TensorMap& inputs, const std::set<std::string>& unobserved) {
   interp::TensorMap seen = inputs;
-  interpreter.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& value) { seen[name] = value; });
+  interpreter.run(inputs, [&](const ir::Node&, const std::string& name, const Tensor& value) { seen[name] = value; }, &unobserved);
   return seen;
 }
 
@@ -97,12 +97,15 @@ RunFound find_sample_run(const std::string& name, const Tensor& a_any_layout, co
 
 }  // namespace
 
-Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset) {
+Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset,
+                        const std::set<std::string>& unobserved) {
   for (const CalibrationInput& in : inputs)
     if (!in.add_batch_axis) return {"input '" + in.name + "' has a fixed first axis above 1 (a sample is the whole input)"};
   // The runs' kernels run on this thread alone, as each group's do, whatever the thread count: the
-  // plans they build (cached per node and input shape) are the ones the groups reuse, made for one
-  // thread in every calibration. Not in a parallel loop: its other threads would spin while this
+  // plans they build (cached per node, input shape and fusion) are the ones the groups reuse, made
+  // for one thread in every calibration. The runs leave out the groups' `unobserved` tensors, so
+  // that a Conv runs fused with its Relu here too (unfused, its plan would be built a second time
+  // for the groups); a Conv cannot mix samples, and its Relu's output is compared. Not in a parallel loop: its other threads would spin while this
   // one generates the kernels' code, which then took twice as long (smallcnn, 2 threads).
   const OneThread one_thread;
   // A sample that cannot be read or run alone is reported by the calibration itself, with its place.
@@ -110,7 +113,7 @@ Stacking check_stacking(const interp::Interpreter& interpreter, const std::vecto
   interp::TensorMap a, b;
   try {
     samples = {sample_inputs(inputs, 0)};
-    a = run_and_record(interpreter, samples[0]);
+    a = run_and_record(interpreter, samples[0], unobserved);
   } catch (const Error& e) {
     return {"the first samples do not run alone: " + e.message()};
   }
@@ -127,7 +130,7 @@ Stacking check_stacking(const interp::Interpreter& interpreter, const std::vecto
   // one run (a 224x224 ResNet-18's single run is 3% of a 64-sample calibration).
   try {
     samples.push_back(sample_inputs(inputs, std::min<int64_t>(1, dataset - 1)));
-    b = run_and_record(interpreter, samples[1]);
+    b = run_and_record(interpreter, samples[1], unobserved);
   } catch (const Error& e) {
     return {"the first samples do not run alone: " + e.message()};
   }
@@ -149,7 +152,7 @@ Stacking check_stacking(const interp::Interpreter& interpreter, const std::vecto
   };
   try {
     for (const auto& [name, value] : *stacked) compare(name, value);
-    interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { compare(name, value); });
+    interpreter.run(*stacked, [&](const ir::Node&, const std::string& name, const Tensor& value) { compare(name, value); }, &unobserved);
   } catch (const Error& e) {
     return {"two stacked samples do not run: " + e.message()};
   }

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,8 +49,10 @@ struct Stacking {
 // the stacked run must hold the two samples' values as its first two samples, in runs of a's
 // dimensions from some axis on, outermost first (with their values to 1e-4 of the tensor's largest
 // magnitude: kernels may pick another summation order for another batch size). A problem also when
-// a sample's tensor exceeds kStackableBytes, or the inputs cannot be stacked.
-Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset);
+// a sample's tensor exceeds kStackableBytes, or the inputs cannot be stacked. The runs leave out
+// `unobserved` as the groups do (CalibrateOptions::unobserved): same fusions, so the same plans.
+Stacking check_stacking(const interp::Interpreter& interpreter, const std::vector<CalibrationInput>& inputs, int64_t dataset,
+                        const std::set<std::string>& unobserved = {});
 
 // A group's inputs read as one batch of kSampleGroup rows per input, the short last group padded
 // by repeating its last sample; nullopt when a sample's type or shape is not that of the first

@@ -92,6 +92,13 @@ void Interpreter::plan_fusion() {
   }
 }
 
+std::set<std::string> Interpreter::fusable_values() const {
+  std::set<std::string> values;
+  for (const Step& s : steps_)
+    if (s.fused_away) values.insert(s.fused_from);
+  return values;
+}
+
 // Tensors kept in blocks of 8 channels: first, in graph order, the outputs of Convs that write
 // them and of element-wise ops whose layout inputs all are such tensors (a global pool takes them
 // and ends the chain: its result is plain); then, until nothing changes, every one that a reader

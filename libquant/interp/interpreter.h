@@ -50,6 +50,10 @@ class Interpreter {
 
   const ir::Graph& graph() const { return graph_; }
 
+  // The values that run fused into their producer (a Conv's output read only by a Relu/Clip) when
+  // no observer needs them: declaring another of them `unobserved` changes which kernels run.
+  std::set<std::string> fusable_values() const;
+
  private:
   struct Step {
     const ir::Node* node;

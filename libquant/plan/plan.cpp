@@ -54,7 +54,33 @@ void set_params(TensorQuant& q, double lo, double hi) {
   q.zero_point = {p.zero_point};
 }
 
+// The activation tensors a plan quantizes under `policy`, in graph order, with their producer
+// (nullptr: a graph input): the float graph inputs and the outputs of ops that compute (not shape
+// or constant ops) that the policy quantizes, except fused outputs. These, and only these, are the
+// tensors whose statistics make_plan reads.
+std::vector<std::pair<std::string, const ir::Node*>> planned_activations(const ir::Graph& graph, const GraphFacts& facts, const Policy& policy) {
+  std::vector<std::pair<std::string, const ir::Node*>> out;
+  for (const ir::ValueInfo& in : graph.inputs)
+    if (in.dtype == DType::Float32 && policy.quantized.count(in.name)) out.emplace_back(in.name, nullptr);
+  for (const ir::Node& n : graph.nodes) {
+    const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
+    if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
+    for (const std::string& o : n.outputs)
+      if (policy.quantized.count(o) && !facts.is_fused_output(o)) out.emplace_back(o, &n);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::set<std::string> tensors_needing_statistics(const ir::Graph& graph, const PlanOptions& options,
+                                                 const std::function<bool(const std::string&)>& is_float_activation) {
+  const GraphFacts facts(graph);
+  const Policy policy = choose_policy(facts, options.rules, options.full_integer, is_float_activation);
+  std::set<std::string> names;
+  for (const auto& [name, producer] : planned_activations(graph, facts, policy)) names.insert(name);
+  return names;
+}
 
 const char* role_name(Role role) {
   static const char* const kNames[] = {"input", "output", "activation", "weight", "bias", "conversion"};
@@ -125,27 +151,20 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     const LayerPrecision* precision;
   };
   std::vector<Activation> activations;
-  for (const ir::ValueInfo& in : graph.inputs) {
-    if (in.dtype != DType::Float32) continue;
-    if (!observed(in.name)) throw Error(ErrorKind::Data, "no calibration statistics for model input '" + in.name + "'");
-    if (!policy.quantized.count(in.name)) continue;
+  for (const ir::ValueInfo& in : graph.inputs)
+    if (in.dtype == DType::Float32 && !observed(in.name)) throw Error(ErrorKind::Data, "no calibration statistics for model input '" + in.name + "'");
+  for (const auto& [name, producer] : planned_activations(graph, facts, policy)) {
     int bits = 8;
     const LayerPrecision* precision = nullptr;
-    for (const ir::Node* r : facts.readers_of(in.name))
-      if (input_bits(r) > bits) bits = input_bits(r), precision = rule_for(rules.precision, facts, r);
-    activations.push_back({in.name, nullptr, activation_dtype(bits, options.activation_type), precision});
-    bits_of[in.name] = bits;
-  }
-  for (const ir::Node& n : graph.nodes) {
-    const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-    if (!op || op->facts.kind == ops::OpKind::ShapeOnly) continue;
-    for (const std::string& out : n.outputs) {
-      if (!policy.quantized.count(out) || facts.is_fused_output(out)) continue;
-      const LayerPrecision* precision = rule_for(rules.precision, facts, &n);
-      const int bits = follows_input(&n) ? bits_of.at(n.inputs[0]) : precision ? precision->output_bits : 8;
-      activations.push_back({out, &n, activation_dtype(bits, options.activation_type), precision});
-      bits_of[out] = bits;
+    if (!producer) {  // a graph input: its readers' widest input precision
+      for (const ir::Node* r : facts.readers_of(name))
+        if (input_bits(r) > bits) bits = input_bits(r), precision = rule_for(rules.precision, facts, r);
+    } else {
+      precision = rule_for(rules.precision, facts, producer);
+      bits = follows_input(producer) ? bits_of.at(producer->inputs[0]) : precision ? precision->output_bits : 8;
     }
+    activations.push_back({name, producer, activation_dtype(bits, options.activation_type), precision});
+    bits_of[name] = bits;
   }
   std::unordered_map<std::string, const Activation*> activation_of;
   for (const Activation& a : activations) activation_of[a.name] = &a;

@@ -16,6 +16,7 @@
 //     biases: int32 with scale = input scale * weight scale[c] (double_scale_* bias modes: a scale of
 //     their own).
 #pragma once
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -100,6 +101,13 @@ struct QuantPlan {
 };
 
 QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, const PlanOptions& options);
+
+// The tensors whose statistics make_plan(graph, stats, options) reads: the activations it
+// quantizes. Which ones those are depends on the statistics only through which float tensors
+// exist (`is_float_activation`: observed, or in Statistics::unobserved), so a calibration made for
+// one plan need observe no others (optimize; not calibrate, whose file may serve other options).
+std::set<std::string> tensors_needing_statistics(const ir::Graph& graph, const PlanOptions& options,
+                                                 const std::function<bool(const std::string&)>& is_float_activation);
 
 // Tensors no plan quantizes whatever its options: the result of a Conv/Gemm/MatMul that runs fused
 // with the Relu, Clip or bias Add reading it. make_plan asks only whether they exist among the

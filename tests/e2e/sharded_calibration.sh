@@ -63,6 +63,29 @@ for method in minmax percentile entropy mse; do
   done
 done
 
+# optimize calibrating itself observes only the tensors its plan quantizes (a ViT: not its
+# LayerNormalization outputs or GELU's inner tensors), and chooses exactly what it chooses from a
+# calibration of every tensor: the default policy, --full-integer, and a script's 16-bit rule.
+cp "$SRC/testdata/corpus/vit_tiny_opset17.onnx" vit.onnx
+echo 'quantization_param(/blocks/blocks.0/attn/Softmax, precision_mode=a16_w16)' > vit_a16.alls
+V=(--calib "input=$WORK/fashion_test_500.npy" --calib-size 40)
+"$QUANTIZE" -q calibrate vit.onnx "${V[@]}" --stats-out vit-all.json || fail "calibrating the ViT failed"
+mkdir vit-one vit-stats
+for run in "minmax" "entropy" "percentile --full-integer" "mse --model-script ../vit_a16.alls"; do
+  set -- $run
+  name="vit-$1$([ $# -gt 1 ] && echo "-${2#--}")"
+  (cd vit-one && "$QUANTIZE" optimize ../vit.onnx "${V[@]}" -m "$@" -o "$name.onnx" 2>"$name.log") || fail "optimize $run on the ViT failed"
+  (cd vit-stats && "$QUANTIZE" -q optimize ../vit.onnx --stats ../vit-all.json -m "$@" -o "$name.onnx") || fail "optimize --stats $run on the ViT failed"
+  grep -q "calibration observes [0-9]* of the 70 float tensors" "vit-one/$name.log" && ok "$run: optimize says how many of the ViT's tensors it observes" ||
+    fail "$run: optimize did not say what it observes: $(cat "vit-one/$name.log")"
+  for f in "$name.onnx" "$name.json"; do
+    cmp -s "vit-one/$f" "vit-stats/$f" && ok "$run: $f from observing only the plan's tensors equals calibrate + optimize --stats" || fail "$run: $f differs"
+  done
+done
+observed=$(sed -n 's/.*calibration observes \([0-9]*\) of the 70.*/\1/p' vit-one/vit-minmax.log)
+[ -n "$observed" ] && [ "$observed" -lt 50 ] && ok "the ViT's default plan needs $observed of its 70 tensors observed" ||
+  fail "the ViT's default plan observed '$observed' of 70 tensors"
+
 # The shards themselves, kept this time.
 for i in 0 1 2; do "$QUANTIZE" -q calibrate dwnet.onnx "${DATA[@]}" --shard "$i/3" --stats-out "s$i.json" || fail "shard $i/3 failed"; done
 python3 -c "import json; s=json.load(open('s1.json')); assert s['samples']==96 and s['shard']=={'index':1,'count':3} and s['dataset_samples']==301, s['samples']" &&
