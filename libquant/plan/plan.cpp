@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/parallel.h"
 #include "ops/op_table.h"
 #include "plan/decisions.h"
 #include "plan/graph_facts.h"
@@ -193,9 +194,10 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
     bool headroom = false;
     calib::Range unwidened;  // range before headroom
   };
-  std::unordered_map<std::string, Chosen> chosen;
-  std::unordered_map<std::string, Chosen> group_range;
-  for (const Activation& a : activations) {
+  // Each activation's own range, on all cores (an entropy or mse search is milliseconds per tensor;
+  // a transformer has hundreds): pure, and the error of the first failing activation is the one
+  // said, as in a plain loop.
+  auto choose = [&](const Activation& a) {
     const calib::TensorStats& s = stats.tensors.at(a.name);
     // Calibration inputs are checked finite; an Inf here is the float model overflowing on them.
     if (s.count > 0 && (!std::isfinite(s.min) || !std::isfinite(s.max)))
@@ -220,10 +222,17 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
       c.range = with_headroom(c.range, options.headroom_16bit, op ? op->facts.output_lo : -INFINITY, op ? op->facts.output_hi : INFINITY);
       c.headroom = c.range.lo != before.lo || c.range.hi != before.hi;
     }
-    chosen[a.name] = c;
+    return c;
+  };
+  std::vector<Chosen> own(activations.size());
+  parallel_for_each(0, static_cast<int64_t>(activations.size()), [&](int64_t k) { own[static_cast<size_t>(k)] = choose(activations[static_cast<size_t>(k)]); });
+  std::unordered_map<std::string, Chosen> group_range;
+  for (size_t k = 0; k < activations.size(); ++k) {
+    const Activation& a = activations[k];
+    const Chosen& c = own[k];
     const std::string g = groups.find(a.name);
     auto it = group_range.find(g);
-    const bool forced = rule && rule->kind == RangeRule::Kind::Forced;
+    const bool forced = c.rule && c.rule->kind == RangeRule::Kind::Forced;
     if (it == group_range.end()) group_range[g] = c;
     else if (forced) it->second = c;
     else if (!(it->second.rule && it->second.rule->kind == RangeRule::Kind::Forced)) {

@@ -2,6 +2,8 @@
 // out by hand.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
+#include <random>
 
 #include "calib/calibrator.h"
 #include "calib/histogram_count.h"
@@ -100,6 +102,97 @@ TEST_CASE("entropy keeps a uniform range and clips a far outlier", "[calib]") {
   CHECK(r.hi < 0.9 * e.back());
   CHECK(r.hi > 2.0);  // well past the bulk (the 86th percentile)
   CHECK(r.lo == Approx(e.front()));
+}
+
+namespace {
+
+// The entropy method as docs/calibration.md defines it: KL(P || Q) of candidate i, P and Q built
+// bin by bin, normalized, summed term by term. entropy_threshold regroups the same sums.
+double kl_by_definition(const calib::Histogram& h, int i, int levels = 128) {
+  const std::vector<uint64_t>& b = h.counts;
+  const int n = static_cast<int>(b.size());
+  std::vector<double> p(b.begin(), b.begin() + i), q(static_cast<size_t>(i), 0.0);
+  for (int j = i; j < n; ++j) p[static_cast<size_t>(i - 1)] += static_cast<double>(b[static_cast<size_t>(j)]);
+  const double merge = static_cast<double>(i) / levels;
+  for (int level = 0; level < levels; ++level) {
+    const int start = static_cast<int>(std::floor(level * merge));
+    const int stop = level == levels - 1 ? i : static_cast<int>(std::floor((level + 1) * merge));
+    double sum = 0;
+    int nonempty = 0;
+    for (int j = start; j < stop; ++j) sum += static_cast<double>(b[static_cast<size_t>(j)]), nonempty += b[static_cast<size_t>(j)] > 0;
+    for (int j = start; j < stop; ++j)
+      if (b[static_cast<size_t>(j)] > 0) q[static_cast<size_t>(j)] = sum / nonempty;
+  }
+  double pt = 0, qt = 0, kl = 0;
+  for (int j = 0; j < i; ++j) pt += p[static_cast<size_t>(j)], qt += q[static_cast<size_t>(j)];
+  for (int j = 0; j < i; ++j) {
+    const double pj = p[static_cast<size_t>(j)] / pt, qj = q[static_cast<size_t>(j)] / qt;
+    if (pj > 0) kl += qj > 0 ? pj * std::log(pj / qj) : std::numeric_limits<double>::infinity();
+  }
+  return kl;
+}
+
+// The mse method's cost of threshold t by its definition: every bin's error summed.
+double mse_by_definition(const calib::TensorStats& s, double t, int levels) {
+  const calib::Histogram& h = s.abs_hist;
+  const double step = (std::min(s.max, t) - std::max(s.min, -t)) / levels;
+  double err = 0;
+  for (size_t b = 0; b < h.counts.size(); ++b) {
+    const double v = (static_cast<double>(b) + 0.5) * h.bin_width(), c = static_cast<double>(h.counts[b]);
+    err += c * (v > t ? (v - t) * (v - t) : step * step / 12.0);
+  }
+  return err;
+}
+
+}  // namespace
+
+TEST_CASE("entropy and mse thresholds are those of their definitions", "[calib]") {
+  // Histograms of many shapes: dense, sparse (most bins empty), noisy, a bulk and a lone far bin;
+  // counts up to 1e9. Each threshold must be a candidate of least cost by the definition, computed
+  // term by term: the same candidate, or one whose cost is the least one's within rounding (a bulk
+  // of 1e8-count bins and a lone far bin of 1: clipping it costs KL ~1e-19, far below the rounding
+  // of either computation, so either candidate may come out first).
+  std::mt19937_64 rng(7);
+  int checked = 0, same = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int n = 129 + static_cast<int>(rng() % 1400);
+    calib::TensorStats s;
+    s.abs_hist.exponent = -10;
+    s.abs_hist.counts.assign(static_cast<size_t>(n), 0);
+    const int shape = trial % 4;
+    const double scale = std::pow(10.0, static_cast<double>(rng() % 9));
+    for (int j = 0; j < n; ++j) {
+      const double x = static_cast<double>(j) / n;
+      const double c = shape == 0   ? scale * std::exp(-6 * x)                               // bulk and thin tail
+                       : shape == 1 ? (rng() % 5 == 0 ? scale * (rng() % 100) / 100.0 : 0)  // sparse
+                       : shape == 2 ? scale * (1.0 - x) * (rng() % 1000) / 1000.0           // noisy ramp
+                                    : (j < n / 3 ? scale : 0);                              // bulk, then a lone far bin
+      s.abs_hist.counts[static_cast<size_t>(j)] = static_cast<uint64_t>(c);
+    }
+    s.abs_hist.counts.back() = std::max<uint64_t>(s.abs_hist.counts.back(), 1);  // the maximum's bin
+    s.max = s.abs_hist.hi();
+    s.min = trial % 2 ? -s.max / 2 : 0.0;
+    INFO("trial " << trial << ", " << n << " bins, shape " << shape);
+    const double w = s.abs_hist.bin_width();
+    std::vector<double> kl;
+    for (int i = 128; i <= n; ++i) kl.push_back(kl_by_definition(s.abs_hist, i));
+    const double least_kl = *std::min_element(kl.begin(), kl.end());
+    const int picked = static_cast<int>(std::lround(calib::entropy_threshold(s.abs_hist) / w - 0.5));
+    REQUIRE(picked >= 128);
+    REQUIRE(picked <= n);
+    CHECK(kl[static_cast<size_t>(picked - 128)] <= least_kl + 1e-12);
+    same += kl[static_cast<size_t>(picked - 128)] == least_kl;
+    for (const int levels : {3, 255, 65535}) {
+      double least_err = std::numeric_limits<double>::infinity();
+      for (int i = 1; i <= n; ++i) least_err = std::min(least_err, mse_by_definition(s, i * w, levels));
+      const double t = calib::mse_threshold(s, levels);
+      CHECK(mse_by_definition(s, t, levels) <= least_err * (1 + 1e-12));
+      same += mse_by_definition(s, t, levels) == least_err;
+    }
+    ++checked;
+  }
+  CHECK(checked == 60);
+  CHECK(same >= 220);  // of 240: the same candidate nearly everywhere
 }
 
 TEST_CASE("mse balances rounding and clipping error", "[calib]") {
