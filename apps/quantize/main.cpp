@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <optional>
 
 #include <omp.h>
 
@@ -17,6 +18,7 @@
 #include "core/file_io.h"
 #include "core/memory_limit.h"
 #include "exit_codes.h"
+#include "onnx/schema.h"
 #include "version.h"
 
 namespace {
@@ -71,7 +73,10 @@ int main(int argc, char** argv) {
   // Global options may also follow the subcommand: `quantize infer ... -v`.
   app.fallthrough();
   app.set_version_flag("--version", std::function<std::string()>(quant::app::version_text), "Print quant's version and its libraries' and exit");
+  std::optional<quant::onnx_io::SchemaWarmup> schemas;
   app.parse_complete_callback([&] {
+    // Every command but ops and merge-stats reads a model (and then looks up its ops' schemas).
+    if (!app.got_subcommand("ops") && !app.got_subcommand("merge-stats")) schemas.emplace();
     spdlog::set_level(quiet ? spdlog::level::err
                             : verbose >= 2 ? spdlog::level::trace
                             : verbose == 1 ? spdlog::level::debug
@@ -110,5 +115,6 @@ int main(int argc, char** argv) {
     std::cerr << "quantize: internal error: " << e.what() << "\n";
     return quant::app::exit_code_for(quant::ErrorKind::Internal);
   }
+  schemas.reset();  // its thread done before exit_done (whose sanitized build runs the static destructors)
   exit_done(quant::app::kExitOk);
 }

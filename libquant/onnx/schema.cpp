@@ -6,6 +6,9 @@
 
 namespace quant::onnx_io {
 
+SchemaWarmup::SchemaWarmup() : thread_([] { onnx::OpSchemaRegistry::Schema("Relu", kNewestSchemaOpset, ""); }) {}
+SchemaWarmup::~SchemaWarmup() { thread_.join(); }
+
 void apply_schema(ir::Node& node, const ErrorContext& ctx) {
   const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type, node.opset, node.domain);
   if (!schema)
