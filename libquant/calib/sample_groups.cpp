@@ -103,10 +103,11 @@ Stacking check_stacking(const interp::Interpreter& interpreter, const std::vecto
     if (!in.add_batch_axis) return {"input '" + in.name + "' has a fixed first axis above 1 (a sample is the whole input)"};
   // The runs' kernels run on this thread alone, as each group's do, whatever the thread count: the
   // plans they build (cached per node, input shape and fusion) are the ones the groups reuse, made
-  // for one thread in every calibration. The runs leave out the groups' `unobserved` tensors, so
-  // that a Conv runs fused with its Relu here too (unfused, its plan would be built a second time
-  // for the groups); a Conv cannot mix samples, and its Relu's output is compared. Not in a parallel loop: its other threads would spin while this
-  // one generates the kernels' code, which then took twice as long (smallcnn, 2 threads).
+  // for one thread in every calibration. Not in a parallel loop: its other threads would spin while
+  // this one generates the kernels' code, which then took twice as long (smallcnn, 2 threads). The
+  // runs leave out the groups' `unobserved` tensors, so that a Conv runs fused with its Relu here
+  // too (unfused, its plan would be built a second time for the groups); only the values the groups
+  // observe need follow the batch.
   const OneThread one_thread;
   // A sample that cannot be read or run alone is reported by the calibration itself, with its place.
   std::vector<interp::TensorMap> samples;
