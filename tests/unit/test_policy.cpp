@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "plan/plan.h"
 #include "small_graphs.h"
@@ -90,7 +91,11 @@ TEST_CASE("full integer: every activation, fragile ops and what they read at 16 
   CHECK(p.decisions.float_nodes.empty());
 }
 
-TEST_CASE("decomposed LayerNorm and Erf GELU are units: only what enters and leaves is quantized", "[policy]") {
+namespace {
+
+// x -> MatMul -> a -> LayerNorm (decomposed, as torch.onnx writes it at opset 13) -> ln -> MatMul
+// -> h -> GELU (Erf) -> gl -> MatMul -> y (output)
+ir::Graph layernorm_gelu() {
   ir::Graph g;
   g.inputs.push_back(value("x"));
   g.outputs.push_back(value("y"));
@@ -112,6 +117,13 @@ TEST_CASE("decomposed LayerNorm and Erf GELU are units: only what enters and lea
              node("scale", "Div", {"h", "sqrt2"}, {"hd"}), node("erf", "Erf", {"hd"}, {"ef"}), node("plus1", "Add", {"ef", "one"}, {"e1"}),
              node("times", "Mul", {"h", "e1"}, {"hm"}), node("halve", "Mul", {"hm", "half"}, {"gl"}),
              node("mm3", "MatMul", {"gl", "W3"}, {"y"})};
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("decomposed LayerNorm and Erf GELU are units: only what enters and leaves is quantized", "[policy]") {
+  const ir::Graph g = layernorm_gelu();
   const plan::QuantPlan p = plan::make_plan(g, stats_for(g), {});
   for (const char* t : {"x", "a", "ln", "h", "gl"}) CHECK(p.find(t));
   for (const char* t : {"mu", "d", "p", "v", "ve", "sd", "n", "ng", "hd", "ef", "e1", "hm", "y"}) CHECK_FALSE(p.find(t));
@@ -153,4 +165,36 @@ TEST_CASE("a model with no compute op has nothing to quantize by default", "[pol
   g.outputs.push_back(value("y"));
   g.nodes = {node("relu", "Relu", {"x"}, {"y"})};
   CHECK_THROWS_WITH(plan::make_plan(g, stats_for(g), {}), Catch::Contains("nothing to quantize by default"));
+}
+
+TEST_CASE("the tensors needing statistics are those a plan quantizes, and suffice for the same plan", "[policy]") {
+  // optimize calibrates only tensors_needing_statistics(); the others are listed as unobserved (they
+  // exist). The plan from those statistics must be the plan from all of them.
+  for (const ir::Graph& g : {cnn_with_exp(), layernorm_gelu()}) {
+    for (const bool full_integer : {false, true}) {
+      plan::PlanOptions o;
+      o.full_integer = full_integer;
+      const calib::Statistics all = stats_for(g);
+      const std::set<std::string> needed =
+          plan::tensors_needing_statistics(g, o, [&](const std::string& t) { return all.tensors.count(t) != 0; });
+      const plan::QuantPlan from_all = plan::make_plan(g, all, o);
+      std::set<std::string> quantized;
+      for (const plan::TensorQuant& q : from_all.tensors)
+        if (q.role == plan::Role::Input || q.role == plan::Role::Output || q.role == plan::Role::Activation) quantized.insert(q.name);
+      INFO("full_integer " << full_integer << ", " << g.nodes.size() << " nodes");
+      CHECK(needed == quantized);
+      if (!full_integer) CHECK(needed.size() < all.tensors.size());  // the default leaves fragile ops' tensors out
+      calib::Statistics only = all;
+      for (const auto& [name, s] : all.tensors)
+        if (!needed.count(name)) only.tensors.erase(name), only.unobserved.insert(name);
+      const plan::QuantPlan from_needed = plan::make_plan(g, only, o);
+      REQUIRE(from_needed.tensors.size() == from_all.tensors.size());
+      for (size_t k = 0; k < from_all.tensors.size(); ++k) {
+        CHECK(from_needed.tensors[k].name == from_all.tensors[k].name);
+        CHECK(from_needed.tensors[k].dtype == from_all.tensors[k].dtype);
+        CHECK(from_needed.tensors[k].scale == from_all.tensors[k].scale);
+        CHECK(from_needed.tensors[k].zero_point == from_all.tensors[k].zero_point);
+      }
+    }
+  }
 }
