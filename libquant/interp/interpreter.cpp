@@ -21,6 +21,27 @@ Layout layout_taken(const ops::OpEntry& op, size_t k, Layout have) {
   return Layout::Plain;
 }
 
+// Values fixed for every run: initializers and Constant nodes' values (a model not prepared keeps
+// its Constant nodes).
+class ConstantValues {
+ public:
+  template <class Steps>
+  ConstantValues(const ir::Graph& graph, const Steps& steps) : graph_(graph) {
+    for (const auto& s : steps)
+      if (s.node->op_type == "Constant" && s.node->domain.empty() && s.node->has_attr("value") && !s.node->outputs.empty())
+        nodes_[s.node->outputs[0]] = s.node;
+  }
+  const Tensor* operator()(const std::string& name) const {
+    if (auto it = graph_.initializers.find(name); it != graph_.initializers.end()) return &it->second;
+    if (auto it = nodes_.find(name); it != nodes_.end()) return &it->second->attr("value", ir::AttrKind::Tensor).t;
+    return nullptr;
+  }
+
+ private:
+  const ir::Graph& graph_;
+  std::unordered_map<std::string, const ir::Node*> nodes_;
+};
+
 }  // namespace
 
 Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : graph_(graph), config_(config) {
@@ -53,6 +74,38 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
     if (!keep.count(name) && !graph.initializers.count(name)) steps_[reader].release_after.push_back(name);
   plan_fusion();
   plan_channel_blocks();
+  plan_gelu_units();
+}
+
+// A chain whose steps all run as planned so far (no clamp fused in or out, no blocks of 8
+// channels, which the pass does not write) becomes a unit.
+void Interpreter::plan_gelu_units() {
+  std::unordered_map<std::string, int> readers;
+  std::unordered_map<std::string, size_t> reader_step;
+  std::unordered_map<const ir::Node*, size_t> step_of;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    step_of[steps_[i].node] = i;
+    for (const std::string& in : steps_[i].node->inputs) ++readers[in], reader_step[in] = i;
+    for (const std::string& v : ir::node_captures(*steps_[i].node)) ++readers[v];
+  }
+  for (const ir::ValueInfo& out : graph_.outputs) ++readers[out.name];
+  auto only_reader = [&](const std::string& v) -> const ir::Node* {
+    const auto it = reader_step.find(v);
+    return it != reader_step.end() && readers[v] == 1 ? steps_[it->second].node : nullptr;
+  };
+  const ConstantValues constant(graph_, steps_);
+  for (Step& step : steps_) {
+    const std::optional<ops::GeluUnit> unit = ops::match_gelu(*step.node, constant, only_reader);
+    if (!unit) continue;
+    bool plain = true;
+    for (const ir::Node* n : unit->nodes) {
+      const Step& s = steps_[step_of.at(n)];
+      plain = plain && !s.clamp.active && !s.fused_away && !s.channel_blocks_out && !s.gelu && !s.in_gelu;
+    }
+    if (!plain) continue;
+    step.gelu = std::make_shared<const ops::GeluUnit>(*unit);
+    for (size_t k = 1; k < unit->nodes.size(); ++k) steps_[step_of.at(unit->nodes[k])].in_gelu = step.gelu.get();
+  }
 }
 
 void Interpreter::plan_fusion() {
@@ -65,16 +118,7 @@ void Interpreter::plan_fusion() {
   std::unordered_map<std::string, size_t> reader_step;
   for (size_t i = 0; i < steps_.size(); ++i)
     for (const std::string& in : steps_[i].node->inputs) reader_step[in] = i;
-  // Values fixed for every run: initializers and Constant nodes' values.
-  std::unordered_map<std::string, const ir::Node*> constant_nodes;
-  for (const Step& s : steps_)
-    if (s.node->op_type == "Constant" && s.node->domain.empty() && s.node->has_attr("value") && !s.node->outputs.empty())
-      constant_nodes[s.node->outputs[0]] = s.node;
-  auto constant = [&](const std::string& name) -> const Tensor* {
-    if (auto it = graph_.initializers.find(name); it != graph_.initializers.end()) return &it->second;
-    if (auto it = constant_nodes.find(name); it != constant_nodes.end()) return &it->second->attr("value", ir::AttrKind::Tensor).t;
-    return nullptr;
-  };
+  const ConstantValues constant(graph_, steps_);
   for (Step& producer : steps_) {
     if (!producer.op->fuses_clamp || producer.node->outputs.empty()) continue;
     const std::string& value = producer.node->outputs[0];
@@ -201,11 +245,24 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
   const OuterScope scope = lookup;
   ops::Inputs args;
   std::vector<Tensor> converted;  // plain copies of channels-last inputs, for kernels that need them
-  // A producer and its clamp fuse when nobody watches the producer's own result.
+  // A producer and its clamp fuse when nobody watches the producer's own result; a GELU runs as
+  // one pass when nobody watches its interior.
   auto fuses = [&](const std::string& producer_output) { return !observer || (unobserved && unobserved->count(producer_output)); };
+  auto unit_runs = [&](const ops::GeluUnit& u) { return std::all_of(u.interior.begin(), u.interior.end(), fuses); };
+  std::unordered_set<const ops::GeluUnit*> units_run;  // this run's GELUs run as one pass (float x)
   for (const Step& step : steps_) {
     const ir::Node& node = *step.node;
-    if (step.fused_away && fuses(step.fused_from)) {
+    if ((step.fused_away && fuses(step.fused_from)) || (step.in_gelu && units_run.count(step.in_gelu))) {
+      for (const std::string& name : step.release_after) values.erase(name);
+      continue;
+    }
+    if (const Tensor* x = step.gelu && unit_runs(*step.gelu) ? lookup(step.gelu->x) : nullptr; x && x->dtype() == DType::Float32) {
+      const ops::GeluUnit& unit = *step.gelu;
+      Tensor y = ops::run_gelu_unit(unit, *x, config_.reference);
+      const std::string& out = unit.last().outputs[0];
+      if (observer) observer(unit.last(), out, y);
+      values[out] = std::move(y);
+      units_run.insert(&unit);
       for (const std::string& name : step.release_after) values.erase(name);
       continue;
     }

@@ -6,10 +6,11 @@
 // Without an observer, a Relu or constant Clip that is the only reader of a Conv's output is fused
 // into the Conv (ops::FusedClamp): same values, written once, except that a NaN (the float model
 // overflowing) comes out of oneDNN's fused clamp as a bound, as it does out of ONNX Runtime's
-// fused Conv + Relu/Clip; quant's own Conv loops keep it NaN. With an observer every tensor is
+// fused Conv + Relu/Clip; quant's own Conv loops keep it NaN. A GELU written as Div, Erf, Add,
+// Mul, Mul runs as one pass (ops/gelu_unit.h), with the same bits. With an observer every tensor is
 // computed and shown, unfused, except where the caller says it does not need the Conv's own
-// result (run's `unobserved`). Kernels keep per-node state (oneDNN primitives, weights in their
-// layout) in a cache each node owns.
+// result or the GELU's interior (run's `unobserved`). Kernels keep per-node state (oneDNN
+// primitives, weights in their layout) in a cache each node owns.
 #pragma once
 #include <functional>
 #include <map>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "ops/gelu_unit.h"
 #include "ops/kernel.h"
 #include "ops/op_table.h"
 
@@ -71,9 +73,14 @@ class Interpreter {
     bool fused_away = false;
     std::string fused_from;
     bool channel_blocks_out = false;  // ops::KernelConfig::channel_blocks_out
+    // GELU as one pass (ops/gelu_unit.h), when its interior is unobserved: the unit's first node
+    // (its Div) runs it and the other four are skipped.
+    std::shared_ptr<const ops::GeluUnit> gelu;  // on the Div's step
+    const ops::GeluUnit* in_gelu = nullptr;     // on the other four steps
   };
   void plan_fusion();
   void plan_channel_blocks();
+  void plan_gelu_units();
   void check_inputs(const TensorMap& inputs) const;
   TensorMap run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer, const std::set<std::string>* unobserved) const;
 

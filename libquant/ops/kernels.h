@@ -14,6 +14,9 @@ QUANT_KERNEL(min_kernel);
 QUANT_KERNEL(max_kernel);
 QUANT_KERNEL(pow_kernel);
 QUANT_KERNEL(unary_kernel);
+// A unary op's function (its attributes at their defaults) over n floats, exactly as unary_kernel
+// computes it: for a pass that runs the op inside a fused chain (ops/gelu_unit.h).
+void unary_floats(const std::string& op_type, const float* x, float* y, int64_t n, bool reference);
 QUANT_KERNEL(clip_kernel);
 QUANT_KERNEL(conv_kernel);
 QUANT_KERNEL(conv_transpose_kernel);

@@ -105,6 +105,12 @@ void apply(const UnaryOp& op, const UnaryParams& p, const T* x, T* y, int64_t n,
 
 }  // namespace
 
+void unary_floats(const std::string& op_type, const float* x, float* y, int64_t n, bool reference) {
+  const UnaryOp& op = find_unary(op_type);
+  // The defaults as a node without the attributes reads them (attr_float: through float).
+  apply(op, UnaryParams{static_cast<float>(op.default_alpha), static_cast<float>(op.default_beta)}, x, y, n, reference);
+}
+
 Outputs unary_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
   const UnaryOp& op = find_unary(node.op_type);
   const UnaryParams params{node.attr_float(op.alpha_name, static_cast<float>(op.default_alpha)),

@@ -597,3 +597,91 @@ TEST_CASE("a Relu or constant Clip fused into its Conv gives the unfused values"
   CHECK(lo == -0.25f);
   CHECK(hi_seen == 0.5f);
 }
+
+namespace {
+
+// y = GELU(x) as torch.onnx writes it: Div, Erf, Add, Mul, Mul; `swapped` puts every commutative
+// node's operands the other way round; `constant_nodes` gives the constants as Constant nodes (a
+// model not prepared) instead of initializers.
+ir::Graph gelu_graph(bool swapped, bool constant_nodes) {
+  ir::Graph g;
+  g.inputs.push_back(test::value("x"));
+  g.outputs.push_back(test::value("y"));
+  const std::vector<std::pair<std::string, float>> constants = {{"sqrt2", 1.4142135f}, {"one", 1.0f}, {"half", 0.5f}};
+  for (const auto& [name, v] : constants) {
+    const Tensor t = Tensor::from_vector<float>({}, {v});
+    if (!constant_nodes) {
+      g.initializers[name] = t;
+      continue;
+    }
+    ir::Node c = test::node(name + "_node", "Constant", {}, {name});
+    ir::Attribute a;
+    a.kind = ir::AttrKind::Tensor;
+    a.t = t;
+    c.attributes["value"] = a;
+    g.nodes.push_back(c);
+  }
+  auto pair = [&](const std::string& a, const std::string& b) { return swapped ? std::vector<std::string>{b, a} : std::vector<std::string>{a, b}; };
+  g.nodes.push_back(test::node("div", "Div", {"x", "sqrt2"}, {"d"}));
+  g.nodes.push_back(test::node("erf", "Erf", {"d"}, {"e"}));
+  g.nodes.push_back(test::node("plus1", "Add", pair("e", "one"), {"a"}));
+  g.nodes.push_back(test::node("times", "Mul", pair("x", "a"), {"m"}));
+  g.nodes.push_back(test::node("halve", "Mul", pair("m", "half"), {"y"}));
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("GELU as Div, Erf, Add, Mul, Mul runs as one pass with the five kernels' bits", "[kernels]") {
+  std::mt19937 rng(11);
+  // Values across erf's two formulas (|x / sqrt 2| below and above 1), tiny and huge ones, zeros
+  // of both signs, infinities and NaN; 20,000 of them: several chunks of the pass, and a tail.
+  Tensor x = test::random_floats({4, 5000}, rng, 8.0f);
+  float* v = x.data<float>();
+  const float specials[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN, 1.4142135f, -1.4142135f, 3.4e38f};
+  for (size_t k = 0; k < std::size(specials); ++k) v[k * 997] = specials[k];
+  const std::set<std::string> interior = {"d", "e", "a", "m"};
+  for (const bool swapped : {false, true})
+    for (const bool constant_nodes : {false, true})
+      for (const bool reference : {false, true}) {
+        INFO("swapped " << swapped << ", Constant nodes " << constant_nodes << ", reference " << reference);
+        const ir::Graph g = gelu_graph(swapped, constant_nodes);
+        ops::KernelConfig config;
+        config.reference = reference;
+        const interp::Interpreter interpreter(g, config);
+        // One by one: an observer that needs every value; as one pass: none, or one that needs
+        // none of the interior (it then sees y under the last Mul's name, and no interior value).
+        std::set<std::string> seen;
+        const Tensor one_by_one = interpreter.run({{"x", x}}, [&](const ir::Node&, const std::string& name, const Tensor&) { seen.insert(name); }).at("y");
+        CHECK(seen.count("d"));
+        const Tensor fused = interpreter.run({{"x", x}}).at("y");
+        std::set<std::string> seen_fused;
+        const Tensor fused_observed = interpreter.run({{"x", x}}, [&](const ir::Node& n, const std::string& name, const Tensor&) {
+          seen_fused.insert(name);
+          if (name == "y") CHECK(n.name == "halve");
+        }, &interior).at("y");
+        CHECK(seen_fused.count("y"));
+        for (const std::string& t : interior) CHECK_FALSE(seen_fused.count(t));
+        REQUIRE(fused.shape() == one_by_one.shape());
+        CHECK(std::memcmp(fused.raw(), one_by_one.raw(), fused.nbytes()) == 0);
+        CHECK(std::memcmp(fused_observed.raw(), one_by_one.raw(), fused.nbytes()) == 0);
+      }
+}
+
+TEST_CASE("a chain that is not GELU's form runs node by node", "[kernels]") {
+  // The Add's constant has two values (broadcast along the last axis): no longer a scalar, so the
+  // chain is left to its kernels, and the observer sees its interior even when told it need not.
+  ir::Graph g = gelu_graph(false, false);
+  g.initializers["one"] = Tensor::from_vector<float>({2}, {1.0f, 2.0f});
+  const interp::Interpreter interpreter(g);
+  std::mt19937 rng(3);
+  const Tensor x = test::random_floats({3, 2}, rng, 2.0f);
+  const std::set<std::string> interior = {"d", "e", "a", "m"};
+  std::set<std::string> seen;
+  const Tensor y = interpreter.run({{"x", x}}, [&](const ir::Node&, const std::string& name, const Tensor&) { seen.insert(name); }, &interior).at("y");
+  CHECK(seen.count("d"));
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const float xv = x.data<float>()[i];
+    CHECK(y.data<float>()[i] == Approx(xv * 0.5f * (std::erf(xv / 1.4142135f) + (i % 2 ? 2.0f : 1.0f))).epsilon(1e-5));
+  }
+}
