@@ -53,7 +53,9 @@ class Interpreter {
   const ir::Graph& graph() const { return graph_; }
 
   // The values that run fused into their producer (a Conv's output read only by a Relu/Clip) when
-  // no observer needs them: declaring another of them `unobserved` changes which kernels run.
+  // no observer needs them: declaring another of them `unobserved` changes which kernels run, and
+  // a NaN's value (oneDNN's fused clamp). A GELU's interior is not among them: its one pass has
+  // the five kernels' bits.
   std::set<std::string> fusable_values() const;
 
  private:

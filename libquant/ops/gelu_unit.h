@@ -34,8 +34,8 @@ struct GeluUnit {
 std::optional<GeluUnit> match_gelu(const ir::Node& div, const std::function<const Tensor*(const std::string&)>& constant,
                                    const std::function<const ir::Node*(const std::string&)>& only_reader);
 
-// y of the unit for float32 x (the caller runs the nodes one by one otherwise), plain, computed as the five kernels would (`reference`: the Erf kernel's
-// reference path, erf in double).
+// y of the unit for float32 x (the caller runs the nodes one by one otherwise), plain, computed as
+// the five kernels would (`reference`: the Erf kernel's reference path, erf in double).
 Tensor run_gelu_unit(const GeluUnit& unit, const Tensor& x, bool reference);
 
 }  // namespace quant::ops
