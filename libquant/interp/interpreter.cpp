@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -42,6 +43,30 @@ class ConstantValues {
   std::unordered_map<std::string, const ir::Node*> nodes_;
 };
 
+// Which step alone reads a value: counted over every node input, subgraph capture and graph output,
+// so a value read twice, captured by a branch or returned from the graph has none.
+class OnlyReaders {
+ public:
+  template <class Steps>
+  OnlyReaders(const ir::Graph& graph, const Steps& steps) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+      for (const std::string& in : steps[i].node->inputs) ++readers_[in], reader_step_[in] = i;
+      for (const std::string& v : ir::node_captures(*steps[i].node)) ++readers_[v];
+    }
+    for (const ir::ValueInfo& out : graph.outputs) ++readers_[out.name];
+  }
+  std::optional<size_t> step_of(const std::string& value) const {
+    const auto count = readers_.find(value);
+    const auto step = reader_step_.find(value);
+    if (count == readers_.end() || count->second != 1 || step == reader_step_.end()) return std::nullopt;
+    return step->second;
+  }
+
+ private:
+  std::unordered_map<std::string, int> readers_;
+  std::unordered_map<std::string, size_t> reader_step_;
+};
+
 }  // namespace
 
 Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : graph_(graph), config_(config) {
@@ -80,18 +105,12 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
 // A chain whose steps all run as planned so far (no clamp fused in or out, no blocks of 8
 // channels, which the pass does not write) becomes a unit.
 void Interpreter::plan_gelu_units() {
-  std::unordered_map<std::string, int> readers;
-  std::unordered_map<std::string, size_t> reader_step;
   std::unordered_map<const ir::Node*, size_t> step_of;
-  for (size_t i = 0; i < steps_.size(); ++i) {
-    step_of[steps_[i].node] = i;
-    for (const std::string& in : steps_[i].node->inputs) ++readers[in], reader_step[in] = i;
-    for (const std::string& v : ir::node_captures(*steps_[i].node)) ++readers[v];
-  }
-  for (const ir::ValueInfo& out : graph_.outputs) ++readers[out.name];
+  for (size_t i = 0; i < steps_.size(); ++i) step_of[steps_[i].node] = i;
+  const OnlyReaders readers(graph_, steps_);
   auto only_reader = [&](const std::string& v) -> const ir::Node* {
-    const auto it = reader_step.find(v);
-    return it != reader_step.end() && readers[v] == 1 ? steps_[it->second].node : nullptr;
+    const std::optional<size_t> step = readers.step_of(v);
+    return step ? steps_[*step].node : nullptr;
   };
   const ConstantValues constant(graph_, steps_);
   for (Step& step : steps_) {
@@ -109,22 +128,14 @@ void Interpreter::plan_gelu_units() {
 }
 
 void Interpreter::plan_fusion() {
-  std::unordered_map<std::string, int> readers;
-  for (const Step& s : steps_) {
-    for (const std::string& in : s.node->inputs) ++readers[in];
-    for (const std::string& v : ir::node_captures(*s.node)) ++readers[v];
-  }
-  for (const ir::ValueInfo& out : graph_.outputs) ++readers[out.name];
-  std::unordered_map<std::string, size_t> reader_step;
-  for (size_t i = 0; i < steps_.size(); ++i)
-    for (const std::string& in : steps_[i].node->inputs) reader_step[in] = i;
+  const OnlyReaders readers(graph_, steps_);
   const ConstantValues constant(graph_, steps_);
   for (Step& producer : steps_) {
     if (!producer.op->fuses_clamp || producer.node->outputs.empty()) continue;
     const std::string& value = producer.node->outputs[0];
-    const auto only_reader = reader_step.find(value);  // none when the value is only a graph output
-    if (value.empty() || readers[value] != 1 || only_reader == reader_step.end()) continue;
-    Step& reader = steps_[only_reader->second];
+    const std::optional<size_t> only_reader = readers.step_of(value);  // none when the value is only a graph output
+    if (value.empty() || !only_reader) continue;
+    Step& reader = steps_[*only_reader];
     if (reader.fused_away || reader.node->inputs[0] != value || reader.node->outputs[0].empty()) continue;
     const std::optional<ops::FusedClamp> clamp = ops::clamp_of(*reader.node, constant);
     if (!clamp) continue;

@@ -16,6 +16,20 @@ std::optional<float> scalar(const std::string& name, const std::function<const T
 
 bool is(const ir::Node* n, const char* op_type) { return n && n->domain.empty() && n->op_type == op_type && n->inputs.size() == 2 && n->outputs.size() == 1; }
 
+// Of a two-input node reading `value` beside a float scalar constant: whether `value` is its first
+// operand, and the constant.
+struct BesideScalar {
+  bool value_first;
+  float scalar;
+};
+std::optional<BesideScalar> beside_scalar(const ir::Node& n, const std::string& value,
+                                          const std::function<const Tensor*(const std::string&)>& constant) {
+  const bool value_first = n.inputs[0] == value;
+  const std::optional<float> c = scalar(n.inputs[value_first ? 1 : 0], constant);
+  if (!c) return std::nullopt;
+  return BesideScalar{value_first, *c};
+}
+
 }  // namespace
 
 std::optional<GeluUnit> match_gelu(const ir::Node& div, const std::function<const Tensor*(const std::string&)>& constant,
@@ -30,20 +44,18 @@ std::optional<GeluUnit> match_gelu(const ir::Node& div, const std::function<cons
   if (!erf || !erf->domain.empty() || erf->op_type != "Erf" || erf->inputs.size() != 1 || erf->outputs.size() != 1) return std::nullopt;
   const ir::Node* add = only_reader(erf->outputs[0]);
   if (!is(add, "Add")) return std::nullopt;
-  u.e_first = add->inputs[0] == erf->outputs[0];
-  const std::optional<float> one = scalar(add->inputs[u.e_first ? 1 : 0], constant);
+  const std::optional<BesideScalar> one = beside_scalar(*add, erf->outputs[0], constant);
   if (!one) return std::nullopt;
-  u.one = *one;
+  u.e_first = one->value_first, u.one = one->scalar;
   const ir::Node* mul = only_reader(add->outputs[0]);
   if (!is(mul, "Mul")) return std::nullopt;
   u.x_first = mul->inputs[0] == u.x;
   if (mul->inputs[u.x_first ? 1 : 0] != add->outputs[0] || mul->inputs[u.x_first ? 0 : 1] != u.x) return std::nullopt;
   const ir::Node* last = only_reader(mul->outputs[0]);
   if (!is(last, "Mul")) return std::nullopt;
-  u.m_first = last->inputs[0] == mul->outputs[0];
-  const std::optional<float> half = scalar(last->inputs[u.m_first ? 1 : 0], constant);
+  const std::optional<BesideScalar> half = beside_scalar(*last, mul->outputs[0], constant);
   if (!half) return std::nullopt;
-  u.half = *half;
+  u.m_first = half->value_first, u.half = half->scalar;
   u.nodes = {&div, erf, add, mul, last};
   u.interior = {div.outputs[0], erf->outputs[0], add->outputs[0], mul->outputs[0]};
   return u;
