@@ -306,7 +306,7 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
   }
 
   // 5. Weights and biases of the compute ops (weights.cpp).
-  add_weights_and_biases(plan, graph, facts, conversion_for);
+  add_weights_and_biases(plan, graph, facts, policy, conversion_for);
 
   // 6. Every node's decision, and every float one's reason.
   record_decisions(plan, graph, facts, policy);

@@ -61,6 +61,11 @@ Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_
     const ir::Node& n = *it;
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (never_integer(n, op) || std::none_of(n.outputs.begin(), n.outputs.end(), is_activation)) continue;
+    // Kept float on request (with the Relu/Clip or bias Add fused to it): wins over every rule.
+    if (const std::string* asked = rule_for(rules.keep_float, facts, &n)) {
+      p.float_reason[&n] = "kept float (" + *asked + ")";
+      continue;
+    }
     auto fused = facts.fused_with.find(&n);
     bool integer = full_integer || op->facts.kind == ops::OpKind::Compute || fused != facts.fused_with.end() ||
                    named_by_script(rules, facts, n);
@@ -120,7 +125,7 @@ Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_
   if (full_integer)
     for (const ir::Node& n : nodes) {
       const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-      const std::string why = never_integer(n, op) ? "" : fragile(n, op);
+      const std::string why = never_integer(n, op) || rule_for(rules.keep_float, facts, &n) ? "" : fragile(n, op);
       if (why.empty()) continue;
       auto u = unit_of.find(&n);
       const bool unit_end = u != unit_of.end() && u->second->last() == &n;

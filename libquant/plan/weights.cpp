@@ -47,7 +47,7 @@ Tensor quantize_initializer(const Tensor& values, const TensorQuant& q) {
   return out;
 }
 
-void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts,
+void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts, const Policy& policy,
                             const std::unordered_map<std::string, std::string>& conversion_for) {
   const PlanRules& rules = plan.options.rules;
   auto add = [&](TensorQuant q) {
@@ -56,7 +56,7 @@ void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const Graph
   };
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-    if (!op || op->facts.weight_input < 0 || !n.has_input(static_cast<size_t>(op->facts.weight_input))) continue;
+    if (!op || op->facts.weight_input < 0 || !n.has_input(static_cast<size_t>(op->facts.weight_input)) || !policy.runs_integer(&n)) continue;
     const std::string& w_name = n.inputs[static_cast<size_t>(op->facts.weight_input)];
     auto w_it = graph.initializers.find(w_name);
     if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32) continue;

@@ -6,11 +6,13 @@
 
 #include "plan/graph_facts.h"
 #include "plan/plan.h"
+#include "plan/policy.h"
 
 namespace quant::plan {
 
-// conversion_for: "tensor\nreader" -> the conversion the reader reads instead of the tensor.
-void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts,
+// Of the nodes the policy runs on integers. conversion_for: "tensor\nreader" -> the conversion the
+// reader reads instead of the tensor.
+void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts, const Policy& policy,
                             const std::unordered_map<std::string, std::string>& conversion_for);
 
 }  // namespace quant::plan

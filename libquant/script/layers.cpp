@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/error.h"
+
 namespace quant::script {
 namespace {
 
@@ -38,19 +40,35 @@ std::string no_match_message(const LayerRef& ref, const ir::Graph& graph) {
   return "no layer matches '" + shown + "' (closest layers: " + close + "; see 'quantize parse-model --layers')";
 }
 
+// Appends the nodes `ref` matches that `seen` does not hold yet, in graph order; false when it
+// matches none.
+bool add_matches(const LayerRef& ref, const ir::Graph& graph, std::vector<const ir::Node*>& out, std::set<const ir::Node*>& seen) {
+  bool any = false;
+  for (const ir::Node& n : graph.nodes) {
+    if (!node_matches(ref, n)) continue;
+    any = true;
+    if (seen.insert(&n).second) out.push_back(&n);
+  }
+  return any;
+}
+
 }  // namespace
 
 std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std::vector<LayerRef>& refs, const ir::Graph& graph) {
   std::vector<const ir::Node*> out;
   std::set<const ir::Node*> seen;
-  for (const LayerRef& ref : refs) {
-    bool any = false;
-    for (const ir::Node& n : graph.nodes) {
-      if (!node_matches(ref, n)) continue;
-      any = true;
-      if (seen.insert(&n).second) out.push_back(&n);
-    }
-    if (!any) fail_at(rules.script, ref.pos, no_match_message(ref, graph), true);
+  for (const LayerRef& ref : refs)
+    if (!add_matches(ref, graph, out, seen)) fail_at(rules.script, ref.pos, no_match_message(ref, graph), true);
+  return out;
+}
+
+std::vector<const ir::Node*> resolve_option_layers(const std::string& option, const std::vector<std::string>& names, const ir::Graph& graph) {
+  std::vector<const ir::Node*> out;
+  std::set<const ir::Node*> seen;
+  for (const std::string& name : names) {
+    const bool glob = name.size() >= 2 && name.front() == '{' && name.back() == '}';
+    const LayerRef ref{glob ? name.substr(1, name.size() - 2) : name, glob, {}};
+    if (!add_matches(ref, graph, out, seen)) throw Error(ErrorKind::Usage, option + ": " + no_match_message(ref, graph));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // name or by one of its output tensor names; a {glob} (*, ?, [a-z]) matches either. A reference that
 // matches nothing is an error at its position, listing the closest layer names.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "ir/graph.h"
@@ -17,5 +18,10 @@ std::vector<const ir::Node*> resolve_layers(const ScriptRules& rules, const std:
 // the reference is dropped (a rule left with no layers is dropped too). An empty glob `{}` matches
 // nothing: always a warning.
 void check_layers(ScriptRules& rules, const ir::Graph& graph, bool ignore_missing);
+
+// Layers named on the command line (optimize --keep-float): each a node name, an output tensor name
+// or a {glob}, as in a script. One that matches nothing is a usage error naming the option and the
+// closest layers.
+std::vector<const ir::Node*> resolve_option_layers(const std::string& option, const std::vector<std::string>& names, const ir::Graph& graph);
 
 }  // namespace quant::script

@@ -29,6 +29,23 @@ expect_exit 0 "optimize --full-integer" "$QUANTIZE" optimize "$CNN" --calib "$CA
 node -e "const p=require('$WORK/fi_parsed.json').quantization, j=require('$WORK/fi.json'); if (p.outputs.length !== 1 || j.policy !== 'full_integer' || require('$WORK/q.json').policy !== 'default') process.exit(1)" \
   && ok "--full-integer quantizes the output too; the JSON names the policy" || fail "--full-integer output: $(head -c 300 "$WORK/fi_parsed.json")"
 
+# --keep-float: the named layer (a {glob} here) and the Relu fused to it compute in float, its weight
+# stays float (not an accident --strict refuses); the JSON says why; ONNX Runtime runs the model.
+expect_exit 0 "--keep-float {/c1/*} --strict" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/kf.onnx" --keep-float '{/c1/*}' --strict
+expect_stderr "says which layers it left float, and why" "left float \\(kept float \\(--keep-float\\), 2\\): /c1/Conv, /r1/Relu"
+node -e "
+  const j = require('$WORK/kf.json'), kept = j.float_nodes.filter(f => f.reason === 'kept float (--keep-float)').map(f => f.node);
+  const w = j.tensors.filter(t => t.role === 'weight').map(t => t.name);
+  if (kept.join() !== '/c1/Conv,/r1/Relu' || w.includes('c1.weight') || !w.includes('c2.weight') || j.tensors.some(t => t.name === 'input')) process.exit(1)" \
+  && ok "the JSON lists /c1/Conv and /r1/Relu as kept float; c1's weight and the input are not quantized, c2's weight is" || fail "--keep-float JSON: $(head -c 400 "$WORK/kf.json")"
+"$QUANTIZE" parse-model "$WORK/kf.onnx" --json > "$WORK/kf_parsed.json" 2>"$WORK/err"
+if r=$(node "$SRC/tools/check_params.mjs" "$WORK/kf.json" "$WORK/kf_parsed.json"); then ok "--keep-float: params JSON agrees with the model: $r"; else fail "--keep-float params vs model: $r"; fi
+kf=$(top1 "$WORK/kf.onnx")
+awk -v f="$float" -v q="$kf" 'BEGIN{exit !(q != "" && f - q <= 0.01)}' && ok "ONNX Runtime runs it: top-1 $kf vs float $float" || fail "--keep-float top-1 '$kf' vs float '$float'"
+expect_exit 2 "--keep-float with a name the model lacks" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/kf2.onnx" --keep-float /c1/Cnv
+expect_stderr "names the option and the closest layers" "--keep-float: no layer matches '/c1/Cnv' \\(closest layers: /c1/Conv"
+[ ! -e "$WORK/kf2.onnx" ] && ok "writes no model" || fail "kf2.onnx written"
+
 # Same parameters whatever the batch size, and from saved statistics.
 for m in minmax percentile entropy mse; do
   "$QUANTIZE" -q optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -m $m --batch-size 7 -o "$WORK/b7_$m.onnx"

@@ -171,9 +171,11 @@ TEST_CASE("the tensors needing statistics are those a plan quantizes, and suffic
   // optimize calibrates only tensors_needing_statistics(); the others are listed as unobserved (they
   // exist). The plan from those statistics must be the plan from all of them.
   for (const ir::Graph& g : {cnn_with_exp(), layernorm_gelu()}) {
-    for (const bool full_integer : {false, true}) {
+    for (const int variant : {0, 1, 2}) {
+      const bool full_integer = variant == 1;
       plan::PlanOptions o;
       o.full_integer = full_integer;
+      if (variant == 2) o.rules.keep_float[g.nodes[0].name] = "--keep-float";  // conv1 / mm1 and what runs fused with it
       const calib::Statistics all = stats_for(g);
       const std::set<std::string> needed =
           plan::tensors_needing_statistics(g, o, [&](const std::string& t) { return all.tensors.count(t) != 0; });
@@ -181,7 +183,7 @@ TEST_CASE("the tensors needing statistics are those a plan quantizes, and suffic
       std::set<std::string> quantized;
       for (const plan::TensorQuant& q : from_all.tensors)
         if (q.role == plan::Role::Input || q.role == plan::Role::Output || q.role == plan::Role::Activation) quantized.insert(q.name);
-      INFO("full_integer " << full_integer << ", " << g.nodes.size() << " nodes");
+      INFO("variant " << variant << ", " << g.nodes.size() << " nodes");
       CHECK(needed == quantized);
       if (!full_integer) CHECK(needed.size() < all.tensors.size());  // the default leaves fragile ops' tensors out
       calib::Statistics only = all;
@@ -197,4 +199,48 @@ TEST_CASE("the tensors needing statistics are those a plan quantizes, and suffic
       }
     }
   }
+}
+
+TEST_CASE("a layer kept float: it and its fused activation compute in float, its weight stays float, its neighbours are quantized where integer ops read them", "[policy]") {
+  const ir::Graph g = cnn_with_exp();
+  for (const bool full_integer : {false, true}) {
+    INFO("full_integer " << full_integer);
+    plan::PlanOptions o;
+    o.full_integer = full_integer;
+    o.rules.precision["conv2"] = {"a16_w16", 16, 16, 16, "s.alls:1"};  // kept float wins over a script rule for the layer
+    o.rules.keep_float["conv2"] = "--keep-float";
+    const plan::QuantPlan p = plan::make_plan(g, stats_for(g), o);
+    const plan::FloatItem* conv2 = float_node(p, "conv2");
+    REQUIRE(conv2);
+    CHECK(conv2->reason == "kept float (--keep-float)");
+    CHECK_FALSE(p.find("w2"));       // its weight is not quantized ...
+    CHECK(p.decisions.float_weights() == 0);  // ... and is not listed as a weight left float by accident (--strict passes)
+    // Its input, Exp's output: by default read by no integer op now, so float; --full-integer
+    // quantizes it (at 16 bits, the fragile op's output).
+    CHECK((p.find("e") != nullptr) == full_integer);
+    if (full_integer) CHECK(p.find("e")->dtype == DType::UInt16);
+    REQUIRE(p.find("c2"));           // its output, read by the SiLU unit that feeds conv3 on integers
+    // A precision rule on the layer still sets the precision of what it writes (its readers
+    // expect it); only its own computation and weight stay float.
+    CHECK(p.find("c2")->dtype == DType::UInt16);
+    CHECK(p.find("c2")->precision_mode == "a16_w16");
+    CHECK(p.find("w1"));
+    CHECK(p.find("w3"));
+    CHECK(p.decisions.quantized + static_cast<int>(p.decisions.float_nodes.size()) == p.decisions.nodes);
+  }
+  // The Relu fused to a kept-float Conv stays float with it; the Conv's input, read by no integer
+  // op, is not quantized, and its bias stays float too.
+  plan::PlanOptions o;
+  o.rules.keep_float["conv1"] = "--keep-float";
+  const plan::QuantPlan p = plan::make_plan(g, stats_for(g), o);
+  REQUIRE(float_node(p, "relu1"));
+  CHECK(float_node(p, "relu1")->reason == "kept float (--keep-float)");
+  CHECK_FALSE(p.find("x"));
+  CHECK_FALSE(p.find("w1"));
+  CHECK_FALSE(p.find("b1"));
+  CHECK_FALSE(p.find("r1"));  // read only by Exp, in float by default
+  CHECK(p.find("e"));
+  // Keeping every compute layer float leaves nothing to quantize: an error, not an empty model.
+  for (const char* n : {"conv1", "conv2", "conv3"}) o.rules.keep_float[n] = "--keep-float";
+  CHECK_THROWS_WITH(plan::make_plan(g, stats_for(g), o), Catch::Contains("nothing to quantize"));
 }
