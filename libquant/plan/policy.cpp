@@ -122,10 +122,12 @@ Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_
     if (is_activation(tensor)) p.quantized.insert(tensor);
 
   // 3. --full-integer: fragile ops compute on 16 bits, and the tensors they read are written at 16.
+  //    A fragile op kept float keeps those precisions (only its computation is float): the value it
+  //    reads keeps the 16 bits its accuracy needs either way.
   if (full_integer)
     for (const ir::Node& n : nodes) {
       const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-      const std::string why = never_integer(n, op) || rule_for(rules.keep_float, facts, &n) ? "" : fragile(n, op);
+      const std::string why = never_integer(n, op) ? "" : fragile(n, op);
       if (why.empty()) continue;
       auto u = unit_of.find(&n);
       const bool unit_end = u != unit_of.end() && u->second->last() == &n;

@@ -240,6 +240,15 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   CHECK_FALSE(p.find("b1"));
   CHECK_FALSE(p.find("r1"));  // read only by Exp, in float by default
   CHECK(p.find("e"));
+  // --full-integer with a fragile op kept float: it computes in float, and what it reads is still
+  // written at 16 bits (the resolution it needs either way).
+  plan::PlanOptions fi;
+  fi.full_integer = true;
+  fi.rules.keep_float["exp"] = "--keep-float";
+  const plan::QuantPlan with_exp_float = plan::make_plan(g, stats_for(g), fi);
+  REQUIRE(float_node(with_exp_float, "exp"));
+  REQUIRE(with_exp_float.find("r1"));
+  CHECK(with_exp_float.find("r1")->dtype == DType::UInt16);
   // Keeping every compute layer float leaves nothing to quantize: an error, not an empty model.
   for (const char* n : {"conv1", "conv2", "conv3"}) o.rules.keep_float[n] = "--keep-float";
   CHECK_THROWS_WITH(plan::make_plan(g, stats_for(g), o), Catch::Contains("nothing to quantize"));
