@@ -1,5 +1,7 @@
 #include "plan/decisions.h"
 
+#include "plan/weights.h"
+
 namespace quant::plan {
 namespace {
 
@@ -63,9 +65,11 @@ void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts&
       const bool weight = op && op->facts.kind == ops::OpKind::Compute && static_cast<int>(i) == op->facts.weight_input;
       const bool bias = op && static_cast<int>(i) == op->facts.bias_input;
       const bool parameter = op && op->facts.parameters_from >= 0 && static_cast<int>(i) >= op->facts.parameters_from;
+      const ir::Node* float_sharer = weight ? shared_with_float_layer(in, facts, policy) : nullptr;
       std::string reason = weight ? (it->second.dtype() != DType::Float32 ? "weight of type " + std::string(dtype_name(it->second.dtype())) +
                                                                                 " (only float32 weights are quantized)"
-                                                                          : "weight not quantized")
+                                     : float_sharer ? "weight shared with " + float_sharer->op_type + " '" + float_sharer->name + "', which is kept float"
+                                                    : "weight not quantized")
                            : bias ? "bias not quantized (its input has no quantization parameters)"
                            : parameter ? "op parameter (float by the op's definition)"
                                        : "constant operand kept float";

@@ -25,6 +25,16 @@ std::vector<float> channel_abs_max(const Tensor& w, int axis) {
 
 }  // namespace
 
+const ir::Node* shared_with_float_layer(const std::string& weight, const GraphFacts& facts, const Policy& policy) {
+  for (const ir::Node* r : facts.readers_of(weight)) {
+    const ops::OpEntry* op = ops::find_op(r->domain, r->op_type);
+    const bool weight_input = op && op->facts.weight_input >= 0 && r->has_input(static_cast<size_t>(op->facts.weight_input)) &&
+                              r->inputs[static_cast<size_t>(op->facts.weight_input)] == weight;
+    if (weight_input && !policy.runs_integer(r)) return r;
+  }
+  return nullptr;
+}
+
 Tensor quantize_initializer(const Tensor& values, const TensorQuant& q) {
   const Tensor v = cast_tensor(values, DType::Float32);
   Tensor out(q.dtype, v.shape(), Init::Uninitialized);
@@ -59,7 +69,7 @@ void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const Graph
     if (!op || op->facts.weight_input < 0 || !n.has_input(static_cast<size_t>(op->facts.weight_input)) || !policy.runs_integer(&n)) continue;
     const std::string& w_name = n.inputs[static_cast<size_t>(op->facts.weight_input)];
     auto w_it = graph.initializers.find(w_name);
-    if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32) continue;
+    if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32 || shared_with_float_layer(w_name, facts, policy)) continue;
     if (auto tied = plan.index.find(w_name); tied != plan.index.end()) {
       // A weight several nodes read (tied weights): quantized once, on the first reader's axis.
       plan.tensors[tied->second].consumers.push_back(n.name);

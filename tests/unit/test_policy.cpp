@@ -249,6 +249,17 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   REQUIRE(float_node(with_exp_float, "exp"));
   REQUIRE(with_exp_float.find("r1"));
   CHECK(with_exp_float.find("r1")->dtype == DType::UInt16);
+  // A weight two layers share, one of them kept float: float for both (the float layer computes
+  // with its own weights), and the quantized layer's float weight says why.
+  ir::Graph tied = g;
+  tied.nodes[3].inputs[1] = "w3";  // conv2 reads conv3's weight
+  plan::PlanOptions t;
+  t.rules.keep_float["conv2"] = "--keep-float";
+  const plan::QuantPlan shared = plan::make_plan(tied, stats_for(tied), t);
+  CHECK_FALSE(shared.find("w3"));
+  REQUIRE(shared.decisions.float_weights() == 1);
+  CHECK(shared.decisions.float_constants[0].node == "conv3");
+  CHECK(shared.decisions.float_constants[0].reason == "weight shared with Conv 'conv2', which is kept float");
   // Keeping every compute layer float leaves nothing to quantize: an error, not an empty model.
   for (const char* n : {"conv1", "conv2", "conv3"}) o.rules.keep_float[n] = "--keep-float";
   CHECK_THROWS_WITH(plan::make_plan(g, stats_for(g), o), Catch::Contains("nothing to quantize"));
