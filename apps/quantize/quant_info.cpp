@@ -107,7 +107,7 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
 
 void print_quant_info(const nlohmann::ordered_json& info) {
   auto print_io = [](const char* title, const nlohmann::ordered_json& list) {
-    std::printf("%s quantization:\n", title);
+    std::printf("%s quantization:%s\n", title, list.empty() ? " none (float)" : "");
     for (const auto& t : list)
       std::printf("  %-24s %-7s qp_scale %.9g  qp_zp %lld  limvals [%.6g, %.6g]\n", t["name"].get<std::string>().c_str(),
                   t["dtype"].get<std::string>().c_str(), t["qp_scale"].get<double>(), t["qp_zp"].get<long long>(),

@@ -40,6 +40,9 @@ node -e "
   && ok "the JSON lists /c1/Conv and /r1/Relu as kept float; c1's weight and the input are not quantized, c2's weight is" || fail "--keep-float JSON: $(head -c 400 "$WORK/kf.json")"
 "$QUANTIZE" parse-model "$WORK/kf.onnx" --json > "$WORK/kf_parsed.json" 2>"$WORK/err"
 if r=$(node "$SRC/tools/check_params.mjs" "$WORK/kf.json" "$WORK/kf_parsed.json"); then ok "--keep-float: params JSON agrees with the model: $r"; else fail "--keep-float params vs model: $r"; fi
+"$QUANTIZE" parse-model "$WORK/kf.onnx" > "$WORK/kf_parsed.txt" 2>"$WORK/err"
+grep -q "Input quantization: none (float)" "$WORK/kf_parsed.txt" && grep -qE "^  /c1/Conv +Conv +float +- " "$WORK/kf_parsed.txt" \
+  && ok "parse-model shows the float input and the float first layer" || fail "parse-model of the --keep-float model: $(head -c 600 "$WORK/kf_parsed.txt")"
 kf=$(top1 "$WORK/kf.onnx")
 awk -v f="$float" -v q="$kf" 'BEGIN{exit !(q != "" && f - q <= 0.01)}' && ok "ONNX Runtime runs it: top-1 $kf vs float $float" || fail "--keep-float top-1 '$kf' vs float '$float'"
 expect_exit 2 "--keep-float with a name the model lacks" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/kf2.onnx" --keep-float /c1/Cnv
