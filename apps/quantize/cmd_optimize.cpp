@@ -36,7 +36,7 @@ struct OptimizeOptions {
   bool strict = false;
   bool full_integer = false;
   double headroom_16bit = 0.25;
-  std::vector<std::string> keep_float;
+  std::vector<std::string> keep_float, keep_float_ops;
   int target_opset = 0;
   onnx_io::ExternalData external_data = onnx_io::ExternalData::Auto;
   ExportOptions exports;
@@ -185,7 +185,9 @@ void run_optimize(OptimizeOptions opt) {
   if (opt.data.calib.empty() && opt.stats.empty()) throw Error(ErrorKind::Usage, "give calibration data (--calib) or saved statistics (--stats)");
 
   plan::PlanOptions plan_options = make_plan_options(
-      {opt.method, opt.percentile, opt.activation_type, opt.per_tensor_weights, opt.full_integer, opt.headroom_16bit, opt.keep_float}, prepared);
+      {opt.method, opt.percentile, opt.activation_type, opt.per_tensor_weights, opt.full_integer, opt.headroom_16bit, opt.keep_float,
+       opt.keep_float_ops},
+      prepared);
 
   const bool histograms = calib::method_needs_histograms(plan_options.method) || plan_options.rules.needs_histograms();
   // --auto-precision tries plans of other precisions on these statistics: they must hold every tensor.
@@ -292,7 +294,10 @@ void register_optimize(CLI::App& app) {
                   "Layers to leave float, with the Relu/Clip fused to them (node or output names, or {globs}; comma-separated or repeated): "
                   "their weights stay float and their inputs and outputs are quantized only where an integer op reads them")
       ->delimiter(',');
-  cmd->add_flag("--strict", opt->strict, "Fail if any Conv/Gemm/MatMul/ConvTranspose weight would stay float (other than layers named by --keep-float)");
+  cmd->add_option("--keep-float-ops", opt->keep_float_ops, "Op types whose nodes are left float, as --keep-float (e.g. MatMul,Gemm; comma-separated or repeated)")
+      ->delimiter(',');
+  cmd->add_flag("--strict", opt->strict,
+                "Fail if any Conv/Gemm/MatMul/ConvTranspose weight would stay float (other than layers named by --keep-float or --keep-float-ops)");
   cmd->add_option("--target-opset", opt->target_opset, "Opset the model is upgraded to before quantization (default: 13, or the model's own when newer)");
   cmd->add_flag("--fp16", opt->fp16, "Write a float16-weight model instead (no calibration)");
   cmd->add_option("--save-float-model", opt->save_float_model,

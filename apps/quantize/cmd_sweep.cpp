@@ -34,7 +34,7 @@ struct SweepOptions {
   std::vector<int64_t> calib_sizes;
   bool full_integer = false;
   double headroom_16bit = 0.25;
-  std::vector<std::string> keep_float;
+  std::vector<std::string> keep_float, keep_float_ops;
   int target_opset = 0;
   bool ignore_missing_layers = false;
   bool json = false;
@@ -177,7 +177,7 @@ void run_sweep(const SweepOptions& opt) {
           for (const std::string& act : grid.activation_types)
             for (const std::string& weights : grid.weights) {
               QuantChoices choices{method, method == "percentile" ? grid.percentiles[p] : 99.99, act, weights == "per-tensor", opt.full_integer,
-                                   opt.headroom_16bit, opt.keep_float};
+                                   opt.headroom_16bit, opt.keep_float, opt.keep_float_ops};
               analyze::SweepRow row = score(prepared, stats, choices, eval, opt.labels.empty() ? nullptr : &labels, context);
               row.script = script;
               row.calib_size = static_cast<int64_t>(stats.samples);
@@ -229,6 +229,7 @@ void register_sweep(CLI::App& app) {
   cmd->add_flag("--full-integer", opt->full_integer, "As optimize --full-integer, for every configuration");
   cmd->add_option("--headroom-16bit", opt->headroom_16bit, "As optimize --headroom-16bit (default 0.25)");
   cmd->add_option("--keep-float", opt->keep_float, "As optimize --keep-float, for every configuration")->delimiter(',');
+  cmd->add_option("--keep-float-ops", opt->keep_float_ops, "As optimize --keep-float-ops, for every configuration")->delimiter(',');
   cmd->add_option("--target-opset", opt->target_opset, "As optimize --target-opset");
   add_json_flag(*cmd, opt->json);
   cmd->callback([opt] { run_sweep(*opt); });

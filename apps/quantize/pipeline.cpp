@@ -138,6 +138,8 @@ plan::PlanOptions make_plan_options(const QuantChoices& c, const Prepared& prepa
   plan_options.full_integer = c.full_integer;
   for (const ir::Node* n : script::resolve_option_layers("--keep-float", c.keep_float, prepared.model.graph))
     plan_options.rules.keep_float[n->name] = "--keep-float";
+  for (const ir::Node* n : script::resolve_option_op_types("--keep-float-ops", c.keep_float_ops, prepared.model.graph))
+    plan_options.rules.keep_float[n->name] = "--keep-float-ops";
   if (!(c.headroom_16bit >= 0 && c.headroom_16bit <= 10))
     throw Error(ErrorKind::Usage, "--headroom-16bit must be between 0 and 10 (a fraction of the range's width), got " + std::to_string(c.headroom_16bit));
   plan_options.headroom_16bit = c.headroom_16bit;

@@ -45,10 +45,11 @@ struct QuantChoices {
   bool per_tensor_weights = false;
   bool full_integer = false;
   double headroom_16bit = 0.25;
-  std::vector<std::string> keep_float;  // --keep-float: layers (names or {globs}) left float
+  std::vector<std::string> keep_float;      // --keep-float: layers (names or {globs}) left float
+  std::vector<std::string> keep_float_ops;  // --keep-float-ops: op types whose nodes are left float
 };
 // Plan options for the choices and the prepared model's rules. Throws Usage for a bad choice or a
-// --keep-float name the model does not have.
+// --keep-float name or --keep-float-ops type the model does not have.
 plan::PlanOptions make_plan_options(const QuantChoices& choices, const Prepared& prepared);
 
 }  // namespace quant::app

@@ -73,6 +73,22 @@ std::vector<const ir::Node*> resolve_option_layers(const std::string& option, co
   return out;
 }
 
+std::vector<const ir::Node*> resolve_option_op_types(const std::string& option, const std::vector<std::string>& op_types, const ir::Graph& graph) {
+  std::vector<const ir::Node*> out;
+  std::set<std::string> present;
+  for (const ir::Node& n : graph.nodes) present.insert(n.op_type);
+  for (const std::string& type : op_types)
+    if (!present.count(type)) {
+      std::string list;
+      for (const std::string& t : present) list += (list.empty() ? "" : ", ") + t;
+      throw Error(ErrorKind::Usage, option + ": no node of op type '" + shortened(type) + "' (the model's op types: " + list + ")");
+    }
+  const std::set<std::string> wanted(op_types.begin(), op_types.end());
+  for (const ir::Node& n : graph.nodes)
+    if (wanted.count(n.op_type)) out.push_back(&n);
+  return out;
+}
+
 void check_layers(ScriptRules& rules, const ir::Graph& graph, bool ignore_missing) {
   // Keeps the references that match; reports the others. Returns false when none is left.
   auto keep_matching = [&](std::vector<LayerRef>& refs) {

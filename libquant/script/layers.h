@@ -24,4 +24,8 @@ void check_layers(ScriptRules& rules, const ir::Graph& graph, bool ignore_missin
 // closest layers.
 std::vector<const ir::Node*> resolve_option_layers(const std::string& option, const std::vector<std::string>& names, const ir::Graph& graph);
 
+// The nodes of the given op types (optimize --keep-float-ops MatMul,Gemm), in graph order. A type
+// no node has is a usage error naming the option and listing the model's op types.
+std::vector<const ir::Node*> resolve_option_op_types(const std::string& option, const std::vector<std::string>& op_types, const ir::Graph& graph);
+
 }  // namespace quant::script

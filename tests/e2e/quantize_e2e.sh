@@ -49,6 +49,14 @@ expect_exit 2 "--keep-float with a name the model lacks" "$QUANTIZE" optimize "$
 expect_stderr "names the option and the closest layers" "--keep-float: no layer matches '/c1/Cnv' \\(closest layers: /c1/Conv"
 [ ! -e "$WORK/kf2.onnx" ] && ok "writes no model" || fail "kf2.onnx written"
 
+expect_exit 0 "--keep-float-ops Gemm" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/ko.onnx" --keep-float-ops Gemm
+node -e "
+  const j = require('$WORK/ko.json'), kept = j.float_nodes.filter(f => f.reason === 'kept float (--keep-float-ops)').map(f => f.node);
+  if (kept.join() !== '/f1/Gemm,/r3/Relu,/f2/Gemm' || j.tensors.some(t => t.name === 'f1.weight') || !j.tensors.some(t => t.name === 'c2.weight')) process.exit(1)" \
+  && ok "--keep-float-ops Gemm: both Gemms (and the Relu fused to one) float, the Convs quantized" || fail "--keep-float-ops JSON: $(head -c 400 "$WORK/ko.json")"
+expect_exit 2 "--keep-float-ops with an op type the model lacks" "$QUANTIZE" optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -o "$WORK/ko2.onnx" --keep-float-ops Gem
+expect_stderr "lists the model's op types" "--keep-float-ops: no node of op type 'Gem' \\(the model's op types: Conv, Flatten, Gemm, MaxPool, Relu\\)"
+
 # Same parameters whatever the batch size, and from saved statistics.
 for m in minmax percentile entropy mse; do
   "$QUANTIZE" -q optimize "$CNN" --calib "$CALIB" "${NORM[@]}" -m $m --batch-size 7 -o "$WORK/b7_$m.onnx"

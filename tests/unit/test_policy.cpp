@@ -240,6 +240,14 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   CHECK_FALSE(p.find("b1"));
   CHECK_FALSE(p.find("r1"));  // read only by Exp, in float by default
   CHECK(p.find("e"));
+  // Naming the fused Relu instead keeps the pair float all the same: they are one layer.
+  plan::PlanOptions by_relu;
+  by_relu.rules.keep_float["relu1"] = "--keep-float";
+  const plan::QuantPlan relu_named = plan::make_plan(g, stats_for(g), by_relu);
+  REQUIRE(float_node(relu_named, "conv1"));
+  CHECK(float_node(relu_named, "conv1")->reason == "kept float (--keep-float)");
+  CHECK_FALSE(relu_named.find("w1"));
+  CHECK_FALSE(relu_named.find("x"));
   // --full-integer with a fragile op kept float: it computes in float, and what it reads is still
   // written at 16 bits (the resolution it needs either way).
   plan::PlanOptions fi;
