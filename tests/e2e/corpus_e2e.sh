@@ -131,4 +131,24 @@ yolo_head        own     sqnr     55
 resnet18_224     large   sqnr     33
 mobilenetv2_224  large   sqnr     35
 MODELS
+
+# --keep-float on a real transformer: block 0's attention kept float (its projections' weights stay
+# float, --strict still passes), the rest quantized; judged on the 500 test images in ONNX Runtime,
+# the output is at least as close to float as the all-INT8 model's.
+VIT="$DATA/vit_tiny_opset17.onnx"
+if "$QUANTIZE" -q optimize "$VIT" --calib "$DATA/fashion_calib_128.npy" -o "$WORK/vit_kept.onnx" --keep-float '{/blocks/blocks.0/attn/*}' --strict 2>"$WORK/err"; then
+  node -e "
+    const j = JSON.parse(require('fs').readFileSync('$WORK/vit_kept.json'));
+    const kept = j.float_nodes.filter(f => f.reason === 'kept float (--keep-float)');
+    const w = new Set(j.tensors.filter(t => t.role === 'weight').flatMap(t => t.consumers));
+    if (!kept.some(f => f.op_type === 'MatMul') || kept.some(f => w.has(f.node)) || !w.size || j.nodes.float_weights !== 0) process.exit(1)" \
+    && ok "vit_tiny_opset17 --keep-float: block 0's attention float (no quantized weight), every other weight quantized" \
+    || fail "vit_tiny_opset17 --keep-float JSON ($WORK/vit_kept.json)"
+  kept=$(sqnr "$VIT" "$WORK/vit_kept.onnx" "$TEST_X"); all=$(sqnr "$VIT" "$WORK/vit_tiny_opset17.q.onnx" "$TEST_X")
+  [ -n "$kept" ] && [ -n "$all" ] && awk "BEGIN{exit !($kept >= $all)}" \
+    && ok "vit_tiny_opset17 --keep-float: output SQNR $kept dB >= $all dB all-INT8 (ONNX Runtime, test images)" \
+    || fail "vit_tiny_opset17 --keep-float: SQNR '$kept' vs all-INT8 '$all'"
+else
+  fail "vit_tiny_opset17 --keep-float: $(head -c 300 "$WORK/err")"
+fi
 finish
