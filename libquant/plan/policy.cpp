@@ -24,9 +24,13 @@ LayerPrecision sixteen_bits(int input_bits, int output_bits, const std::string& 
 }
 
 // What asked for `n` to stay float, or nullptr. A compute op and the Relu/Clip or bias Add fused to
-// it are one layer: naming either keeps both float (the runtime runs them as one kernel).
-const std::string* kept_float(const PlanRules& rules, const GraphFacts& facts, const ir::Node& n) {
+// it are one layer (the runtime runs them as one kernel), and so are a unit's nodes (one look-up
+// table, one normalization): naming one keeps all float.
+const std::string* kept_float(const PlanRules& rules, const GraphFacts& facts, const ir::Node& n, const Unit* unit) {
   if (rules.keep_float.empty()) return nullptr;
+  if (unit)
+    for (const ir::Node* member : unit->nodes)
+      if (auto it = rules.keep_float.find(member->name); it != rules.keep_float.end()) return &it->second;
   if (const std::string* asked = rule_for(rules.keep_float, facts, &n)) return asked;
   for (const auto& [act, compute] : facts.fused_with)
     if (compute == &n)
@@ -73,7 +77,8 @@ Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     if (never_integer(n, op) || std::none_of(n.outputs.begin(), n.outputs.end(), is_activation)) continue;
     // Kept float on request (with the Relu/Clip or bias Add fused to it): wins over every rule.
-    if (const std::string* asked = kept_float(rules, facts, n)) {
+    const auto u = unit_of.find(&n);
+    if (const std::string* asked = kept_float(rules, facts, n, u != unit_of.end() ? u->second : nullptr)) {
       p.float_reason[&n] = "kept float (" + *asked + ")";
       continue;
     }

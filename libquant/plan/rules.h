@@ -1,7 +1,7 @@
-// What a model script (and optimize --keep-float) asks of the plan, resolved against the graph:
-// per-node precision, forced and clipped ranges per node output/input, biases to keep in float,
-// nodes to keep float. Later rules win where they overlap; a node kept float stays float whatever
-// else names it.
+// What a model script (and optimize --keep-float/--keep-float-ops) asks of the plan, resolved
+// against the graph: per-node precision, forced and clipped ranges per node output/input, biases
+// to keep in float, nodes to keep float. Later rules win where they overlap; a node kept float
+// stays float whatever else names it.
 #pragma once
 #include <map>
 #include <string>
@@ -30,7 +30,7 @@ struct PlanRules {
   std::map<std::string, std::map<int, RangeRule>> input_range;  // node name -> input index -> forced range
   std::map<std::string, std::string> bias_mode;           // node name -> mode
   std::map<std::string, RangeRule> tensor_range;          // tensor name -> forced range (normalized inputs: [0, 255])
-  std::map<std::string, std::string> keep_float;          // node name -> what asked for it ("--keep-float")
+  std::map<std::string, std::string> keep_float;          // node name -> what asked for it ("--keep-float", "--keep-float-ops")
   bool needs_histograms() const;
 };
 

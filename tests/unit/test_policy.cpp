@@ -248,6 +248,15 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   CHECK(float_node(relu_named, "conv1")->reason == "kept float (--keep-float)");
   CHECK_FALSE(relu_named.find("w1"));
   CHECK_FALSE(relu_named.find("x"));
+  // A unit is one layer too: keeping the SiLU's Sigmoid float keeps its Mul float, and the unit's
+  // output is quantized for conv3.
+  plan::PlanOptions by_sigmoid;
+  by_sigmoid.rules.keep_float["sig"] = "--keep-float";
+  const plan::QuantPlan sigmoid_named = plan::make_plan(g, stats_for(g), by_sigmoid);
+  REQUIRE(float_node(sigmoid_named, "silu"));
+  CHECK(float_node(sigmoid_named, "silu")->reason == "kept float (--keep-float)");
+  CHECK(sigmoid_named.find("m"));
+  CHECK_FALSE(sigmoid_named.find("s"));
   // --full-integer with a fragile op kept float: it computes in float, and what it reads is still
   // written at 16 bits (the resolution it needs either way).
   plan::PlanOptions fi;
