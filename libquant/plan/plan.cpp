@@ -310,10 +310,13 @@ QuantPlan make_plan(const ir::Graph& graph, const calib::Statistics& stats, cons
 
   // 6. Every node's decision, and every float one's reason.
   record_decisions(plan, graph, facts, policy);
-  if (plan.tensors.empty())
+  if (plan.tensors.empty()) {
+    if (!options.rules.keep_float.empty())
+      throw Error(ErrorKind::Unsupported, "nothing to quantize: the layers kept float (--keep-float, --keep-float-ops) leave no node that runs on integers");
     throw Error(ErrorKind::Unsupported, options.full_integer ? "nothing to quantize: the model has no float activations"
                                                              : "nothing to quantize by default: the model has no Conv, ConvTranspose, Gemm or MatMul "
                                                                "(--full-integer quantizes every float activation)");
+  }
   return plan;
 }
 

@@ -81,7 +81,7 @@ std::vector<const ir::Node*> resolve_option_op_types(const std::string& option, 
     if (!present.count(type)) {
       std::string list;
       for (const std::string& t : present) list += (list.empty() ? "" : ", ") + t;
-      throw Error(ErrorKind::Usage, option + ": no node of op type '" + shortened(type) + "' (the model's op types: " + list + ")");
+      throw Error(ErrorKind::Usage, option + ": no node of op type '" + shortened(type) + "' in the model as prepared (its op types after opset upgrade and folding: " + list + ")");
     }
   const std::set<std::string> wanted(op_types.begin(), op_types.end());
   for (const ir::Node& n : graph.nodes)
