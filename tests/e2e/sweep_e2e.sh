@@ -76,6 +76,16 @@ expect_exit 0 "percentiles without the percentile method" "$QUANTIZE" sweep "$CN
   --data "$WORK/eval.npy" --data-size 50 --methods minmax --percentiles 99.9 -o "$WORK/nopct"
 expect_stderr "are said not to be swept" "the percentiles apply to the percentile method only, which the grid's methods do not include: they are not swept"
 
+# --keep-float-ops for every configuration: the same sweep with both Gemms float scores closer to float.
+expect_exit 0 "--keep-float-ops Gemm" "$QUANTIZE" sweep "$CNN" --calib "$WORK/calib.npy" --calib-size 50 \
+  --data "$WORK/eval.npy" --data-size 50 --methods minmax -o "$WORK/kept" --keep-float-ops Gemm
+$PY -c "
+import csv
+kept, all8 = (float(list(csv.DictReader(open(f'$WORK/{d}/sweep.csv')))[0]['sqnr_db']) for d in ('kept', 'nopct'))
+assert kept > all8, (kept, all8)
+print(kept, all8)" > "$WORK/kept.txt" 2>&1 && ok "Gemms kept float: output SQNR $(cat "$WORK/kept.txt") dB (kept, all INT8)" || fail "--keep-float-ops in sweep: $(cat "$WORK/kept.txt")"
+expect_exit 2 "--keep-float with a name the model lacks" "$QUANTIZE" sweep "$CNN" --calib "$WORK/calib.npy" --data "$WORK/eval.npy" -o "$WORK/bad" --keep-float /nope
+
 printf '{"method": ["minmax"]}' > "$WORK/bad.json"
 expect_exit 2 "an unknown grid key" "$QUANTIZE" sweep "$CNN" --calib "$WORK/calib.npy" --data "$WORK/eval.npy" --grid "$WORK/bad.json" -o "$WORK/bad"
 expect_stderr "names the keys" "unknown grid key 'method' \(expected methods,"
