@@ -31,8 +31,9 @@ plan::LayerPrecision precision_for_layer() { return {"a16_w16", 16, 16, 16, "aut
 
 double layer_macs(const ir::Graph& graph, const ir::Node& node) {
   const ops::OpEntry* op = ops::find_op(node.domain, node.op_type);
-  if (!op || op->facts.weight_input < 0 || !node.has_input(static_cast<size_t>(op->facts.weight_input))) return 0;
-  auto w = graph.initializers.find(node.inputs[static_cast<size_t>(op->facts.weight_input)]);
+  const std::string* weight = ops::weight_input_name(op, node);
+  if (!weight) return 0;
+  auto w = graph.initializers.find(*weight);
   auto out = graph.value_infos.find(node.outputs[0]);
   if (w == graph.initializers.end() || out == graph.value_infos.end() || out->second.dims.size() < 2) return 0;
   // Output elements per sample (the first axis is the batch), divided by the output channels:

@@ -221,6 +221,11 @@ const OpEntry* find_op(std::string_view domain, std::string_view op_type) {
   return nullptr;
 }
 
+const std::string* weight_input_name(const OpEntry* entry, const ir::Node& node) {
+  if (!entry || entry->facts.weight_input < 0 || !node.has_input(static_cast<size_t>(entry->facts.weight_input))) return nullptr;
+  return &node.inputs[static_cast<size_t>(entry->facts.weight_input)];
+}
+
 int weight_channel_axis(const OpEntry& entry, const ir::Node& node, int weight_rank) {
   switch (entry.facts.channel_axis) {
     case ChannelAxis::None: return -1;

@@ -89,5 +89,8 @@ std::span<const OpEntry> integer_ops();
 const OpEntry* find_op(std::string_view domain, std::string_view op_type);
 // The weight's output-channel axis for this node (or -1 when it has no weight).
 int weight_channel_axis(const OpEntry& entry, const ir::Node& node, int weight_rank);
+// The name of the node's weight input (OpFacts::weight_input), or nullptr when its op has none or
+// the node leaves it out. `entry` may be null (an op quant does not run).
+const std::string* weight_input_name(const OpEntry* entry, const ir::Node& node);
 
 }  // namespace quant::ops

@@ -47,12 +47,15 @@ struct GraphFacts {
     auto it = readers.find(tensor);
     return it == readers.end() ? kNone : it->second;
   }
+  // The Relu/Clip or bias Add that runs fused with `compute`, or nullptr.
+  const ir::Node* fused_reader(const ir::Node* compute) const {
+    for (const auto& [act, fused_compute] : fused_with)
+      if (fused_compute == compute) return act;
+    return nullptr;
+  }
   bool is_fused_output(const std::string& tensor) const {
     auto p = producer.find(tensor);
-    if (p == producer.end()) return false;
-    for (const auto& [act, compute] : fused_with)
-      if (compute == p->second) return true;
-    return false;
+    return p != producer.end() && fused_reader(p->second);
   }
 };
 

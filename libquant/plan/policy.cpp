@@ -32,9 +32,8 @@ const std::string* kept_float(const PlanRules& rules, const GraphFacts& facts, c
     for (const ir::Node* member : unit->nodes)
       if (auto it = rules.keep_float.find(member->name); it != rules.keep_float.end()) return &it->second;
   if (const std::string* asked = rule_for(rules.keep_float, facts, &n)) return asked;
-  for (const auto& [act, compute] : facts.fused_with)
-    if (compute == &n)
-      if (auto it = rules.keep_float.find(act->name); it != rules.keep_float.end()) return &it->second;
+  if (const ir::Node* act = facts.fused_reader(&n))
+    if (auto it = rules.keep_float.find(act->name); it != rules.keep_float.end()) return &it->second;
   return nullptr;
 }
 

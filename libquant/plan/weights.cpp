@@ -27,10 +27,8 @@ std::vector<float> channel_abs_max(const Tensor& w, int axis) {
 
 const ir::Node* shared_with_float_layer(const std::string& weight, const GraphFacts& facts, const Policy& policy) {
   for (const ir::Node* r : facts.readers_of(weight)) {
-    const ops::OpEntry* op = ops::find_op(r->domain, r->op_type);
-    const bool weight_input = op && op->facts.weight_input >= 0 && r->has_input(static_cast<size_t>(op->facts.weight_input)) &&
-                              r->inputs[static_cast<size_t>(op->facts.weight_input)] == weight;
-    if (weight_input && !policy.runs_integer(r)) return r;
+    const std::string* w = ops::weight_input_name(ops::find_op(r->domain, r->op_type), *r);
+    if (w && *w == weight && !policy.runs_integer(r)) return r;
   }
   return nullptr;
 }
@@ -66,8 +64,9 @@ void add_weights_and_biases(QuantPlan& plan, const ir::Graph& graph, const Graph
   };
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
-    if (!op || op->facts.weight_input < 0 || !n.has_input(static_cast<size_t>(op->facts.weight_input)) || !policy.runs_integer(&n)) continue;
-    const std::string& w_name = n.inputs[static_cast<size_t>(op->facts.weight_input)];
+    const std::string* weight = ops::weight_input_name(op, n);
+    if (!weight || !policy.runs_integer(&n)) continue;
+    const std::string& w_name = *weight;
     auto w_it = graph.initializers.find(w_name);
     if (w_it == graph.initializers.end() || w_it->second.dtype() != DType::Float32 || shared_with_float_layer(w_name, facts, policy)) continue;
     if (auto tied = plan.index.find(w_name); tied != plan.index.end()) {

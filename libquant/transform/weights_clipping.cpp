@@ -22,11 +22,12 @@ void clip_weights(ir::Model& model, const script::ScriptRules& rules) {
   for (const script::ClippingRule& rule : rules.weights_clipping) {
     for (const ir::Node* n : script::resolve_layers(rules, rule.layers, g)) {
       const ops::OpEntry* op = ops::find_op(n->domain, n->op_type);
-      if (!op || op->facts.weight_input < 0 || !n->has_input(static_cast<size_t>(op->facts.weight_input))) {
+      const std::string* weight = ops::weight_input_name(op, *n);
+      if (!weight) {
         spdlog::warn("{}: weights_clipping: '{}' ({}) has no weights; skipped", script::where(rules, rule.pos), n->name, n->op_type);
         continue;
       }
-      auto it = g.initializers.find(n->inputs[static_cast<size_t>(op->facts.weight_input)]);
+      auto it = g.initializers.find(*weight);
       if (it == g.initializers.end() || it->second.dtype() != DType::Float32) continue;
       Tensor w = it->second.clone();
       float* v = w.data<float>();
