@@ -201,6 +201,16 @@ TEST_CASE("the tensors needing statistics are those a plan quantizes, and suffic
   }
 }
 
+namespace {
+
+// make_plan on stats_for(g), with these layers kept float as --keep-float names them.
+plan::QuantPlan plan_keeping_float(const ir::Graph& g, std::initializer_list<const char*> layers, plan::PlanOptions o = {}) {
+  for (const char* layer : layers) o.rules.keep_float[layer] = "--keep-float";
+  return plan::make_plan(g, stats_for(g), o);
+}
+
+}  // namespace
+
 TEST_CASE("a layer kept float: it and its fused activation compute in float, its weight stays float, its neighbours are quantized where integer ops read them", "[policy]") {
   const ir::Graph g = cnn_with_exp();
   for (const bool full_integer : {false, true}) {
@@ -208,8 +218,7 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
     plan::PlanOptions o;
     o.full_integer = full_integer;
     o.rules.precision["conv2"] = {"a16_w16", 16, 16, 16, "s.alls:1"};  // kept float wins over a script rule for the layer
-    o.rules.keep_float["conv2"] = "--keep-float";
-    const plan::QuantPlan p = plan::make_plan(g, stats_for(g), o);
+    const plan::QuantPlan p = plan_keeping_float(g, {"conv2"}, o);
     const plan::FloatItem* conv2 = float_node(p, "conv2");
     REQUIRE(conv2);
     CHECK(conv2->reason == "kept float (--keep-float)");
@@ -230,9 +239,7 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   }
   // The Relu fused to a kept-float Conv stays float with it; the Conv's input, read by no integer
   // op, is not quantized, and its bias stays float too.
-  plan::PlanOptions o;
-  o.rules.keep_float["conv1"] = "--keep-float";
-  const plan::QuantPlan p = plan::make_plan(g, stats_for(g), o);
+  const plan::QuantPlan p = plan_keeping_float(g, {"conv1"});
   REQUIRE(float_node(p, "relu1"));
   CHECK(float_node(p, "relu1")->reason == "kept float (--keep-float)");
   CHECK_FALSE(p.find("x"));
@@ -241,18 +248,14 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   CHECK_FALSE(p.find("r1"));  // read only by Exp, in float by default
   CHECK(p.find("e"));
   // Naming the fused Relu instead keeps the pair float all the same: they are one layer.
-  plan::PlanOptions by_relu;
-  by_relu.rules.keep_float["relu1"] = "--keep-float";
-  const plan::QuantPlan relu_named = plan::make_plan(g, stats_for(g), by_relu);
+  const plan::QuantPlan relu_named = plan_keeping_float(g, {"relu1"});
   REQUIRE(float_node(relu_named, "conv1"));
   CHECK(float_node(relu_named, "conv1")->reason == "kept float (--keep-float)");
   CHECK_FALSE(relu_named.find("w1"));
   CHECK_FALSE(relu_named.find("x"));
   // A unit is one layer too: keeping the SiLU's Sigmoid float keeps its Mul float, and the unit's
   // output is quantized for conv3.
-  plan::PlanOptions by_sigmoid;
-  by_sigmoid.rules.keep_float["sig"] = "--keep-float";
-  const plan::QuantPlan sigmoid_named = plan::make_plan(g, stats_for(g), by_sigmoid);
+  const plan::QuantPlan sigmoid_named = plan_keeping_float(g, {"sig"});
   REQUIRE(float_node(sigmoid_named, "silu"));
   CHECK(float_node(sigmoid_named, "silu")->reason == "kept float (--keep-float)");
   CHECK(sigmoid_named.find("m"));
@@ -261,8 +264,7 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   // written at 16 bits (the resolution it needs either way).
   plan::PlanOptions fi;
   fi.full_integer = true;
-  fi.rules.keep_float["exp"] = "--keep-float";
-  const plan::QuantPlan with_exp_float = plan::make_plan(g, stats_for(g), fi);
+  const plan::QuantPlan with_exp_float = plan_keeping_float(g, {"exp"}, fi);
   REQUIRE(float_node(with_exp_float, "exp"));
   REQUIRE(with_exp_float.find("r1"));
   CHECK(with_exp_float.find("r1")->dtype == DType::UInt16);
@@ -270,14 +272,11 @@ TEST_CASE("a layer kept float: it and its fused activation compute in float, its
   // with its own weights), and the quantized layer's float weight says why.
   ir::Graph tied = g;
   tied.nodes[3].inputs[1] = "w3";  // conv2 reads conv3's weight
-  plan::PlanOptions t;
-  t.rules.keep_float["conv2"] = "--keep-float";
-  const plan::QuantPlan shared = plan::make_plan(tied, stats_for(tied), t);
+  const plan::QuantPlan shared = plan_keeping_float(tied, {"conv2"});
   CHECK_FALSE(shared.find("w3"));
   REQUIRE(shared.decisions.float_weights() == 1);
   CHECK(shared.decisions.float_constants[0].node == "conv3");
   CHECK(shared.decisions.float_constants[0].reason == "weight shared with Conv 'conv2', which is kept float");
   // Keeping every compute layer float leaves nothing to quantize: an error, not an empty model.
-  for (const char* n : {"conv1", "conv2", "conv3"}) o.rules.keep_float[n] = "--keep-float";
-  CHECK_THROWS_WITH(plan::make_plan(g, stats_for(g), o), Catch::Contains("nothing to quantize: the layers kept float"));
+  CHECK_THROWS_WITH(plan_keeping_float(g, {"conv1", "conv2", "conv3"}), Catch::Contains("nothing to quantize: the layers kept float"));
 }
