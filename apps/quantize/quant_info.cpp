@@ -87,9 +87,9 @@ nlohmann::ordered_json quant_info(const ir::Graph& g) {
       const ops::OpEntry* pop = ops::find_op(p->domain, p->op_type);
       if (pop && pop->facts.kind == ops::OpKind::Compute) layer["activation"] = "fused";
     }
-    const int wi = op->facts.weight_input;
-    if (wi >= 0 && n.has_input(static_cast<size_t>(wi)) && by_output.count(n.inputs[static_cast<size_t>(wi)])) {
-      const DqInfo& w = by_output.at(n.inputs[static_cast<size_t>(wi)]);
+    const std::string* weight = ops::weight_input_name(op, n);
+    if (weight && by_output.count(*weight)) {
+      const DqInfo& w = by_output.at(*weight);
       layer["weight"] = dtype_name(w.dtype);
       layer["per_channel"] = w.scale.size() > 1;
     }

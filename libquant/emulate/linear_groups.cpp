@@ -84,9 +84,8 @@ std::optional<Rewrite> rewrite_linear(const GraphIndex& index, const ir::Node& n
     why_not = "its input is not a quantized activation";
     return std::nullopt;
   }
-  const int weight_input = op->facts.weight_input;
-  const std::optional<QuantizedConstant> w =
-      node.has_input(static_cast<size_t>(weight_input)) ? index.quantized_constant(node.inputs[static_cast<size_t>(weight_input)]) : std::nullopt;
+  const std::string* weight = ops::weight_input_name(op, node);
+  const std::optional<QuantizedConstant> w = weight ? index.quantized_constant(*weight) : std::nullopt;
   if (!w || !small_integer(w->q->dtype())) {
     why_not = "its weight is not an 8- or 16-bit quantized constant";
     return std::nullopt;
