@@ -5,7 +5,7 @@
 # top-1 on the 500 bundled Fashion-MNIST test images (trained models) and output SQNR on inputs not
 # used for calibration, the nodes left float by reason, and the calibration time. Needs a build
 # (bash scripts/build.sh) and what bash scripts/install-deps.sh installs.
-#   bash scripts/corpus-report.sh
+#   bash scripts/corpus-report.sh [MODEL...]      (default: every corpus model)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Q=build/apps/quantize
@@ -18,13 +18,17 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 echo "| model | float top-1 | INT8 top-1 (default) | naive top-1 | INT8 SQNR (default) | naive SQNR | nodes left float | (reason: count) | calibration |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for model in vit_tiny_opset13 vit_tiny_opset17 gru_rows lstm_rows vad_if_lstm cnn_opset9 constant_weights conv1d_audio yolo_head resnet18_224 mobilenetv2_224; do
+MODELS=(vit_tiny_opset13 vit_tiny_opset17 gru_rows lstm_rows vad_if_lstm cnn_opset9 constant_weights conv1d_audio yolo_head
+        yolo_nms einsum_attention resnet18_224 mobilenetv2_224)
+[ $# -gt 0 ] && MODELS=("$@")
+for model in "${MODELS[@]}"; do
   dir=$DATA
   fix=()
   case $model in
     conv1d_audio|yolo_head) calib=$DATA/$model.calib.npy; test=$DATA/$model.test.npy; judge=sqnr ;;
+    yolo_nms) calib=$DATA/yolo_head.calib.npy; test=$DATA/yolo_head.test.npy; judge=sqnr ;;
     resnet18_224|mobilenetv2_224) dir=$LARGE; calib=$LARGE/$model.calib.npy; test=$LARGE/$model.test.npy; judge=sqnr ;;
-    cnn_opset9|constant_weights) calib=$DATA/fashion_calib_128.npy; test=$TEST_X; judge=sqnr ;;
+    cnn_opset9|constant_weights|einsum_attention) calib=$DATA/fashion_calib_128.npy; test=$TEST_X; judge=sqnr ;;
     *) calib=$DATA/fashion_calib_128.npy; test=$TEST_X; judge=accuracy ;;
   esac
   # The VAD-shaped model runs at 16 kHz: its sample-rate input is fixed and its If inlined; it is

@@ -19,6 +19,13 @@ Random weights (output SQNR is measured):
   conv1d_audio.onnx      Conv1d/BatchNorm/ReLU/pooling over a 1x4000 waveform
   yolo_head.onnx         a small backbone, Upsample + Concat, a detection head split into box,
                          objectness (Sigmoid) and class outputs
+  yolo_nms.onnx          yolo_head with a detector's post-processing (--detect): boxes decoded,
+                         scores = objectness x class, NonMaxSuppression (center boxes, as the
+                         symbolic torchvision's nms registers writes it) and a Gather of the
+                         kept boxes; outputs `boxes`, `scores`, `selected`, `kept_boxes`
+  einsum_attention.onnx  a transformer block whose attention is written with torch.einsum
+                         (--detect: exported as Einsum at opset 13), over the 16 patches of a
+                         Fashion-MNIST image
   cnn_opset9.onnx        BatchNorm, nn.Upsample and Softmax(dim=1) exported at opset 9
   constant_weights.onnx  cnn_opset9 with every initializer turned into a Constant node, as
                          Paddle2ONNX writes weights
@@ -41,7 +48,8 @@ from onnx import helper, numpy_helper
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/corpus"
 # --large: only the ResNet-18- and MobileNetV2-shaped models at 224x224 (random weights), into OUT.
-# --vad: only vad_if_lstm.onnx (each model's seed is its own: adding one does not change the others).
+# --vad: only vad_if_lstm.onnx; --detect: only yolo_nms.onnx and einsum_attention.onnx (each
+# model's seed is its own: adding one does not change the others).
 DATA = "/usr/share/datasets/fashion-mnist"
 torch.manual_seed(20261125)
 np.random.seed(20261125)
@@ -227,6 +235,68 @@ class YoloHead(nn.Module):
         return torch.cat([box, torch.sigmoid(obj), torch.sigmoid(cls)], 2)
 
 
+class Nms(torch.autograd.Function):
+    """NonMaxSuppression in the graph, as torchvision's registered symbolic writes it (torchvision is
+    not packaged in Debian). The traced value is a placeholder: one row [0, 0, 0]."""
+    @staticmethod
+    def forward(ctx, boxes, scores, max_out, iou, score_threshold):
+        return torch.zeros(1, 3, dtype=torch.int64)
+
+    @staticmethod
+    def symbolic(g, boxes, scores, max_out, iou, score_threshold):
+        return g.op("NonMaxSuppression", boxes, scores, max_out, iou, score_threshold, center_point_box_i=1)
+
+
+class YoloNms(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = YoloHead()
+
+    def forward(self, x):
+        y = self.head(x)  # [N, 3 anchors, 5 + classes, H, W]
+        n, a, f, h, w = y.shape
+        y = y.permute(0, 1, 3, 4, 2).reshape(n, a * h * w, f)
+        boxes = torch.cat([torch.sigmoid(y[..., :2]) * 64, torch.exp(y[..., 2:4].clamp(max=4)) * 8], -1)
+        scores = (y[..., 4:5] * y[..., 5:]).transpose(1, 2)
+        selected = Nms.apply(boxes, scores, torch.tensor([20]), torch.tensor([0.5]), torch.tensor([0.25]))
+        return boxes, scores, selected, boxes[0].index_select(0, selected[:, 2])
+
+
+class EinsumAttention(nn.Module):
+    def __init__(self, dim=48, heads=3):
+        super().__init__()
+        self.patch = nn.Conv2d(1, dim, 7, stride=7)
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.heads = heads
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)  # [N, 16, dim]
+        n, t, d = x.shape
+        q, k, v = self.qkv(x).reshape(n, t, 3, self.heads, d // self.heads).unbind(2)
+        attn = torch.softmax(torch.einsum("nqhd,nkhd->nhqk", q, k) / (d // self.heads) ** 0.5, -1)
+        x = x + self.proj(torch.einsum("nhqk,nkhd->nqhd", attn, v).reshape(n, t, d))
+        return self.head(x.mean(1))
+
+
+def detect_models():
+    torch.manual_seed(20261203)
+    print("yolo_nms")
+    yolo = YoloNms()
+    randomize_bn(yolo)
+    yolo.eval()
+    path = os.path.join(OUT, "yolo_nms.onnx")
+    torch.onnx.export(yolo, torch.zeros(1, 3, 64, 64), path, opset_version=13, input_names=["input"],
+                      output_names=["boxes", "scores", "selected", "kept_boxes"],
+                      dynamic_axes={"input": {0: "N"}, "boxes": {0: "N"}, "scores": {0: "N"}}, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))
+    print(f"wrote {path}")
+    print("einsum_attention")
+    model = EinsumAttention()
+    model.eval()
+    export(model, "einsum_attention", torch.zeros(1, 1, 28, 28), 13)
+
+
 class OldCnn(nn.Module):
     def __init__(self):
         super().__init__()
@@ -370,6 +440,9 @@ def main():
     if "--vad" in sys.argv:
         vad_model()
         return
+    if "--detect" in sys.argv:
+        detect_models()
+        return
     img = torch.zeros(1, 1, 28, 28)
     calib_x, _ = fashion("train", 128)
     np.save(os.path.join(OUT, "fashion_calib_128.npy"), calib_x)
@@ -408,6 +481,7 @@ def main():
     constants_for_initializers(path, os.path.join(OUT, "constant_weights.onnx"))
 
     vad_model()
+    detect_models()
 
 
 main()

@@ -91,6 +91,8 @@ QUANT_KERNEL(space_to_depth_kernel);
 QUANT_KERNEL(topk_kernel);
 QUANT_KERNEL(one_hot_kernel);
 QUANT_KERNEL(nonzero_kernel);
+QUANT_KERNEL(non_max_suppression_kernel);
+QUANT_KERNEL(einsum_kernel);
 QUANT_KERNEL(compress_kernel);
 QUANT_KERNEL(cast_like_kernel);
 QUANT_KERNEL(dropout_kernel);

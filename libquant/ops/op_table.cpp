@@ -77,6 +77,7 @@ constexpr std::array kOps = {
     OpEntry{"DequantizeLinear", dequantize_linear_kernel, kQuantization},
     OpEntry{"Div", div_kernel, pointwise(fragile(OpKind::Elementwise, "division")), true},
     OpEntry{"Dropout", dropout_kernel, kMovement},
+    OpEntry{"Einsum", einsum_kernel, kElementwise},
     OpEntry{"Elu", unary_kernel, kActivation, true},
     OpEntry{"Equal", equal_kernel, kElementwise},
     OpEntry{"Erf", unary_kernel, fragile(OpKind::Activation, "error function (GELU)"), true},
@@ -121,6 +122,7 @@ constexpr std::array kOps = {
     OpEntry{"Mul", mul_kernel, kPointwise, true},
     OpEntry{"Neg", unary_kernel, kActivation, true},
     OpEntry{"NegativeLogLikelihoodLoss", nll_loss_kernel, kElementwise},
+    OpEntry{"NonMaxSuppression", non_max_suppression_kernel, kElementwise},
     OpEntry{"NonZero", nonzero_kernel, kElementwise},
     OpEntry{"Not", not_kernel, kElementwise},
     OpEntry{"OneHot", one_hot_kernel, kElementwise},
@@ -180,7 +182,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 134, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 136, "update the op count in docs/ops.md with the table");
 
 // The emulator's integer ops (libquant/emulate writes them; docs/emulate.md).
 constexpr OpFacts kIntegerCompute{OpKind::Compute, 1, 2, ChannelAxis::None};

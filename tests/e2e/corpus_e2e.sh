@@ -29,13 +29,14 @@ TEST_X="$SRC/testdata/inputs/fashion_test_500.npy"
 TEST_Y="$SRC/testdata/inputs/fashion_test_500_labels.npy"
 
 # model, its data (fashion: calibrate on fashion_calib_128.npy, judge on the 500 test images; own:
-# NAME.calib.npy and NAME.test.npy; large: the same in LARGE_DIR), judged by, bound: the largest top-1 drop in points (accuracy)
+# NAME.calib.npy and NAME.test.npy; own:OTHER: OTHER's; large: the same in LARGE_DIR), judged by, bound: the largest top-1 drop in points (accuracy)
 # or the smallest output SQNR in dB; optionally a fixed input NAME=VALUE.
 while read -r model data measure bound fixed; do
   result=""
   case $data in
     fashion) calib="$DATA/fashion_calib_128.npy"; test="$TEST_X" ;;
     own) calib="$DATA/$model.calib.npy"; test="$DATA/$model.test.npy" ;;
+    own:*) calib="$DATA/${data#own:}.calib.npy"; test="$DATA/${data#own:}.test.npy" ;;
     large) calib="$LARGE/$model.calib.npy"; test="$LARGE/$model.test.npy" ;;
   esac
   MODEL="$DATA/$model.onnx"
@@ -128,6 +129,8 @@ cnn_opset9       fashion sqnr     49
 constant_weights fashion sqnr     49
 conv1d_audio     own     sqnr     45
 yolo_head        own     sqnr     55
+yolo_nms         own:yolo_head sqnr 62
+einsum_attention fashion sqnr     30
 resnet18_224     large   sqnr     33
 mobilenetv2_224  large   sqnr     35
 MODELS
@@ -151,4 +154,22 @@ if "$QUANTIZE" -q optimize "$VIT" --calib "$DATA/fashion_calib_128.npy" -o "$WOR
 else
   fail "vit_tiny_opset17 --keep-float: $(head -c 300 "$WORK/err")"
 fi
+
+# A detector's post-processing: NonMaxSuppression stays float, named with its reason in the JSON,
+# and the quantized model in ONNX Runtime keeps the float model's selection on most rows (the
+# SQNR of the decoded boxes and scores is checked above).
+node -e "
+  const j = JSON.parse(require('fs').readFileSync('$WORK/yolo_nms.q.json'));
+  const nms = j.float_nodes.filter(f => f.op_type === 'NonMaxSuppression');
+  if (nms.length !== 1 || nms[0].reason !== 'integer tensor') process.exit(1)" \
+  && ok "yolo_nms: NonMaxSuppression left float, reason 'integer tensor' in the JSON" \
+  || fail "yolo_nms: NonMaxSuppression not recorded as float ($WORK/yolo_nms.q.json)"
+selection=$(node "$SRC/tools/compare_models.mjs" "$DATA/yolo_nms.onnx" "$WORK/yolo_nms.q.onnx" "$DATA/yolo_head.test.npy" 2>&1 | grep '^selected:')
+differ=$(echo "$selection" | sed -n 's/.*differs in \([0-9]*\) of.*/\1/p')
+case $selection in
+  *equal*) ok "yolo_nms: the quantized model selects the float model's boxes ($selection)" ;;
+  *"differs in"*) [ "$differ" -le 6 ] && ok "yolo_nms: the quantized model's selection is the float one's but for $differ indices ($selection)" ||
+                  fail "yolo_nms: selection differs: $selection" ;;
+  *) fail "yolo_nms: no comparable selection: '$selection'" ;;
+esac
 finish
