@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the old-opset test models of testdata/prepare/: one small model per op form that quant's
 preparation stage rewrites (opset upgrade rules, Constant weights, Identity/Dropout, BatchNormalization
-folding), each with a deterministic input NAME.x.npy.
+folding, Einsum products as MatMul), each with a deterministic input NAME.x.npy.
 
 Uses Debian's python3-onnx (onnx.helper), run with the system Python:
     /usr/bin/python3 tools/make_prepare_models.py testdata/prepare
@@ -189,6 +189,34 @@ def main():
     save("roialign_opset10", 10,
          [helper.make_node("RoiAlign", ["x", "rois", "bi"], ["y"], output_height=2, output_width=2)],
          (1, 1, 4, 4), [("y", F)], [t("bi", np.array([0], np.int64))], extra_inputs=[rois])
+    # (Added last, so that the inputs drawn above stay as they were.)
+    # Einsum products that become MatMul: attention scores and values, a weight behind "...", a
+    # second operand with a leading label the first lacks (an axis of size 1 inserted), and one
+    # whose first operand lacks the second's leading label (broadcasting alone).
+    einsum_rng = np.random.default_rng(20261203)
+    save("einsum_products_opset13", 13,
+         [helper.make_node("Sin", ["x"], ["k"]),
+          helper.make_node("Einsum", ["x", "k"], ["scores"], equation="nqhd,nkhd->nhqk"),
+          helper.make_node("Einsum", ["scores", "x"], ["values"], equation="nhqk,nkhd->nqhd"),
+          helper.make_node("Einsum", ["x", "w"], ["linear"], equation="...d,de->...e"),
+          helper.make_node("Reshape", ["x", "rows_shape"], ["rows"]),
+          helper.make_node("Einsum", ["rows", "w3"], ["outer_rows"], equation="bij,jkl->bikl"),
+          helper.make_node("Reshape", ["x", "flat_shape"], ["flat"]),
+          helper.make_node("Einsum", ["flat", "w4"], ["outer_flat"], equation="ij, kjl -> kil")],
+         (2, 5, 3, 4), [("scores", F), ("values", F), ("linear", F), ("outer_rows", F), ("outer_flat", F)],
+         [t("w", einsum_rng.standard_normal((4, 6)).astype(np.float32)),
+          t("w3", einsum_rng.standard_normal((4, 2, 3)).astype(np.float32)),
+          t("w4", einsum_rng.standard_normal((2, 4, 3)).astype(np.float32)),
+          t("rows_shape", np.array([2, 15, 4], np.int64)), t("flat_shape", np.array([30, 4], np.int64))])
+    # Einsum forms left as they are: a sum within one operand, several contracted labels, none, a
+    # diagonal, three operands.
+    save("einsum_kept_opset13", 13,
+         [helper.make_node("Einsum", ["x"], ["summed"], equation="nqhd->nhd"),
+          helper.make_node("Einsum", ["x", "x"], ["dots"], equation="nqhd,nqhd->n"),
+          helper.make_node("Einsum", ["x", "x"], ["outer"], equation="nqhd,nkhd->nhqkd"),
+          helper.make_node("Einsum", ["x"], ["diagonal"], equation="nqhh->nqh"),
+          helper.make_node("Einsum", ["x", "x", "x"], ["triple"], equation="nqhd,nqhd,nqhd->nd")],
+         (2, 5, 3, 3), [("summed", F), ("dots", F), ("outer", F), ("diagonal", F), ("triple", F)])
 
 
 main()

@@ -12,6 +12,7 @@
 #include <map>
 #include <numeric>
 
+#include "ops/einsum.h"
 #include "ops/gemm.h"
 #include "ops/kernels.h"
 #include "ops/strided_copy.h"
@@ -19,8 +20,6 @@
 namespace quant::ops {
 namespace {
 
-// A label: a letter's code, or kEllipsis + k for the k-th of the "..." axes counted from the right.
-constexpr int kEllipsis = 1000;
 using Labels = std::vector<int>;
 
 // An operand on the way: its values (contiguous) and one label per axis.
@@ -33,7 +32,8 @@ Error equation_error(const std::string& equation, const std::string& what) {
   return Error(ErrorKind::Model, "Einsum equation '" + equation + "': " + what);
 }
 
-// The labels of one operand of `rank` axes, from its part of the equation.
+// The labels of one operand of `rank` axes (or of the output, whose rank comes from the operands'
+// "..."), from its part of the equation; `ellipsis_rank` grows to the longest "..." run seen.
 Labels parse_term(const std::string& equation, const std::string& part, int64_t rank, int64_t& ellipsis_rank) {
   Labels labels;
   int64_t letters = 0;
@@ -53,6 +53,7 @@ Labels parse_term(const std::string& equation, const std::string& part, int64_t 
       throw equation_error(equation, std::string("unexpected character '") + c + "'");
     }
   }
+  if (rank < 0) rank = letters + (ellipsis ? ellipsis_rank : 0);
   if (ellipsis ? letters > rank : letters != rank)
     throw equation_error(equation, "'" + part + "' does not fit an operand of rank " + std::to_string(rank));
   if (!ellipsis) return labels;
@@ -62,9 +63,47 @@ Labels parse_term(const std::string& equation, const std::string& part, int64_t 
   for (int label : labels)
     if (label != -1) expanded.push_back(label);
     else
-      for (int64_t k = extra - 1; k >= 0; --k) expanded.push_back(kEllipsis + static_cast<int>(k));
+      for (int64_t k = extra - 1; k >= 0; --k) expanded.push_back(kEllipsisLabel + static_cast<int>(k));
   return expanded;
 }
+
+}  // namespace
+
+EinsumLabels parse_einsum(const std::string& equation, const std::vector<int64_t>& ranks) {
+  const size_t arrow = equation.find("->");
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t comma = equation.find(',', start);
+    const size_t end = std::min(comma, arrow);
+    parts.push_back(equation.substr(start, end - start));
+    if (comma == std::string::npos || comma > arrow) break;
+    start = comma + 1;
+  }
+  if (parts.size() != ranks.size())
+    throw equation_error(equation, std::to_string(parts.size()) + " operands for " + std::to_string(ranks.size()) + " inputs");
+  EinsumLabels e;
+  int64_t ellipsis_rank = 0;
+  for (size_t i = 0; i < parts.size(); ++i) e.operands.push_back(parse_term(equation, parts[i], ranks[i], ellipsis_rank));
+  if (arrow != std::string::npos) {
+    e.output = parse_term(equation, equation.substr(arrow + 2), -1, ellipsis_rank);
+    for (int label : e.output) {
+      bool used = false;
+      for (const Labels& operand : e.operands) used |= std::count(operand.begin(), operand.end(), label) > 0;
+      if (!used || std::count(e.output.begin(), e.output.end(), label) > 1)
+        throw equation_error(equation, "an output label must appear once, and in an operand");
+    }
+  } else {
+    for (int64_t k = ellipsis_rank - 1; k >= 0; --k) e.output.push_back(kEllipsisLabel + static_cast<int>(k));
+    std::map<int, int> uses;
+    for (const Labels& operand : e.operands)
+      for (int label : operand) uses[label] += 1;
+    for (const auto& [label, count] : uses)
+      if (label < kEllipsisLabel && count == 1) e.output.push_back(label);
+  }
+  return e;
+}
+
+namespace {
 
 // The operand's values with one axis per distinct label: a repeated label takes the diagonal.
 Term diagonal(const Tensor& x, const Labels& labels) {
@@ -184,25 +223,20 @@ Term contract(const Term& x, const Term& y, const std::vector<int>& keep, const 
 
 Outputs einsum_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig& config) {
   const std::string equation = node.attr_string("equation");
-  const size_t arrow = equation.find("->");
-  std::vector<std::string> parts;
-  for (size_t start = 0;;) {
-    const size_t comma = equation.find(',', start);
-    const size_t end = std::min(comma, arrow);
-    parts.push_back(equation.substr(start, end - start));
-    if (comma == std::string::npos || comma > arrow) break;
-    start = comma + 1;
+  std::vector<Tensor> xs;
+  std::vector<int64_t> ranks;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    xs.push_back(required_input(inputs, i, "Inputs").to_plain());
+    if (xs.back().dtype() != xs.front().dtype() || xs.back().dtype() == DType::Bool)
+      throw Error(ErrorKind::Data, "Einsum takes numbers of one type, got " + xs.back().describe());
+    ranks.push_back(xs.back().rank());
   }
-  if (parts.size() != inputs.size())
-    throw equation_error(equation, std::to_string(parts.size()) + " operands for " + std::to_string(inputs.size()) + " inputs");
-  int64_t ellipsis_rank = 0;
+  const EinsumLabels labels = parse_einsum(equation, ranks);
+  const Labels& output = labels.output;
   std::vector<Term> terms;
   std::map<int, int64_t> sizes;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const Tensor x = required_input(inputs, i, "Inputs").to_plain();
-    if (x.dtype() != required_input(inputs, 0, "Inputs").dtype() || x.dtype() == DType::Bool)
-      throw Error(ErrorKind::Data, "Einsum takes numbers of one type, got " + x.describe());
-    terms.push_back(diagonal(x, parse_term(equation, parts[i], x.rank(), ellipsis_rank)));
+  for (size_t i = 0; i < xs.size(); ++i) {
+    terms.push_back(diagonal(xs[i], labels.operands[i]));
     for (size_t a = 0; a < terms.back().labels.size(); ++a) {
       const int64_t d = terms.back().values.dim(static_cast<int64_t>(a));
       int64_t& size = sizes.try_emplace(terms.back().labels[a], d).first->second;
@@ -210,23 +244,6 @@ Outputs einsum_kernel(const ir::Node& node, const Inputs& inputs, const KernelCo
       else if (d != 1 && d != size)
         throw Error(ErrorKind::Data, "Einsum equation '" + equation + "': a label spans axes of sizes " + std::to_string(size) + " and " + std::to_string(d));
     }
-  }
-  Labels output;
-  if (arrow != std::string::npos) {
-    const std::string part = equation.substr(arrow + 2);
-    int64_t rank = part.find("...") != std::string::npos ? ellipsis_rank : 0, unused = 0;
-    for (char c : part) rank += std::isalpha(static_cast<unsigned char>(c)) ? 1 : 0;
-    output = parse_term(equation, part, rank, unused);
-    for (int label : output)
-      if (!sizes.count(label) || std::count(output.begin(), output.end(), label) > 1)
-        throw equation_error(equation, "an output label must appear once, and in an operand");
-  } else {
-    for (int64_t k = ellipsis_rank - 1; k >= 0; --k) output.push_back(kEllipsis + static_cast<int>(k));
-    std::map<int, int> uses;
-    for (const Term& t : terms)
-      for (int label : t.labels) uses[label] += 1;
-    for (const auto& [label, count] : uses)
-      if (label < kEllipsis && count == 1) output.push_back(label);
   }
   // Left to right: each step keeps what the output or a later operand still needs.
   auto needed_after = [&](size_t i) {

@@ -2,6 +2,7 @@
 
 #include "onnx/shape_inference.h"
 #include "prepare/fold_batch_norm.h"
+#include "prepare/einsum_to_matmul.h"
 #include "prepare/fold_constants.h"
 #include "prepare/inline_if.h"
 #include "prepare/remove_identity.h"
@@ -15,7 +16,7 @@ std::string PrepareReport::summary() const {
                                                std::to_string(upgraded_nodes) + " nodes rewritten)";
   s += ", " + std::to_string(constants) + " Constant nodes -> initializers, " + std::to_string(folded) + " constant nodes folded, " +
        std::to_string(shapes_folded) + " static shapes folded, " + std::to_string(identities_removed) + " Identity/Dropout removed, " +
-       std::to_string(batch_norms_folded) + " BatchNormalization folded, " + std::to_string(ifs_inlined) + " If inlined; " + std::to_string(nodes_before) + " -> " +
+       std::to_string(batch_norms_folded) + " BatchNormalization folded, " + std::to_string(ifs_inlined) + " If inlined, " + std::to_string(einsums_to_matmul) + " Einsum -> MatMul; " + std::to_string(nodes_before) + " -> " +
        std::to_string(nodes_after) + " nodes";
   return s;
 }
@@ -44,6 +45,9 @@ PrepareReport prepare_model(ir::Model& model, const PrepareOptions& options) {
     report.ifs_inlined += inline_constant_ifs(graph);
     if (counts.shapes + counts.folded + report.ifs_inlined == before) break;
   }
+  // After folding, so that operand ranks are known; a weight operand's Transpose/Unsqueeze folds.
+  report.einsums_to_matmul = einsum_to_matmul(graph);
+  if (report.einsums_to_matmul) fold_constants(graph, counts);
   report.identities_removed = remove_identities(graph);
   if (options.fold_batch_norm) report.batch_norms_folded = fold_batch_norms(graph);
   report.constants = counts.constants;

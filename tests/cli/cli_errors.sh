@@ -40,6 +40,20 @@ expect_stderr "missing model: names the file" "nope.onnx: no such model file"
 expect_exit 6 "unsupported operator" "$QUANTIZE" infer "$ONNX_DATA/node/test_bernoulli/model.onnx" \
   --input "x=$ONNX_DATA/node/test_bernoulli/test_data_set_0/input_0.pb" -o "$WORK/bad3"
 expect_stderr "unsupported op: names the node and op" "node 'Bernoulli_0' \(Bernoulli\): operator 'Bernoulli' is not supported"
+# An Einsum equation with a typo: optimize (whose preparation leaves the node to its kernel) says
+# what is wrong, naming the node, and writes nothing.
+/usr/bin/python3 - "$WORK" <<'PY'
+import sys, numpy as np, onnx
+from onnx import helper, TensorProto
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+g = helper.make_graph([helper.make_node("Einsum", ["x", "x"], ["y"], name="scores", equation="ij,j1->i")], "g", [x], [y])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1] + "/bad_einsum.onnx")
+np.save(sys.argv[1] + "/x23.npy", np.ones((2, 3), np.float32))
+PY
+expect_exit 5 "an Einsum equation with a typo" "$QUANTIZE" optimize "$WORK/bad_einsum.onnx" --calib "x=$WORK/x23.npy" -o "$WORK/bad_einsum.q.onnx"
+expect_stderr "bad Einsum equation: names the node and the character" "node 'scores' \(Einsum\): Einsum equation 'ij,j1->i': unexpected character '1'"
+[ ! -e "$WORK/bad_einsum.q.onnx" ] && ok "bad Einsum equation: nothing written" || fail "bad Einsum equation: output written"
 
 # --- bad inputs
 npy "$WORK/wrong_shape.npy" '<f4' '8, 1, 28, 27' Float32Array 8*28*27

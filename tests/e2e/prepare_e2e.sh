@@ -53,6 +53,24 @@ fi
 node "$SRC/tools/compare_models.mjs" "$DATA/constant_weights_opset11.onnx" "$WORK/cw.onnx" "$DATA/constant_weights_opset11.x.npy" >/dev/null 2>&1 \
   && ok "ONNX Runtime runs the quantized Constant-weight model" || fail "ONNX Runtime cannot run $WORK/cw.onnx"
 
+# Einsum: the five products become MatMul (their outputs equal in ONNX Runtime, checked above), the
+# other forms stay Einsum; the products' weights are then quantized like any MatMul weight.
+count_ops() { "$QUANTIZE" parse-model "$1" --json 2>/dev/null | node -e "
+  let s = ''; process.stdin.on('data', d => s += d).on('end', () => {
+    const c = JSON.parse(s).op_counts; console.log(process.argv.slice(1).map(op => op + ' ' + (c[op] ? c[op].count : 0)).join(', ')); })" "${@:2}"; }
+"$QUANTIZE" -q prepare "$DATA/einsum_products_opset13.onnx" -o "$WORK/einsum_products.onnx" &&
+  [ "$(count_ops "$WORK/einsum_products.onnx" Einsum MatMul)" = "Einsum 0, MatMul 5" ] &&
+  ok "the five Einsum products became MatMul" || fail "Einsum products: $(count_ops "$WORK/einsum_products.onnx" Einsum MatMul)"
+"$QUANTIZE" -q prepare "$DATA/einsum_kept_opset13.onnx" -o "$WORK/einsum_kept.onnx" &&
+  [ "$(count_ops "$WORK/einsum_kept.onnx" Einsum MatMul)" = "Einsum 5, MatMul 0" ] &&
+  ok "Einsum forms that are no single product (a sum, several or no contracted labels, a diagonal, three operands) stay Einsum" ||
+  fail "Einsum kept: $(count_ops "$WORK/einsum_kept.onnx" Einsum MatMul)"
+expect_exit 0 "optimize --strict on the Einsum products" \
+  "$QUANTIZE" optimize "$DATA/einsum_products_opset13.onnx" --calib "$DATA/einsum_products_opset13.x.npy" -o "$WORK/einsum.q.onnx" --strict
+node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/einsum.q.json'));
+  if (j.tensors.filter(t => t.role === 'weight').length !== 3 || j.nodes.float_weights !== 0) process.exit(1)" &&
+  ok "the three weights behind Einsum products are quantized" || fail "Einsum weights: $WORK/einsum.q.json"
+
 # An old opset-7 model with BatchNormalization quantizes at opset 13 with per-channel weights.
 expect_exit 0 "optimize on an opset-7 model (BatchNormalization folded, per-channel weights)" \
   "$QUANTIZE" optimize "$DATA/batchnorm_opset7.onnx" --calib "$DATA/batchnorm_opset7.x.npy" -o "$WORK/bn.onnx"
