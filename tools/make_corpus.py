@@ -26,6 +26,9 @@ Random weights (output SQNR is measured):
   einsum_attention.onnx  a transformer block whose attention is written with torch.einsum
                          (--detect: exported as Einsum at opset 13), over the 16 patches of a
                          Fashion-MNIST image
+  loop_rows.onnx         a conv stem, then a recurrent cell over the 28 rows written as a Python loop
+                         in a torch.jit.script module (--loop): a Loop whose body reads the stem's
+                         rows and the cell's weights from the graph around it
   cnn_opset9.onnx        BatchNorm, nn.Upsample and Softmax(dim=1) exported at opset 9
   constant_weights.onnx  cnn_opset9 with every initializer turned into a Constant node, as
                          Paddle2ONNX writes weights
@@ -48,8 +51,8 @@ from onnx import helper, numpy_helper
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/corpus"
 # --large: only the ResNet-18- and MobileNetV2-shaped models at 224x224 (random weights), into OUT.
-# --vad: only vad_if_lstm.onnx; --detect: only yolo_nms.onnx and einsum_attention.onnx (each
-# model's seed is its own: adding one does not change the others).
+# --vad: only vad_if_lstm.onnx; --detect: only yolo_nms.onnx and einsum_attention.onnx; --loop:
+# only loop_rows.onnx (each model's seed is its own: adding one does not change the others).
 DATA = "/usr/share/datasets/fashion-mnist"
 torch.manual_seed(20261125)
 np.random.seed(20261125)
@@ -297,6 +300,27 @@ def detect_models():
     export(model, "einsum_attention", torch.zeros(1, 1, 28, 28), 13)
 
 
+class RowLoop(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, padding=1)
+        self.inp, self.rec = nn.Linear(4 * 28, 32), nn.Linear(32, 32)
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        f = torch.relu(self.stem(x)).permute(0, 2, 1, 3).reshape(x.shape[0], 28, 4 * 28)
+        h = torch.zeros(x.shape[0], 32)
+        for t in range(f.shape[1]):
+            h = torch.tanh(self.inp(f[:, t]) + self.rec(h))
+        return self.head(h)
+
+
+def loop_model():
+    torch.manual_seed(20261204)
+    print("loop_rows")
+    export(torch.jit.script(RowLoop().eval()), "loop_rows", torch.zeros(2, 1, 28, 28), 13)
+
+
 class OldCnn(nn.Module):
     def __init__(self):
         super().__init__()
@@ -443,6 +467,9 @@ def main():
     if "--detect" in sys.argv:
         detect_models()
         return
+    if "--loop" in sys.argv:
+        loop_model()
+        return
     img = torch.zeros(1, 1, 28, 28)
     calib_x, _ = fashion("train", 128)
     np.save(os.path.join(OUT, "fashion_calib_128.npy"), calib_x)
@@ -482,6 +509,7 @@ def main():
 
     vad_model()
     detect_models()
+    loop_model()
 
 
 main()

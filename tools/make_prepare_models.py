@@ -217,6 +217,19 @@ def main():
           helper.make_node("Einsum", ["x"], ["diagonal"], equation="nqhh->nqh"),
           helper.make_node("Einsum", ["x", "x", "x"], ["triple"], equation="nqhd,nqhd,nqhd->nd")],
          (2, 5, 3, 3), [("summed", F), ("dots", F), ("outer", F), ("diagonal", F), ("triple", F)])
+    # Scan over the second axis, last step first, its outputs stacked along axis 1; the body reads a
+    # weight of the graph around it. (After the Einsum models, for the inputs drawn before.)
+    body = helper.make_graph(
+        [helper.make_node("Mul", ["x_t", "scan_w"], ["xw"]), helper.make_node("Add", ["s_in", "xw"], ["s_out"]),
+         helper.make_node("Tanh", ["s_out"], ["y_t"])],
+        "scan_body",
+        [helper.make_tensor_value_info("s_in", F, [2, 3]), helper.make_tensor_value_info("x_t", F, [2, 3])],
+        [helper.make_tensor_value_info("s_out", F, [2, 3]), helper.make_tensor_value_info("y_t", F, [2, 3])])
+    save("scan_reverse_opset11", 11,
+         [helper.make_node("Scan", ["s0", "x"], ["s_final", "ys"], body=body, num_scan_inputs=1, scan_input_axes=[1],
+                           scan_input_directions=[1], scan_output_axes=[1])],
+         (2, 5, 3), [("s_final", F), ("ys", F)],
+         [t("s0", np.zeros((2, 3), np.float32)), t("scan_w", np.array([0.5, -1.0, 2.0], np.float32))])
 
 
 main()

@@ -79,7 +79,7 @@ void log_decisions(const plan::NodeDecisions& d, bool full_integer) {
   if (full_integer) spdlog::info("--full-integer: every float activation quantized, fragile ops at 16 bits");
   else spdlog::info("default policy: Conv/Gemm/MatMul and the ops between them on integers; fragile ops and model outputs float "
                     "(--full-integer quantizes everything)");
-  spdlog::info("{} nodes: {} quantized, {} left float; {} float constants read by quantized nodes ({} weights)", d.nodes, d.quantized,
+  spdlog::info("{} nodes: {} quantized, {} left float; {} float constants read by quantized nodes or in subgraphs ({} weights)", d.nodes, d.quantized,
                d.float_nodes.size(), d.float_constants.size(), d.float_weights());
   auto by_reason = [](const std::vector<plan::FloatItem>& items, const char* what) {
     std::map<std::string, std::vector<std::string>> groups;
@@ -92,6 +92,7 @@ void log_decisions(const plan::NodeDecisions& d, bool full_integer) {
   };
   by_reason(d.float_nodes, "left float");
   by_reason(d.float_constants, "kept float");
+  by_reason(d.float_tensors, "activation not quantized");
 }
 
 std::string default_params_path(const std::string& output) {

@@ -75,6 +75,7 @@ nlohmann::ordered_json params_json(const plan::QuantPlan& plan, const ParamsCont
   };
   out["float_nodes"] = items(d.float_nodes);
   out["float_constants"] = items(d.float_constants);
+  out["float_tensors"] = items(d.float_tensors);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/allocator.h"
+#include "interp/control_flow.h"
 #include "ops/node_cache.h"
 #include "ops/window.h"
 
@@ -80,14 +81,12 @@ Interpreter::Interpreter(const ir::Graph& graph, ops::KernelConfig config) : gra
       throw Error(ErrorKind::Unsupported, "operator '" + op_name + "' is not supported (see 'quantize ops' for the supported list)",
                   {.node = node.name, .op_type = node.op_type});
     }
-    Step step{&node, op, {}, nullptr, nullptr, std::make_shared<ops::NodeCache>()};
+    Step step{&node, op, {}, nullptr, std::make_shared<ops::NodeCache>()};
     for (size_t k = 0; k < node.inputs.size() && k < 64; ++k)
       if (!node.inputs[k].empty() && graph.initializers.count(node.inputs[k])) step.constant_inputs |= uint64_t{1} << k;
-    if (node.op_type == "If" && node.domain.empty()) {
-      // Control flow runs here, not in a kernel: the branches are graphs of their own.
-      step.then_branch = std::make_shared<Interpreter>(*node.attr("then_branch", ir::AttrKind::Graph).g, config);
-      step.else_branch = std::make_shared<Interpreter>(*node.attr("else_branch", ir::AttrKind::Graph).g, config);
-    }
+    // Control flow runs here, not in a kernel: its graphs are interpreters of their own.
+    if (Subgraphs graphs = make_subgraphs(node, config); graphs.then_branch || graphs.body)
+      step.subgraphs = std::make_shared<const Subgraphs>(std::move(graphs));
     steps_.push_back(std::move(step));
     for (const std::string& in : node.inputs)
       if (!in.empty()) last_reader[in] = i;
@@ -242,7 +241,7 @@ TensorMap Interpreter::run(const TensorMap& inputs, const Observer& observer, co
   return run_impl(inputs, observer, nullptr, unobserved);
 }
 
-TensorMap Interpreter::run_subgraph(const OuterScope& outer) const { return run_impl({}, nullptr, &outer, nullptr); }
+TensorMap Interpreter::run_subgraph(const OuterScope& outer, const TensorMap& inputs) const { return run_impl(inputs, nullptr, &outer, nullptr); }
 
 TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observer, const OuterScope* outer,
                                 const std::set<std::string>* unobserved) const {
@@ -305,13 +304,8 @@ TensorMap Interpreter::run_impl(const TensorMap& inputs, const Observer& observe
     }
     ops::Outputs outs;
     try {
-      if (step.then_branch) {
-        // If: run the branch the condition picks; its outputs are the node's.
-        const Tensor& cond = ops::required_input(args, 0, "cond");
-        if (cond.numel() != 1) throw Error(ErrorKind::Data, "cond must have one element, got " + cond.describe());
-        const Interpreter& branch = cond.value_as_double(0) != 0 ? *step.then_branch : *step.else_branch;
-        const TensorMap result = branch.run_subgraph(scope);
-        for (const ir::ValueInfo& o : branch.graph().outputs) outs.push_back(result.at(o.name));
+      if (step.subgraphs) {
+        outs = run_control_flow(node, args, *step.subgraphs, scope);
       } else {
         outs = step.op->kernel(node, args, config);
       }

@@ -27,6 +27,7 @@
 namespace quant::interp {
 
 using TensorMap = std::map<std::string, Tensor>;
+struct Subgraphs;
 // Called after each node with the node and each output name and tensor. The tensor may be
 // channels-last (Tensor::layout()); call to_plain() where element order matters.
 using Observer = std::function<void(const ir::Node& node, const std::string& name, const Tensor& value)>;
@@ -46,9 +47,9 @@ class Interpreter {
   TensorMap run(const TensorMap& inputs, const Observer& observer = nullptr, const std::set<std::string>* unobserved = nullptr) const;
 
   // For a subgraph: values it reads from the enclosing graphs come from `outer` (nullptr when the
-  // name is unknown there too). Subgraphs have no inputs of their own here (If branches).
+  // name is unknown there too); `inputs` are its own (a Loop or Scan body's; If branches have none).
   using OuterScope = std::function<const Tensor*(const std::string&)>;
-  TensorMap run_subgraph(const OuterScope& outer) const;
+  TensorMap run_subgraph(const OuterScope& outer, const TensorMap& inputs = {}) const;
 
   const ir::Graph& graph() const { return graph_; }
 
@@ -63,8 +64,8 @@ class Interpreter {
     const ir::Node* node;
     const ops::OpEntry* op;
     std::vector<std::string> release_after;  // values whose last reader is this node
-    // If: the interpreters of then_branch and else_branch.
-    std::shared_ptr<const Interpreter> then_branch, else_branch;
+    // If, Loop, Scan: the interpreters of their graphs (interp/control_flow.h); null for other ops.
+    std::shared_ptr<const Subgraphs> subgraphs;
     std::shared_ptr<ops::NodeCache> cache;
     uint64_t constant_inputs = 0;  // ops::KernelConfig::constant_inputs
     // Fusion (unobserved runs): this step applies `clamp` and its output is `fused_output`, that of

@@ -19,10 +19,11 @@ Outputs constant_kernel(const ir::Node& node, const Inputs&, const KernelConfig&
   throw Error(ErrorKind::Unsupported, "Constant needs one of value, value_float(s), value_int(s) (sparse and string values are not supported)");
 }
 
-// If runs in the interpreter (its branches are graphs); the op table lists it so that models with
-// it are known, and this kernel is never called for it.
-Outputs if_kernel(const ir::Node&, const Inputs&, const KernelConfig&) {
-  throw Error(ErrorKind::Internal, "If is run by the interpreter, not as a kernel");
+// If, Loop and Scan run in the interpreter (interp/control_flow.h: their graphs read values of the
+// graphs around them); the op table lists them so that models with them are known, and this kernel
+// is never called for them.
+Outputs control_flow_kernel(const ir::Node& node, const Inputs&, const KernelConfig&) {
+  throw Error(ErrorKind::Internal, node.op_type + " is run by the interpreter, not as a kernel");
 }
 
 }  // namespace quant::ops

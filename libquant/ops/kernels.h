@@ -105,7 +105,7 @@ QUANT_KERNEL(softmax_cross_entropy_kernel);
 QUANT_KERNEL(rnn_kernel);
 QUANT_KERNEL(gru_kernel);
 QUANT_KERNEL(lstm_kernel);
-QUANT_KERNEL(if_kernel);
+QUANT_KERNEL(control_flow_kernel);
 QUANT_KERNEL(upsample_kernel);
 #undef QUANT_KERNEL
 

@@ -99,7 +99,7 @@ constexpr std::array kOps = {
     OpEntry{"HardSwish", unary_kernel, kActivation, true},
     OpEntry{"Hardmax", hardmax_kernel, kElementwise},
     OpEntry{"Identity", identity_kernel, kRearrange},
-    OpEntry{"If", if_kernel, kElementwise},
+    OpEntry{"If", control_flow_kernel, kElementwise},
     OpEntry{"InstanceNormalization", instance_norm_kernel, fragile(OpKind::Elementwise, "normalization (variance, reciprocal square root)")},
     OpEntry{"IsInf", is_inf_kernel, kElementwise},
     OpEntry{"IsNaN", is_nan_kernel, kElementwise},
@@ -111,6 +111,7 @@ constexpr std::array kOps = {
     OpEntry{"LessOrEqual", less_or_equal_kernel, kElementwise},
     OpEntry{"Log", unary_kernel, fragile(OpKind::Activation, "logarithm"), true},
     OpEntry{"LogSoftmax", log_softmax_kernel, fragile(OpKind::Elementwise, "logarithm of a softmax")},
+    OpEntry{"Loop", control_flow_kernel, kElementwise},
     OpEntry{"MatMul", matmul_kernel, {OpKind::Compute, 1, -1, ChannelAxis::LastAxis}},
     OpEntry{"Max", max_kernel, kPointwise},
     OpEntry{"MaxPool", max_pool_kernel, kMovement, true},
@@ -148,6 +149,7 @@ constexpr std::array kOps = {
     OpEntry{"Reshape", reshape_kernel, kRearrange},
     OpEntry{"Resize", resize_kernel, with_parameters(OpKind::DataMovement), true},
     OpEntry{"Round", unary_kernel, kActivation, true},
+    OpEntry{"Scan", control_flow_kernel, kElementwise},
     OpEntry{"Scatter", scatter_elements_kernel, kElementwise},
     OpEntry{"ScatterElements", scatter_elements_kernel, kElementwise},
     OpEntry{"ScatterND", scatter_nd_kernel, kElementwise},
@@ -182,7 +184,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 136, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 138, "update the op count in docs/ops.md with the table");
 
 // The emulator's integer ops (libquant/emulate writes them; docs/emulate.md).
 constexpr OpFacts kIntegerCompute{OpKind::Compute, 1, 2, ChannelAxis::None};

@@ -2,6 +2,8 @@
 
 #include "plan/weights.h"
 
+#include <algorithm>
+
 namespace quant::plan {
 namespace {
 
@@ -26,15 +28,23 @@ const char* float_reason(const ir::Graph& graph, const GraphFacts& facts, const 
   return "no quantized form";
 }
 
-// Nodes inside a node's subgraphs (If branches) run in float: calibration observes the graph the
-// branches sit in, not the branches.
-void record_subgraph_nodes(const ir::Node& n, NodeDecisions& d) {
+// Nodes inside a node's subgraphs (If branches, Loop and Scan bodies) run in float: calibration
+// observes the graph they sit in, not them. A Conv/Gemm/MatMul/ConvTranspose weight there (the
+// subgraph's constant or one it reads from the graphs around it) is listed as a float weight.
+void record_subgraph_nodes(const ir::Node& n, const std::vector<const ir::Graph*>& around, NodeDecisions& d) {
   for (const auto& [key, a] : n.attributes) {
     if (a.kind != ir::AttrKind::Graph || !a.g) continue;
+    std::vector<const ir::Graph*> scopes = around;
+    scopes.push_back(a.g.get());
+    const std::string reason = "inside " + n.op_type + " '" + n.name + "' " + key + " (subgraphs run in float)";
     for (const ir::Node& inner : a.g->nodes) {
       ++d.nodes;
-      d.float_nodes.push_back({inner.name, inner.op_type, "", "inside " + n.op_type + " '" + n.name + "' " + key + " (subgraphs run in float)", false});
-      record_subgraph_nodes(inner, d);
+      d.float_nodes.push_back({inner.name, inner.op_type, "", reason, false});
+      const ops::OpEntry* op = ops::find_op(inner.domain, inner.op_type);
+      const std::string* w = op && op->facts.kind == ops::OpKind::Compute ? ops::weight_input_name(op, inner) : nullptr;
+      if (w && std::any_of(scopes.begin(), scopes.end(), [&](const ir::Graph* g) { return g->initializers.count(*w) != 0; }))
+        d.float_constants.push_back({inner.name, inner.op_type, *w, "weight " + reason, true});
+      record_subgraph_nodes(inner, scopes, d);
     }
   }
 }
@@ -44,11 +54,16 @@ void record_subgraph_nodes(const ir::Node& n, NodeDecisions& d) {
 void record_decisions(QuantPlan& plan, const ir::Graph& graph, const GraphFacts& facts, const Policy& policy) {
   plan.decisions = {};
   NodeDecisions& d = plan.decisions;
+  for (const auto& [tensor, reason] : policy.float_tensors) {
+    auto prod = facts.producer.find(tensor);
+    d.float_tensors.push_back({prod == facts.producer.end() ? "" : prod->second->name, prod == facts.producer.end() ? "" : prod->second->op_type,
+                               tensor, reason, false});
+  }
   for (const ir::Node& n : graph.nodes) {
     const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);
     const bool quantized = policy.runs_integer(&n);
     ++d.nodes;
-    record_subgraph_nodes(n, d);
+    record_subgraph_nodes(n, {&graph}, d);
     if (!quantized) {
       std::string reason = float_reason(graph, facts, n, op);
       auto why = policy.float_reason.find(&n);

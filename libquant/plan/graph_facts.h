@@ -23,6 +23,8 @@ struct GraphFacts {
   // A Relu/Clip that runs fused with the compute op before it, or the Add of a constant bias after
   // a MatMul (torch.onnx writes Linear on 3-D inputs so; runtimes fuse the pair) -> that compute op.
   std::unordered_map<const ir::Node*, const ir::Node*> fused_with;
+  // A value a node's subgraph reads by name (If branches, Loop and Scan bodies) -> that node.
+  std::unordered_map<std::string, const ir::Node*> captured_by;
 
   explicit GraphFacts(const ir::Graph& g) : graph(g) {
     for (const ir::ValueInfo& o : g.outputs) outputs.insert(o.name);
@@ -30,6 +32,7 @@ struct GraphFacts {
       for (const std::string& in : n.inputs)
         if (!in.empty()) readers[in].push_back(&n);
       for (const std::string& out : n.outputs) producer[out] = &n;
+      for (const std::string& v : ir::node_captures(n)) captured_by.emplace(v, &n);
     }
     for (const ir::Node& n : g.nodes) {
       const ops::OpEntry* op = ops::find_op(n.domain, n.op_type);

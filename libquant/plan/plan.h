@@ -75,7 +75,7 @@ struct PlanOptions {
 // A node, or a constant one reads, left in float, and why (plan/decisions.h).
 struct FloatItem {
   std::string node, op_type;
-  std::string tensor;   // the constant, for float constants; "" for nodes
+  std::string tensor;   // the constant or activation; "" for nodes
   std::string reason;   // "shape arithmetic", "integer tensor", "no quantized form", "constant operand kept float", ...
   bool is_weight = false;  // a Conv/Gemm/MatMul/ConvTranspose weight (optimize --strict refuses these)
 };
@@ -84,6 +84,8 @@ struct NodeDecisions {
   int nodes = 0, quantized = 0;
   std::vector<FloatItem> float_nodes;
   std::vector<FloatItem> float_constants;
+  // Activations a quantized node reads or writes that stay float all the same (plan/policy.h).
+  std::vector<FloatItem> float_tensors;
   int float_weights() const {
     int n = 0;
     for (const FloatItem& f : float_constants) n += f.is_weight;

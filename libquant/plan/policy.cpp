@@ -37,6 +37,26 @@ const std::string* kept_float(const PlanRules& rules, const GraphFacts& facts, c
   return nullptr;
 }
 
+// How `tensor` reaches a value a subgraph reads through float ops that only move data: "read by
+// Loop 'x' (through Transpose 't', Reshape 'r')", or "" when it does not.
+std::string subgraph_read(const GraphFacts& facts, const Policy& p, const std::string& tensor, std::set<std::string>& seen) {
+  if (!seen.insert(tensor).second) return "";
+  if (auto c = facts.captured_by.find(tensor); c != facts.captured_by.end())
+    return "read inside " + c->second->op_type + " '" + c->second->name + "'";
+  for (const ir::Node* r : facts.readers_of(tensor)) {
+    const ops::OpEntry* op = ops::find_op(r->domain, r->op_type);
+    if (!op || op->facts.kind != ops::OpKind::DataMovement || p.runs_integer(r)) continue;
+    for (const std::string& out : r->outputs) {
+      std::string via = subgraph_read(facts, p, out, seen);
+      if (via.empty()) continue;
+      const std::string step = r->op_type + " '" + r->name + "'";
+      const size_t through = via.find(" (through ");
+      return through == std::string::npos ? via + " (through " + step + ")" : via.insert(through + 10, step + ", ");
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_integer,
@@ -119,10 +139,19 @@ Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_
     }
 
   // 2. Quantized tensors: what integer ops read and write. A model output no integer op reads
-  //    leaves in float unless --full-integer or a script rule asks for it.
+  //    leaves in float unless --full-integer or a script rule asks for it; a value a subgraph reads
+  //    (directly or through data movement) stays float (policy.h).
+  auto quantize = [&](const std::string& t) {
+    if (p.quantized.count(t) || p.float_tensors.count(t)) return;
+    std::set<std::string> seen;
+    if (std::string read = subgraph_read(facts, p, t, seen); !read.empty())
+      p.float_tensors[t] = read + ": ONNX Runtime cannot move Q/DQ into a subgraph";
+    else
+      p.quantized.insert(t);
+  };
   for (const ir::Node* n : p.integer_nodes) {
     for (const std::string& in : n->inputs)
-      if (is_activation(in) && !is_interior(in)) p.quantized.insert(in);
+      if (is_activation(in) && !is_interior(in)) quantize(in);
     for (const std::string& out : n->outputs) {
       if (!is_activation(out) || is_interior(out)) continue;
       const auto& readers = facts.readers_of(out);
@@ -130,11 +159,11 @@ Policy choose_policy(const GraphFacts& facts, const PlanRules& rules, bool full_
       bool integer_reader = false;
       for (const ir::Node* r : readers) integer_reader |= p.runs_integer(r);
       if (facts.outputs.count(out) && !integer_reader && !full_integer && !named_by_script(rules, facts, *n)) continue;
-      p.quantized.insert(out);
+      quantize(out);
     }
   }
   for (const auto& [tensor, rule] : rules.tensor_range)
-    if (is_activation(tensor)) p.quantized.insert(tensor);
+    if (is_activation(tensor)) quantize(tensor);
 
   // 3. --full-integer: fragile ops compute on 16 bits, and the tensors they read are written at 16.
   //    A fragile op kept float keeps those precisions (only its computation is float): the value it

@@ -6,7 +6,10 @@
 // Relu, Add, MaxPool, Reshape, Concat ... between compute ops), unless it is numerically fragile
 // (the op table's float_by_default: exponentials, division, square roots, normalizations, sums,
 // averaging) or inside a unit (plan/patterns.h). A tensor is quantized when an integer op reads or
-// writes it, except a model output no integer op reads: outputs leave in float.
+// writes it, except a model output no integer op reads: outputs leave in float, and a value a
+// subgraph (If, Loop, Scan) reads, directly or through ops that only move data, with the tensors
+// that reach it so: ONNX Runtime moves a DequantizeLinear forward over data movement and aborts
+// when it meets a subgraph's read (Policy::float_tensors, with the path).
 // --full-integer (integer-only accelerators, Hailo style): every op runs on integers and every
 // float activation is quantized, fragile ops and unit interiors at 16 bits.
 // A node a model script names (precision, range or bias rule) runs on integers in either mode.
@@ -26,6 +29,8 @@ struct Policy {
   std::set<const ir::Node*> integer_nodes;
   std::set<std::string> quantized;  // activation tensors to quantize
   std::unordered_map<const ir::Node*, std::string> float_reason;  // nodes the policy keeps float, why
+  // Activations an integer op reads or writes that stay float all the same, why (a subgraph reads them).
+  std::map<std::string, std::string> float_tensors;
   std::map<std::string, LayerPrecision> precision;  // node -> precision the policy sets (16-bit fragile ops)
   bool runs_integer(const ir::Node* n) const { return integer_nodes.count(n) != 0; }
 };

@@ -297,6 +297,8 @@ constexpr std::array kFormChanges = {
     FormChange{"Reshape", 14, nullptr, "allowzero added (default 0, as before)"},
     FormChange{"Resize", 11, resize_coordinate_modes, "coordinate_transformation_mode and nearest_mode; roi input"},
     FormChange{"Resize", 13, nullptr, "roi and scales may be omitted; more modes"},
+    FormChange{"Scan", 11, nullptr, kNegativeAxes},
+    FormChange{"Scan", 16, nullptr, kTypes},
     FormChange{"Scatter", 11, scatter_to_scatter_elements, "deprecated: becomes ScatterElements"},
     FormChange{"ScatterElements", 13, nullptr, kTypes},
     FormChange{"ScatterND", 13, nullptr, kTypes},

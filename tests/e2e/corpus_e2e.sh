@@ -164,6 +164,35 @@ node -e "
   if (nms.length !== 1 || nms[0].reason !== 'integer tensor') process.exit(1)" \
   && ok "yolo_nms: NonMaxSuppression left float, reason 'integer tensor' in the JSON" \
   || fail "yolo_nms: NonMaxSuppression not recorded as float ($WORK/yolo_nms.q.json)"
+# A Loop (torch.jit.script's loop over rows): the float interpreter equals ONNX Runtime; the body
+# runs in float and its weights are listed as float (so --strict refuses them); the stem's output,
+# which reaches the body through Transpose and Reshape, stays float, named in the JSON, because
+# ONNX Runtime aborts on a Q/DQ pair there; ONNX Runtime runs the quantized model; SQNR >= naive.
+LOOP="$DATA/loop_rows.onnx"
+"$QUANTIZE" -q infer "$LOOP" "--input=input=$TEST_X" -o "$WORK/loop.float" &&
+  result=$(node "$SRC/tools/ort_compare.mjs" "$LOOP" "$WORK/loop.float" --tol 1e-4 "input=$TEST_X" 2>&1) &&
+  ok "loop_rows: float interpreter equals ONNX Runtime (Loop)" || fail "loop_rows: float vs ONNX Runtime: $result"
+expect_exit 6 "loop_rows: --strict refuses the weights inside the Loop body" \
+  "$QUANTIZE" optimize "$LOOP" --calib "$DATA/fashion_calib_128.npy" -o "$WORK/loop_strict.onnx" --strict
+expect_stderr "loop_rows --strict: names them" "inp.weight of Gemm '/inp/Gemm': weight inside Loop '/Loop' body \(subgraphs run in float\)"
+if "$QUANTIZE" -q optimize "$LOOP" --calib "$DATA/fashion_calib_128.npy" -o "$WORK/loop.q.onnx" 2>"$WORK/err"; then
+  node -e "
+    const j = JSON.parse(require('fs').readFileSync('$WORK/loop.q.json'));
+    const t = j.float_tensors.map(f => f.tensor + ': ' + f.reason).join();
+    const inner = j.float_nodes.filter(f => f.reason === \"inside Loop '/Loop' body (subgraphs run in float)\").length;
+    if (!t.startsWith(\"/Relu_output_0: read inside Loop '/Loop' (through Transpose '/Transpose', Reshape '/Reshape')\") || inner !== 6 ||
+        j.tensors.some(q => q.name === '/Relu_output_0')) { console.log(t, inner); process.exit(1); }" >"$WORK/err" 2>&1 \
+    && ok "loop_rows: the body's nodes listed as float; the value the body reads through Transpose/Reshape stays float, with the path" \
+    || fail "loop_rows JSON: $(cat "$WORK/err")"
+  /usr/bin/python3 "$SRC/tools/naive_quantize.py" "$LOOP" "$DATA/fashion_calib_128.npy" "$WORK/loop.naive.onnx" "$QUANTIZE" >/dev/null 2>&1
+  ours=$(sqnr "$LOOP" "$WORK/loop.q.onnx" "$TEST_X"); naive=$(sqnr "$LOOP" "$WORK/loop.naive.onnx" "$TEST_X")
+  [ -n "$ours" ] && awk "BEGIN{exit !($ours >= 38 && $ours >= ${naive:-0})}" \
+    && ok "loop_rows: ONNX Runtime runs the quantized model, output SQNR $ours dB (>= 38, naive $naive dB)" \
+    || fail "loop_rows: SQNR '$ours' (naive '$naive')"
+else
+  fail "loop_rows: optimize: $(head -c 300 "$WORK/err")"
+fi
+
 selection=$(node "$SRC/tools/compare_models.mjs" "$DATA/yolo_nms.onnx" "$WORK/yolo_nms.q.onnx" "$DATA/yolo_head.test.npy" 2>&1 | grep '^selected:')
 differ=$(echo "$selection" | sed -n 's/.*differs in \([0-9]*\) of.*/\1/p')
 case $selection in

@@ -71,6 +71,13 @@ node -e "const j = JSON.parse(require('fs').readFileSync('$WORK/einsum.q.json'))
   if (j.tensors.filter(t => t.role === 'weight').length !== 3 || j.nodes.float_weights !== 0) process.exit(1)" &&
   ok "the three weights behind Einsum products are quantized" || fail "Einsum weights: $WORK/einsum.q.json"
 
+# Scan over the second axis, last step first, outputs stacked along axis 1, its body reading an
+# outer weight: the interpreter equals ONNX Runtime (Loop: tests/e2e/corpus_e2e.sh).
+SCAN="$DATA/scan_reverse_opset11"
+"$QUANTIZE" -q infer "$SCAN.onnx" --input "x=$SCAN.x.npy" -o "$WORK/scan" &&
+  result=$(node "$SRC/tools/ort_compare.mjs" "$SCAN.onnx" "$WORK/scan" --tol 1e-5 "x=$SCAN.x.npy" 2>&1) &&
+  ok "Scan (reverse, axis 1): the interpreter equals ONNX Runtime" || fail "Scan: $result"
+
 # An old opset-7 model with BatchNormalization quantizes at opset 13 with per-channel weights.
 expect_exit 0 "optimize on an opset-7 model (BatchNormalization folded, per-channel weights)" \
   "$QUANTIZE" optimize "$DATA/batchnorm_opset7.onnx" --calib "$DATA/batchnorm_opset7.x.npy" -o "$WORK/bn.onnx"
