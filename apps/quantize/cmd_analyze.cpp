@@ -54,8 +54,12 @@ void run_analyze(const AnalyzeOptions& opt) {
                calib::calibration_sample_count(data.inputs, options.max_samples), opt.sensitivity ? ", with per-layer sensitivity" : "");
   const analyze::Report report = analyze::analyze(float_model.graph, quant_model.graph, data.inputs, options);
 
-  for (const analyze::OutputRow& o : report.outputs)
-    spdlog::info("output {}: SQNR {:.1f} dB, max abs error {:.4g}, RMS {:.4g}", o.name, o.error.sqnr_db(), o.error.max_abs, o.error.rms());
+  for (const analyze::OutputRow& o : report.outputs) {
+    if (o.error.count > 0)
+      spdlog::info("output {}: SQNR {:.1f} dB, max abs error {:.4g}, RMS {:.4g}", o.name, o.error.sqnr_db(), o.error.max_abs, o.error.rms());
+    if (o.whole_samples > 0)
+      spdlog::info("output {}: compared whole (an integer output, or its shape differs): {}", o.name, o.whole_comparison());
+  }
   if (report.top1_agreement)
     spdlog::info("top-1 agreement with float {:.2f}%, accuracy float {:.2f}%, quantized {:.2f}%", *report.top1_agreement * 100,
                  *report.accuracy_float * 100, *report.accuracy_quant * 100);

@@ -125,11 +125,8 @@ analyze::SweepRow score(const Prepared& prepared, const calib::Statistics& stats
   options.labels = labels;
   const analyze::Report report = analyze::analyze(prepared.model.graph, qdq.graph, data.inputs, options);
   analyze::SweepRow row;
-  row.sqnr_db = std::numeric_limits<double>::infinity();
-  for (const analyze::OutputRow& o : report.outputs) {
-    row.sqnr_db = std::min(row.sqnr_db, o.error.sqnr_db());
-    row.max_abs_error = std::max(row.max_abs_error, o.error.max_abs);
-  }
+  row.sqnr_db = analyze::lowest_sqnr(report.outputs);
+  for (const analyze::OutputRow& o : report.outputs) row.max_abs_error = std::max(row.max_abs_error, o.error.max_abs);
   row.accuracy = report.accuracy_quant;
   row.top1_agreement = report.top1_agreement;
   if (context.samples == 0) {

@@ -1,5 +1,7 @@
 #include "analyze/analyze.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -24,6 +26,37 @@ struct Comparison {
 std::vector<float> as_floats(const Tensor& t) { return t.to_plain().to_float_vector(); }
 
 }  // namespace
+
+void OutputRow::add(const Tensor& float_value, const Tensor& quant_value) {
+  if (dtype_is_float(float_value.dtype()) && float_value.dtype() == quant_value.dtype() && float_value.shape() == quant_value.shape()) {
+    const std::vector<float> x = as_floats(float_value), y = as_floats(quant_value);
+    error.add(x.data(), y.data(), static_cast<int64_t>(x.size()));
+    return;
+  }
+  ++whole_samples;
+  const Tensor a = float_value.to_plain(), b = quant_value.to_plain();
+  const bool equal = a.dtype() == b.dtype() && a.shape() == b.shape() &&
+                     std::memcmp(a.raw(), b.raw(), static_cast<size_t>(a.numel()) * dtype_size(a.dtype())) == 0;
+  differing_samples += equal ? 0 : 1;
+}
+
+void OutputRow::merge(const OutputRow& other) {
+  error.merge(other.error);
+  whole_samples += other.whole_samples;
+  differing_samples += other.differing_samples;
+}
+
+std::string OutputRow::whole_comparison() const {
+  if (whole_samples == 0) return "";
+  return "identical in " + std::to_string(whole_samples - differing_samples) + " of " + std::to_string(whole_samples) + " samples";
+}
+
+double lowest_sqnr(const std::vector<OutputRow>& outputs) {
+  double lowest = std::numeric_limits<double>::infinity();
+  for (const OutputRow& o : outputs)
+    if (o.error.count > 0) lowest = std::min(lowest, o.error.sqnr_db());
+  return lowest;
+}
 
 void require_matching_models(const ir::Graph& a, const ir::Graph& b) {
   auto names = [](const std::vector<ir::ValueInfo>& v) {
@@ -144,7 +177,8 @@ Report analyze(const ir::Graph& float_graph, const ir::Graph& quant_graph, const
   const interp::Interpreter float_run(float_graph), quant_run(quant_graph);
   const int passes = 1 + (options.sensitivity ? 1 : 0);
   struct SampleResult {
-    std::vector<ErrorSums> tensors, outputs;
+    std::vector<ErrorSums> tensors;
+    std::vector<OutputRow> outputs;
     int64_t float_correct = 0, quant_correct = 0, agree = 0;
   };
   int64_t float_correct = 0, quant_correct = 0, agree = 0;
@@ -168,9 +202,9 @@ Report analyze(const ir::Graph& float_graph, const ir::Graph& quant_graph, const
         }
         r.outputs.resize(report.outputs.size());
         for (size_t k = 0; k < report.outputs.size(); ++k) {
-          const std::vector<float> x = as_floats(f.at(report.outputs[k].name)), y = as_floats(q.at(report.outputs[k].name));
-          r.outputs[k].add(x.data(), y.data(), static_cast<int64_t>(std::min(x.size(), y.size())));
+          r.outputs[k].add(f.at(report.outputs[k].name), q.at(report.outputs[k].name));
           if (k == 0 && options.labels) {
+            const std::vector<float> x = as_floats(f.at(report.outputs[k].name)), y = as_floats(q.at(report.outputs[k].name));
             const int64_t fa = argmax_row(x, 0, static_cast<int64_t>(x.size())), qa = argmax_row(y, 0, static_cast<int64_t>(y.size()));
             const int64_t label = options.labels->value_as_int64(i);
             r.float_correct = fa == label, r.quant_correct = qa == label, r.agree = fa == qa;
@@ -180,7 +214,7 @@ Report analyze(const ir::Graph& float_graph, const ir::Graph& quant_graph, const
       },
       [&](const SampleResult& r) {
         for (size_t k = 0; k < r.tensors.size(); ++k) report.tensors[comparisons[k].row].error.merge(r.tensors[k]);
-        for (size_t k = 0; k < r.outputs.size(); ++k) report.outputs[k].error.merge(r.outputs[k]);
+        for (size_t k = 0; k < r.outputs.size(); ++k) report.outputs[k].merge(r.outputs[k]);
         float_correct += r.float_correct, quant_correct += r.quant_correct, agree += r.agree;
       },
       options.progress, 1, passes);
@@ -211,26 +245,21 @@ Report analyze(const ir::Graph& float_graph, const ir::Graph& quant_graph, const
     for (const ir::Node* layer : layers) {
       const ir::Graph only = keep_only(quant_graph, float_graph, layout, layer_dq_nodes(quant_graph, layout, *layer));
       const interp::Interpreter only_run(only);
-      std::vector<ErrorSums> out_error(report.outputs.size());
+      std::vector<OutputRow> out_error(report.outputs.size());
       for_samples(
           report.samples,
           [&](int64_t i) {
             const interp::TensorMap inputs = calib::sample_inputs(data, i);
             const interp::TensorMap f = float_run.run(inputs), q = only_run.run(inputs);
-            std::vector<ErrorSums> e(report.outputs.size());
-            for (size_t k = 0; k < e.size(); ++k) {
-              const std::vector<float> x = as_floats(f.at(report.outputs[k].name)), y = as_floats(q.at(report.outputs[k].name));
-              e[k].add(x.data(), y.data(), static_cast<int64_t>(std::min(x.size(), y.size())));
-            }
+            std::vector<OutputRow> e(report.outputs.size());
+            for (size_t k = 0; k < e.size(); ++k) e[k].add(f.at(report.outputs[k].name), q.at(report.outputs[k].name));
             return e;
           },
-          [&](const std::vector<ErrorSums>& e) {
+          [&](const std::vector<OutputRow>& e) {
             for (size_t k = 0; k < e.size(); ++k) out_error[k].merge(e[k]);
           },
           nullptr, 2, passes);
-      double worst = std::numeric_limits<double>::infinity();
-      for (const ErrorSums& e : out_error) worst = std::min(worst, e.sqnr_db());
-      report.layers.push_back({layer->name, layer->op_type, worst});
+      report.layers.push_back({layer->name, layer->op_type, lowest_sqnr(out_error)});
       if (options.progress) options.progress(2, passes, ++layer_index, static_cast<int64_t>(layers.size()));
     }
   }

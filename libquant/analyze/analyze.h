@@ -27,8 +27,22 @@ struct LayerRow {
 
 struct OutputRow {
   std::string name;
-  ErrorSums error;
+  ErrorSums error;  // float outputs of one shape in both models, element by element
+  // Samples where the output is compared whole instead, as SQNR cannot measure it: an integer
+  // output (a detector's selected indices) or one whose shape differs between the models (the
+  // boxes a different selection keeps). How many, and on how many the models differ.
+  int64_t whole_samples = 0, differing_samples = 0;
+
+  // Adds one sample's float-model and quantized-model output.
+  void add(const Tensor& float_value, const Tensor& quant_value);
+  void merge(const OutputRow& other);
+  // "identical in 5 of 8 samples", for the samples compared whole ("" when none was).
+  std::string whole_comparison() const;
 };
+
+// The lowest SQNR over the outputs SQNR measures (+inf when none is measured): the figure sweeps,
+// --auto-precision and the per-layer sensitivity rank by.
+double lowest_sqnr(const std::vector<OutputRow>& outputs);
 
 struct Report {
   int64_t samples = 0;

@@ -10,12 +10,6 @@ namespace quant::analyze {
 
 namespace {
 
-double lowest_output_sqnr(const Report& r) {
-  double lowest = std::numeric_limits<double>::infinity();
-  for (const OutputRow& o : r.outputs) lowest = std::min(lowest, o.error.sqnr_db());
-  return lowest;
-}
-
 Report measure(const ir::Model& float_model, const calib::Statistics& stats, const plan::PlanOptions& options,
                const std::vector<calib::CalibrationInput>& data, const AutoPrecisionOptions& ap, bool sensitivity) {
   const ir::Model qdq = emit::make_qdq_model(float_model, plan::make_plan(float_model.graph, stats, options));
@@ -52,7 +46,7 @@ AutoPrecisionResult auto_precision(const ir::Model& float_model, const calib::St
   AutoPrecisionResult result;
   const Report start = measure(float_model, stats, base, data, options, true);
   result.sensitivity = start.layers;
-  result.steps.push_back({"", lowest_output_sqnr(start), 0});
+  result.steps.push_back({"", lowest_sqnr(start.outputs), 0});
   std::map<std::string, double> macs;
   double total_macs = 0;
   for (const ir::Node& n : float_model.graph.nodes) total_macs += macs[n.name] = layer_macs(float_model.graph, n);
@@ -85,7 +79,7 @@ AutoPrecisionResult auto_precision(const ir::Model& float_model, const calib::St
     options16.rules.precision[layer.node] = precision_for_layer();
     mac_16 += macs[layer.node];
     result.layers_16bit.push_back(layer.node);
-    result.steps.push_back({layer.node, lowest_output_sqnr(measure(float_model, stats, options16, data, options, false)), fraction});
+    result.steps.push_back({layer.node, lowest_sqnr(measure(float_model, stats, options16, data, options, false).outputs), fraction});
   }
   result.candidates = static_cast<int>(order.size());
   result.reached = result.steps.back().sqnr_db >= options.target_sqnr_db;
@@ -98,7 +92,7 @@ AutoPrecisionResult auto_precision(const ir::Model& float_model, const calib::St
     const std::string layer = result.layers_16bit[k];
     plan::PlanOptions without = options16;
     without.rules.precision.erase(layer);
-    const double sqnr = lowest_output_sqnr(measure(float_model, stats, without, data, options, false));
+    const double sqnr = lowest_sqnr(measure(float_model, stats, without, data, options, false).outputs);
     if (sqnr >= options.target_sqnr_db) {
       options16 = without;
       result.layers_16bit.erase(result.layers_16bit.begin() + static_cast<std::ptrdiff_t>(k));

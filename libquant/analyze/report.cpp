@@ -83,9 +83,13 @@ nlohmann::ordered_json report_json(const Report& report, const ReportContext& co
   out["data"] = context.data;
   out["samples"] = report.samples;
   nlohmann::ordered_json outputs = nlohmann::ordered_json::array();
-  for (const OutputRow& o : report.outputs)
-    outputs.push_back({{"name", o.name}, {"sqnr_db", db(o.error.sqnr_db())}, {"cosine", o.error.cosine()}, {"max_abs_error", o.error.max_abs},
-                       {"rms_error", o.error.rms()}});
+  for (const OutputRow& o : report.outputs) {
+    nlohmann::ordered_json j{{"name", o.name}};
+    if (o.error.count > 0)
+      j.update({{"sqnr_db", db(o.error.sqnr_db())}, {"cosine", o.error.cosine()}, {"max_abs_error", o.error.max_abs}, {"rms_error", o.error.rms()}});
+    if (o.whole_samples > 0) j.update({{"compared_whole_samples", o.whole_samples}, {"differing_samples", o.differing_samples}});
+    outputs.push_back(j);
+  }
   out["outputs"] = outputs;
   if (report.top1_agreement) {
     out["top1_agreement"] = *report.top1_agreement;
@@ -123,10 +127,17 @@ std::string report_html(const Report& report, const ReportContext& context) {
                   ".bad{color:#c0392b;font-weight:bold}</style></head><body>\n";
   h += "<h1>Quantization analysis</h1>\n<p>Float model <code>" + escaped(context.float_model) + "</code>, quantized model <code>" +
        escaped(context.quant_model) + "</code>, " + std::to_string(report.samples) + " samples of <code>" + escaped(context.data) + "</code>.</p>\n";
-  h += "<h2>Outputs</h2>\n<table><tr><th>output</th><th>SQNR</th><th>cosine</th><th>max abs error</th><th>RMS error</th></tr>\n";
-  for (const OutputRow& o : report.outputs)
-    h += "<tr><td>" + escaped(o.name) + "</td><td>" + db_text(o.error.sqnr_db()) + "</td><td>" + format("%.6f", o.error.cosine()) + "</td><td>" +
-         format("%.4g", o.error.max_abs) + "</td><td>" + format("%.4g", o.error.rms()) + "</td></tr>\n";
+  h += "<h2>Outputs</h2>\n<table><tr><th>output</th><th>SQNR</th><th>cosine</th><th>max abs error</th><th>RMS error</th><th>compared whole "
+       "(integer, or shapes differ)</th></tr>\n";
+  for (const OutputRow& o : report.outputs) {
+    h += "<tr><td>" + escaped(o.name) + "</td>";
+    if (o.error.count > 0)
+      h += "<td>" + db_text(o.error.sqnr_db()) + "</td><td>" + format("%.6f", o.error.cosine()) + "</td><td>" + format("%.4g", o.error.max_abs) +
+           "</td><td>" + format("%.4g", o.error.rms()) + "</td>";
+    else
+      h += "<td>-</td><td>-</td><td>-</td><td>-</td>";
+    h += "<td>" + (o.whole_samples > 0 ? escaped(o.whole_comparison()) : "-") + "</td></tr>\n";
+  }
   h += "</table>\n";
   if (report.top1_agreement)
     h += "<p>Top-1 agreement with float: <b>" + format("%.2f%%", *report.top1_agreement * 100) + "</b>; accuracy float " +

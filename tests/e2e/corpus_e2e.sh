@@ -201,4 +201,15 @@ case $selection in
                   fail "yolo_nms: selection differs: $selection" ;;
   *) fail "yolo_nms: no comparable selection: '$selection'" ;;
 esac
+# analyze compares the selected indices whole (no SQNR of indices), and a sweep ranks by the boxes'
+# and scores' SQNR only.
+"$QUANTIZE" -q analyze "$DATA/yolo_nms.onnx" "$WORK/yolo_nms.q.onnx" --data "$DATA/yolo_head.test.npy" --report "$WORK/yolo_report" --no-sensitivity &&
+  node -e "
+    const o = JSON.parse(require('fs').readFileSync('$WORK/yolo_report/report.json')).outputs;
+    const s = o.find(x => x.name === 'selected'), b = o.find(x => x.name === 'boxes');
+    if (s.sqnr_db !== undefined || s.compared_whole_samples !== 8 || s.differing_samples > 4 || !(b.sqnr_db > 60)) { console.log(JSON.stringify(o)); process.exit(1); }" >"$WORK/err" 2>&1 &&
+  ok "yolo_nms analyze: the selected indices compared whole, the boxes by SQNR" || fail "yolo_nms analyze: $(cat "$WORK/err")"
+"$QUANTIZE" -q sweep "$DATA/yolo_nms.onnx" --calib "$DATA/yolo_head.calib.npy" --data "$DATA/yolo_head.test.npy" --methods minmax -o "$WORK/yolo_sweep" &&
+  sqnr_sweep=$(awk -F, 'NR == 2 {print $8}' "$WORK/yolo_sweep/sweep.csv") && awk "BEGIN{exit !($sqnr_sweep > 60)}" &&
+  ok "yolo_nms sweep: SQNR $sqnr_sweep dB, from the float outputs alone" || fail "yolo_nms sweep: SQNR '${sqnr_sweep:-}'"
 finish
