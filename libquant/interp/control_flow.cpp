@@ -94,6 +94,8 @@ Outputs run_loop(const Inputs& inputs, const Interpreter& body, const Interprete
                                       std::to_string(g.outputs.size()));
   const Tensor* trip_count = ops::optional_input(inputs, 0);
   const Tensor* cond_input = ops::optional_input(inputs, 1);
+  if (!trip_count && !cond_input)
+    throw Error(ErrorKind::Model, "a Loop with neither a trip count nor a condition input never ends (ONNX's infinite loop)");
   for (const Tensor* t : {trip_count, cond_input})
     if (t && t->numel() != 1) throw Error(ErrorKind::Data, "Loop's trip count and condition hold one value, got " + t->describe());
   const int64_t limit = trip_count ? trip_count->value_as_int64(0) : std::numeric_limits<int64_t>::max();

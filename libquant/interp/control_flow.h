@@ -7,7 +7,8 @@
 //     condition output stays true. The body reads (iteration number, condition, the N values) and
 //     writes (condition, the N values, K scan outputs); the node's outputs are the N final values
 //     and the K scan outputs stacked along a new first axis (a body output's declared shape gives
-//     the stack's shape when no iteration ran).
+//     the stack's shape when no iteration ran). A Loop with neither input, which ONNX defines as
+//     endless, is refused rather than run.
 //   Scan (opsets 9-16): slices M scan inputs along their scan_input_axes (first to last, or last
 //     to first where scan_input_directions is 1) and runs `body` once per slice on (N states, the
 //     M slices), which writes (N states, K scan outputs); the node's outputs are the final states

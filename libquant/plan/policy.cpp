@@ -37,8 +37,8 @@ const std::string* kept_float(const PlanRules& rules, const GraphFacts& facts, c
   return nullptr;
 }
 
-// How `tensor` reaches a value a subgraph reads through float ops that only move data: "read by
-// Loop 'x' (through Transpose 't', Reshape 'r')", or "" when it does not.
+// How `tensor` reaches a value a subgraph reads through float ops that only move data: "read
+// inside Loop 'x' (through Transpose 't', Reshape 'r')", or "" when it does not.
 std::string subgraph_read(const GraphFacts& facts, const Policy& p, const std::string& tensor, std::set<std::string>& seen) {
   if (!seen.insert(tensor).second) return "";
   if (auto c = facts.captured_by.find(tensor); c != facts.captured_by.end())

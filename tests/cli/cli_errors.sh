@@ -54,6 +54,21 @@ PY
 expect_exit 5 "an Einsum equation with a typo" "$QUANTIZE" optimize "$WORK/bad_einsum.onnx" --calib "x=$WORK/x23.npy" -o "$WORK/bad_einsum.q.onnx"
 expect_stderr "bad Einsum equation: names the node and the character" "node 'scores' \(Einsum\): Einsum equation 'ij,j1->i': unexpected character '1'"
 [ ! -e "$WORK/bad_einsum.q.onnx" ] && ok "bad Einsum equation: nothing written" || fail "bad Einsum equation: output written"
+# A Loop with neither a trip count nor a condition (ONNX's endless loop) is refused, not run forever.
+/usr/bin/python3 - "$WORK" <<'PY'
+import sys, numpy as np, onnx
+from onnx import helper, TensorProto as T
+body = helper.make_graph([helper.make_node("Identity", ["c"], ["c_out"]), helper.make_node("Add", ["v", "one"], ["v_out"])], "body",
+    [helper.make_tensor_value_info("i", T.INT64, []), helper.make_tensor_value_info("c", T.BOOL, []), helper.make_tensor_value_info("v", T.FLOAT, [1])],
+    [helper.make_tensor_value_info("c_out", T.BOOL, []), helper.make_tensor_value_info("v_out", T.FLOAT, [1])])
+g = helper.make_graph([helper.make_node("Loop", ["", "", "x"], ["y"], name="forever", body=body)], "g",
+    [helper.make_tensor_value_info("x", T.FLOAT, [1])], [helper.make_tensor_value_info("y", T.FLOAT, [1])],
+    [helper.make_tensor(name="one", data_type=T.FLOAT, dims=[1], vals=[1.0])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1] + "/forever.onnx")
+np.save(sys.argv[1] + "/x1.npy", np.zeros(1, np.float32))
+PY
+expect_exit 5 "a Loop that never ends" timeout 20 "$QUANTIZE" infer "$WORK/forever.onnx" --input "x=$WORK/x1.npy" -o "$WORK/forever"
+expect_stderr "endless Loop: says why, naming the node" "node 'forever' \(Loop\): a Loop with neither a trip count nor a condition input never ends"
 
 # --- bad inputs
 npy "$WORK/wrong_shape.npy" '<f4' '8, 1, 28, 27' Float32Array 8*28*27
