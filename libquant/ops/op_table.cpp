@@ -95,6 +95,7 @@ constexpr std::array kOps = {
     OpEntry{"GlobalMaxPool", global_max_pool_kernel, kMovement, true, false, ChannelBlocks::FirstInputEnds},
     OpEntry{"Greater", greater_kernel, kElementwise},
     OpEntry{"GreaterOrEqual", greater_or_equal_kernel, kElementwise},
+    OpEntry{"GridSample", grid_sample_kernel, with_parameters(OpKind::Elementwise)},
     OpEntry{"HardSigmoid", unary_kernel, bounded(OpKind::Activation, 0, 1), true},
     OpEntry{"HardSwish", unary_kernel, kActivation, true},
     OpEntry{"Hardmax", hardmax_kernel, kElementwise},
@@ -184,7 +185,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 138, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 139, "update the op count in docs/ops.md with the table");
 
 // The emulator's integer ops (libquant/emulate writes them; docs/emulate.md).
 constexpr OpFacts kIntegerCompute{OpKind::Compute, 1, 2, ChannelAxis::None};
