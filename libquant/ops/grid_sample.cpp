@@ -48,6 +48,11 @@ struct Axis {
   bool inside(int64_t i) const { return i >= 0 && i < size; }
 };
 
+// A pixel index from a coordinate. NaN, infinities and coordinates far beyond any image (a grid
+// value of 1e30, which int64 cannot hold) give an index far outside, so that it and its
+// neighbours read as outside instead of overflowing the conversion.
+int64_t to_index(float v) { return std::isfinite(v) && std::fabs(v) < 1e9f ? static_cast<int64_t>(v) : int64_t{-1} << 40; }
+
 // Keys' cubic convolution weights for the taps at -1, 0, 1, 2 around a point t in [0, 1).
 void cubic_weights(float t, float w[4]) {
   constexpr float A = -0.75f;
@@ -97,8 +102,8 @@ Outputs grid_sample_kernel(const ir::Node& node, const Inputs& inputs, const Ker
           float sum = 0;
           for (int r = 0; r < 4; ++r)
             for (int q = 0; q < 4; ++q) {
-              const auto row = static_cast<int64_t>(ay.pad(y0 - 1 + static_cast<float>(r)));
-              const auto col = static_cast<int64_t>(ax.pad(x0 - 1 + static_cast<float>(q)));
+              const int64_t row = to_index(ay.pad(y0 - 1 + static_cast<float>(r)));
+              const int64_t col = to_index(ax.pad(x0 - 1 + static_cast<float>(q)));
               sum += wy[r] * wx[q] * pixel(row, col);
             }
           out[i] = sum;
@@ -106,11 +111,11 @@ Outputs grid_sample_kernel(const ir::Node& node, const Inputs& inputs, const Ker
         }
         const float px = ax.pad(fx), py = ay.pad(fy);
         if (mode == "nearest") {
-          out[i] = pixel(static_cast<int64_t>(std::nearbyint(py)), static_cast<int64_t>(std::nearbyint(px)));
+          out[i] = pixel(to_index(std::nearbyint(py)), to_index(std::nearbyint(px)));
           continue;
         }
         const float x0 = std::floor(px), y0 = std::floor(py), tx = px - x0, ty = py - y0;
-        const auto c0 = static_cast<int64_t>(x0), r0 = static_cast<int64_t>(y0);
+        const int64_t c0 = to_index(x0), r0 = to_index(y0);
         out[i] = (1 - ty) * ((1 - tx) * pixel(r0, c0) + tx * pixel(r0, c0 + 1)) + ty * ((1 - tx) * pixel(r0 + 1, c0) + tx * pixel(r0 + 1, c0 + 1));
       }
     }
