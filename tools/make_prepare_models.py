@@ -230,6 +230,15 @@ def main():
                            scan_input_directions=[1], scan_output_axes=[1])],
          (2, 5, 3), [("s_final", F), ("ys", F)],
          [t("s0", np.zeros((2, 3), np.float32)), t("scan_w", np.array([0.5, -1.0, 2.0], np.float32))])
+    # Scan-8, the batched form with sequence_lens, whose form changes at 9: no rule, refused.
+    body8 = helper.make_graph(
+        [helper.make_node("Add", ["s8_in", "x8_t"], ["s8_out"]), helper.make_node("Identity", ["s8_out"], ["y8_t"])],
+        "scan8_body",
+        [helper.make_tensor_value_info("s8_in", F, [3]), helper.make_tensor_value_info("x8_t", F, [3])],
+        [helper.make_tensor_value_info("s8_out", F, [3]), helper.make_tensor_value_info("y8_t", F, [3])])
+    save("scan8_opset8", 8,
+         [helper.make_node("Scan", ["", "s8", "x"], ["s8_final", "ys8"], body=body8, num_scan_inputs=1)],
+         (2, 5, 3), [("s8_final", F), ("ys8", F)], [t("s8", np.zeros((2, 3), np.float32))])
 
 
 main()

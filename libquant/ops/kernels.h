@@ -94,6 +94,7 @@ QUANT_KERNEL(nonzero_kernel);
 QUANT_KERNEL(non_max_suppression_kernel);
 QUANT_KERNEL(einsum_kernel);
 QUANT_KERNEL(grid_sample_kernel);
+QUANT_KERNEL(roi_align_kernel);
 QUANT_KERNEL(compress_kernel);
 QUANT_KERNEL(cast_like_kernel);
 QUANT_KERNEL(dropout_kernel);

@@ -149,6 +149,7 @@ constexpr std::array kOps = {
     OpEntry{"Relu", unary_kernel, kActivation, true, false, ChannelBlocks::FirstInput},
     OpEntry{"Reshape", reshape_kernel, kRearrange},
     OpEntry{"Resize", resize_kernel, with_parameters(OpKind::DataMovement), true},
+    OpEntry{"RoiAlign", roi_align_kernel, with_parameters(OpKind::Elementwise)},
     OpEntry{"Round", unary_kernel, kActivation, true},
     OpEntry{"Scan", control_flow_kernel, kElementwise},
     OpEntry{"Scatter", scatter_elements_kernel, kElementwise},
@@ -185,7 +186,7 @@ constexpr std::array kOps = {
     OpEntry{"Where", where_kernel, kElementwise},
     OpEntry{"Xor", xor_kernel, kElementwise},
 };
-static_assert(kOps.size() == 139, "update the op count in docs/ops.md with the table");
+static_assert(kOps.size() == 140, "update the op count in docs/ops.md with the table");
 
 // The emulator's integer ops (libquant/emulate writes them; docs/emulate.md).
 constexpr OpFacts kIntegerCompute{OpKind::Compute, 1, 2, ChannelAxis::None};

@@ -147,6 +147,10 @@ void dropout_ratio_to_input(ir::Node& n, RuleContext& ctx) {
   set_input(n, 1, ctx.edit.add_initializer(n.name + "_ratio", Tensor::scalar<float>(ratio)));
 }
 
+// RoiAlign-10 maps regions as output_half_pixel does (no half-pixel offset, regions at least one
+// pixel) -> RoiAlign-16, whose default is half_pixel: the mode written out.
+void roi_align_output_half_pixel(ir::Node& n, RuleContext&) { n.attributes["coordinate_transformation_mode"] = string_attr("output_half_pixel"); }
+
 // Scatter-9 (deprecated at 11) -> ScatterElements-11: the same inputs, attribute and meaning.
 void scatter_to_scatter_elements(ir::Node& n, RuleContext&) { n.op_type = "ScatterElements"; }
 
@@ -297,6 +301,7 @@ constexpr std::array kFormChanges = {
     FormChange{"Reshape", 14, nullptr, "allowzero added (default 0, as before)"},
     FormChange{"Resize", 11, resize_coordinate_modes, "coordinate_transformation_mode and nearest_mode; roi input"},
     FormChange{"Resize", 13, nullptr, "roi and scales may be omitted; more modes"},
+    FormChange{"RoiAlign", 16, roi_align_output_half_pixel, "coordinate_transformation_mode added (default half_pixel; RoiAlign-10 is output_half_pixel)"},
     FormChange{"Scan", 11, nullptr, kNegativeAxes},
     FormChange{"Scan", 16, nullptr, kTypes},
     FormChange{"Scatter", 11, scatter_to_scatter_elements, "deprecated: becomes ScatterElements"},
