@@ -67,12 +67,7 @@ void cubic_weights(float t, float w[4]) {
 }  // namespace
 
 Outputs grid_sample_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
-  const Tensor x = required_input(inputs, 0, "X").to_plain();
-  const Tensor grid = required_input(inputs, 1, "grid").to_plain();
-  require_float(x, "X");
-  require_float(grid, "grid");
-  require_rank(x, 4, "X");
-  require_rank(grid, 4, "grid");
+  const Tensor x = float_input(inputs, 0, "X", 4), grid = float_input(inputs, 1, "grid", 4);
   const int64_t n = x.dim(0), channels = x.dim(1), h_in = x.dim(2), w_in = x.dim(3), h_out = grid.dim(1), w_out = grid.dim(2);
   if (grid.dim(0) != n || grid.dim(3) != 2)
     throw Error(ErrorKind::Data, "grid " + grid.describe() + " does not fit X " + x.describe() + ": it must be [N, H_out, W_out, 2]");

@@ -19,6 +19,13 @@ void require_rank(const Tensor& t, int64_t rank, const char* what) {
     throw Error(ErrorKind::Data, std::string(what) + " must have rank " + std::to_string(rank) + ", got " + t.describe());
 }
 
+Tensor float_input(const Inputs& inputs, size_t i, const char* what, int64_t rank) {
+  const Tensor& t = required_input(inputs, i, what);
+  require_float(t, what);
+  require_rank(t, rank, what);
+  return t.to_plain();
+}
+
 void apply_clamp(Tensor& y, const FusedClamp& clamp) {
   if (!clamp.active) return;
   float* v = y.data<float>();

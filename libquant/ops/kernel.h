@@ -52,6 +52,8 @@ inline const Tensor* optional_input(const Inputs& inputs, size_t i) { return i <
 void require_float(const Tensor& t, const char* what);
 // Throws Data unless t has the given rank.
 void require_rank(const Tensor& t, int64_t rank, const char* what);
+// Input i, present, float32 and of the given rank (the three checks above), in plain layout.
+Tensor float_input(const Inputs& inputs, size_t i, const char* what, int64_t rank);
 // Applies config.clamp to a float32 result in place (for kernel paths that cannot fuse it).
 void apply_clamp(Tensor& y, const FusedClamp& clamp);
 

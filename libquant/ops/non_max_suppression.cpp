@@ -50,12 +50,7 @@ const Tensor* scalar_input(const Inputs& inputs, size_t i, const char* what) {
 }  // namespace
 
 Outputs non_max_suppression_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
-  const Tensor boxes = required_input(inputs, 0, "boxes").to_plain();
-  const Tensor scores = required_input(inputs, 1, "scores").to_plain();
-  require_float(boxes, "boxes");
-  require_float(scores, "scores");
-  require_rank(boxes, 3, "boxes");
-  require_rank(scores, 3, "scores");
+  const Tensor boxes = float_input(inputs, 0, "boxes", 3), scores = float_input(inputs, 1, "scores", 3);
   const int64_t batches = boxes.dim(0), count = boxes.dim(1), classes = scores.dim(1);
   if (boxes.dim(2) != 4 || scores.dim(0) != batches || scores.dim(2) != count)
     throw Error(ErrorKind::Data, "boxes " + boxes.describe() + " and scores " + scores.describe() +

@@ -41,13 +41,8 @@ Sample bilinear(float y, float x, int64_t height, int64_t width) {
 }  // namespace
 
 Outputs roi_align_kernel(const ir::Node& node, const Inputs& inputs, const KernelConfig&) {
-  const Tensor x = required_input(inputs, 0, "X").to_plain();
-  const Tensor rois = required_input(inputs, 1, "rois").to_plain();
+  const Tensor x = float_input(inputs, 0, "X", 4), rois = float_input(inputs, 1, "rois", 2);
   const Tensor& batch_indices = required_input(inputs, 2, "batch_indices");
-  require_float(x, "X");
-  require_float(rois, "rois");
-  require_rank(x, 4, "X");
-  require_rank(rois, 2, "rois");
   const int64_t n = x.dim(0), channels = x.dim(1), height = x.dim(2), width = x.dim(3), count = rois.dim(0);
   if (rois.dim(1) != 4 || batch_indices.numel() != count)
     throw Error(ErrorKind::Data, "rois " + rois.describe() + " and batch_indices " + batch_indices.describe() + " must be [R, 4] and [R]");
