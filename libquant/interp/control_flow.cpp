@@ -63,18 +63,6 @@ Tensor stack(const std::vector<Tensor>& parts, int64_t axis, bool reverse, const
   return y;
 }
 
-Tensor scalar_int64(int64_t v) {
-  Tensor t(DType::Int64, {}, Init::Uninitialized);
-  t.data<int64_t>()[0] = v;
-  return t;
-}
-
-Tensor scalar_bool(bool v) {
-  Tensor t(DType::Bool, {}, Init::Uninitialized);
-  t.data<bool>()[0] = v;
-  return t;
-}
-
 Outputs run_if(const Inputs& inputs, const Subgraphs& graphs, const Interpreter::OuterScope& outer) {
   const Tensor& cond = ops::required_input(inputs, 0, "cond");
   if (cond.numel() != 1) throw Error(ErrorKind::Data, "cond must have one element, got " + cond.describe());
@@ -105,8 +93,8 @@ Outputs run_loop(const Inputs& inputs, const Interpreter& body, const Interprete
   const size_t scans = g.outputs.size() - 1 - carried;
   std::vector<std::vector<Tensor>> scanned(scans);
   for (int64_t i = 0; i < limit && cond; ++i) {
-    feed[g.inputs[0].name] = scalar_int64(i);
-    feed[g.inputs[1].name] = scalar_bool(cond);
+    feed[g.inputs[0].name] = Tensor::scalar<int64_t>(i);
+    feed[g.inputs[1].name] = Tensor::scalar<bool>(cond);
     TensorMap out = body.run_subgraph(outer, feed);
     // Without a condition input the body's condition is ignored (a for loop), as ONNX says.
     if (cond_input) cond = out.at(g.outputs[0].name).value_as_double(0) != 0;

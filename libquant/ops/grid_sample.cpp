@@ -17,6 +17,7 @@ namespace quant::ops {
 namespace {
 
 enum class Padding { Zeros, Border, Reflection };
+enum class Mode { Bilinear, Nearest, Bicubic };
 
 struct Axis {
   int64_t size;
@@ -71,9 +72,10 @@ Outputs grid_sample_kernel(const ir::Node& node, const Inputs& inputs, const Ker
   const int64_t n = x.dim(0), channels = x.dim(1), h_in = x.dim(2), w_in = x.dim(3), h_out = grid.dim(1), w_out = grid.dim(2);
   if (grid.dim(0) != n || grid.dim(3) != 2)
     throw Error(ErrorKind::Data, "grid " + grid.describe() + " does not fit X " + x.describe() + ": it must be [N, H_out, W_out, 2]");
-  const std::string mode = node.attr_string("mode", "bilinear"), padding_name = node.attr_string("padding_mode", "zeros");
-  if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
-    throw Error(ErrorKind::Unsupported, "GridSample mode '" + mode + "' (bilinear, nearest and bicubic are)");
+  const std::string mode_name = node.attr_string("mode", "bilinear"), padding_name = node.attr_string("padding_mode", "zeros");
+  const Mode mode = mode_name == "bilinear" ? Mode::Bilinear : mode_name == "nearest" ? Mode::Nearest
+                    : mode_name == "bicubic" ? Mode::Bicubic
+                                             : throw Error(ErrorKind::Unsupported, "GridSample mode '" + mode_name + "' (bilinear, nearest and bicubic are)");
   const Padding padding = padding_name == "zeros" ? Padding::Zeros : padding_name == "border" ? Padding::Border
                           : padding_name == "reflection" ? Padding::Reflection
                                                          : throw Error(ErrorKind::Unsupported, "GridSample padding_mode '" + padding_name + "'");
@@ -89,7 +91,7 @@ Outputs grid_sample_kernel(const ir::Node& node, const Inputs& inputs, const Ker
       for (int64_t i = 0; i < h_out * w_out; ++i) {
         const float* g = grid.data<float>() + (b * h_out * w_out + i) * 2;
         const float fx = ax.unnormalize(g[0]), fy = ay.unnormalize(g[1]);
-        if (mode == "bicubic") {
+        if (mode == Mode::Bicubic) {
           const float x0 = std::floor(fx), y0 = std::floor(fy);
           float wx[4], wy[4];
           cubic_weights(fx - x0, wx);
@@ -105,7 +107,7 @@ Outputs grid_sample_kernel(const ir::Node& node, const Inputs& inputs, const Ker
           continue;
         }
         const float px = ax.pad(fx), py = ay.pad(fy);
-        if (mode == "nearest") {
+        if (mode == Mode::Nearest) {
           out[i] = pixel(to_index(std::nearbyint(py)), to_index(std::nearbyint(px)));
           continue;
         }

@@ -56,7 +56,7 @@ Outputs roi_align_kernel(const ir::Node& node, const Inputs& inputs, const Kerne
   if (mode != "avg" && mode != "max") throw Error(ErrorKind::Unsupported, "RoiAlign mode '" + mode + "' (avg and max are)");
   if (transform != "half_pixel" && transform != "output_half_pixel")
     throw Error(ErrorKind::Unsupported, "RoiAlign coordinate_transformation_mode '" + transform + "'");
-  const bool half_pixel = transform == "half_pixel";
+  const bool half_pixel = transform == "half_pixel", average = mode == "avg";
   const float offset = half_pixel ? 0.5f : 0.0f;
   Tensor y(DType::Float32, {count, channels, out_h, out_w}, Init::Uninitialized);
   std::vector<Sample> samples;
@@ -70,15 +70,16 @@ Outputs roi_align_kernel(const ir::Node& node, const Inputs& inputs, const Kerne
     float roi_w = roi[2] * scale - offset - start_w, roi_h = roi[3] * scale - offset - start_h;
     if (!half_pixel) roi_w = std::max(roi_w, 1.0f), roi_h = std::max(roi_h, 1.0f);
     const float bin_h = roi_h / static_cast<float>(out_h), bin_w = roi_w / static_cast<float>(out_w);
-    // ceil of the bin size, bounded before the conversion (a region of 1e30 pixels is refused below).
+    // Samples per bin along each axis: ceil of the bin size, none for a region of negative size
+    // (half_pixel allows it), bounded before the conversion (a region of 1e30 pixels is refused).
     auto grid = [&](float size, int64_t bins) {
-      return sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(std::clamp(std::ceil(size / static_cast<float>(bins)), -1.0f, 1e9f));
+      return sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(std::clamp(std::ceil(size / static_cast<float>(bins)), 0.0f, 1e9f));
     };
-    const int64_t grid_h = grid(roi_h, out_h), grid_w = grid(roi_w, out_w);
+    const int64_t grid_h = grid(roi_h, out_h), grid_w = grid(roi_w, out_w), per = grid_h * grid_w;
     // A region wider than the image by far asks for more samples than memory holds: refused.
-    if (static_cast<double>(std::max<int64_t>(grid_h, 0)) * static_cast<double>(std::max<int64_t>(grid_w, 0)) * static_cast<double>(out_h * out_w) > 1e8)
+    if (static_cast<double>(grid_h) * static_cast<double>(grid_w) * static_cast<double>(out_h * out_w) > 1e8)
       throw Error(ErrorKind::Data, "rois[" + std::to_string(r) + "] needs over 10^8 sampling points: a region far larger than the image");
-    const float per_bin = static_cast<float>(std::max<int64_t>(grid_h * grid_w, 1));
+    const float per_bin = static_cast<float>(std::max<int64_t>(per, 1));
     // The samples of every bin, the same for each channel.
     samples.clear();
     for (int64_t ph = 0; ph < out_h; ++ph)
@@ -88,7 +89,6 @@ Outputs roi_align_kernel(const ir::Node& node, const Inputs& inputs, const Kerne
             samples.push_back(bilinear(start_h + static_cast<float>(ph) * bin_h + (static_cast<float>(iy) + 0.5f) * bin_h / static_cast<float>(grid_h),
                                        start_w + static_cast<float>(pw) * bin_w + (static_cast<float>(ix) + 0.5f) * bin_w / static_cast<float>(grid_w),
                                        height, width));
-    const int64_t per = std::max<int64_t>(grid_h, 0) * std::max<int64_t>(grid_w, 0);
     for (int64_t c = 0; c < channels; ++c) {
       const float* image = x.data<float>() + (b * channels + c) * height * width;
       float* out = y.data<float>() + (r * channels + c) * out_h * out_w;
@@ -96,14 +96,14 @@ Outputs roi_align_kernel(const ir::Node& node, const Inputs& inputs, const Kerne
         float value = 0;
         for (int64_t k = 0; k < per; ++k) {
           const Sample& s = samples[static_cast<size_t>(bin * per + k)];
-          if (mode == "avg") {
+          if (average) {
             value += s.w[0] * image[s.at[0]] + s.w[1] * image[s.at[1]] + s.w[2] * image[s.at[2]] + s.w[3] * image[s.at[3]];
           } else {
             const float v = std::max({s.w[0] * image[s.at[0]], s.w[1] * image[s.at[1]], s.w[2] * image[s.at[2]], s.w[3] * image[s.at[3]]});
             value = k == 0 ? v : std::max(value, v);
           }
         }
-        out[bin] = mode == "avg" ? value / per_bin : value;
+        out[bin] = average ? value / per_bin : value;
       }
     }
   }
